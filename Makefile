@@ -1,0 +1,63 @@
+# The hub's commands. The README shows two: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# Where `make test` finds the services it starts (loopback, non-default ports).
+TEST_ENV := \
+	DJANGO_SETTINGS_MODULE=cms.settings.test \
+	DATABASE_URL=postgres://hub@127.0.0.1:54329/hub \
+	CELERY_BROKER_URL=redis://127.0.0.1:63799/0 \
+	CELERY_RESULT_BACKEND=redis://127.0.0.1:63799/1 \
+	SEARCH_URL=opensearch3+http://127.0.0.1:9201 \
+	HUB_REQUIRE_SERVICES=1
+
+.PHONY: help install assets demo test test-embedded services-up services-down services-status lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@echo "==> Installing the hub into $(VENV)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the hub with its dev tools
+
+assets: ## Build GOV.UK Frontend from the npm registry into cms/static/vendor
+	@bash scripts/build_assets.sh
+
+demo: install assets ## Run the whole hub on its embedded default at http://127.0.0.1:8000
+	@$(MANAGE) migrate --no-input -v0
+	@$(MANAGE) ensure_demo_admin
+	@$(MANAGE) seed_demo
+	@echo "==> Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
+	@$(MANAGE) runserver 127.0.0.1:8000
+
+services-up: ## Install (if missing) and start PostgreSQL, Redis, OpenSearch, Chromium
+	@bash scripts/services/services.sh up
+
+services-down: ## Stop the test services
+	@bash scripts/services/services.sh down
+
+services-status: ## Report the test services
+	@bash scripts/services/services.sh status
+
+test: install assets services-up ## Start the real services and run every test against them
+	@$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+test-embedded: install assets ## Run the tests that need no services on the embedded default
+	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser" $(PYTEST_ARGS)
+
+lint: install ## ruff
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+clean: ## Remove the virtualenv, built assets and the demo's data (not .services)
+	rm -rf $(VENV) cms/static/vendor staticfiles .data node_modules

@@ -1,0 +1,35 @@
+"""Production settings: the base settings plus checks that fail fast.
+
+It refuses to start when a required variable is missing or a development
+default would leak into production. DEBUG defaults to off here.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from cms import env
+from cms.settings.base import *  # noqa: F403
+
+if not os.environ.get("SECRET_KEY"):
+    raise ImproperlyConfigured("SECRET_KEY must be set in the environment for production.")
+DEBUG = env.env_bool("DEBUG", default=False)
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production (set DEBUG=false).")
+if not os.environ.get("ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the hub's host names in production.")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.env_int("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

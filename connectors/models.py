@@ -1,0 +1,1 @@
+"""connectors models arrive with their issues."""

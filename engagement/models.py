@@ -1,0 +1,1 @@
+"""engagement models arrive with their issues."""

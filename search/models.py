@@ -1,0 +1,1 @@
+"""search models arrive with their issues."""

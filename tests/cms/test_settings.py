@@ -1,0 +1,90 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from cms.env import parse_search_url, redact_url
+from tests.conftest import PROJECT_DIR
+
+
+def test_search_url_selects_the_opensearch_backend_and_node():
+    config = parse_search_url("opensearch3+http://127.0.0.1:9201")
+    assert config.backend == "modelsearch.backends.opensearch3"
+    assert config.urls == ("http://127.0.0.1:9201",)
+    assert not config.is_database
+
+
+def test_search_url_accepts_elasticsearch_with_credentials_and_several_nodes():
+    config = parse_search_url("elasticsearch9+https://user:pass@a:9200,https://user:pass@b:9200")
+    assert config.backend == "modelsearch.backends.elasticsearch9"
+    assert config.urls == ("https://user:pass@a:9200", "https://user:pass@b:9200")
+
+
+def test_empty_search_url_means_the_database_backend():
+    assert parse_search_url("").is_database
+
+
+@pytest.mark.parametrize("bad", ["http://127.0.0.1:9200", "solr+http://x:1", "opensearch3+ftp://x"])
+def test_unknown_search_url_is_a_clear_configuration_error(bad):
+    with pytest.raises(ImproperlyConfigured, match="SEARCH_URL"):
+        parse_search_url(bad)
+
+
+def test_redact_url_hides_the_password_only():
+    assert redact_url("https://user:s3cret@host:9200") == "https://user:***@host:9200"
+    assert redact_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+def run_manage(*args, **env_overrides):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        ALLOWED_HOSTS="hub.example.gov.uk",
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_refuse_to_start_with_debug_on():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        SECRET_KEY="x" * 60,
+        DEBUG="true",
+        ALLOWED_HOSTS="hub.example.gov.uk",
+    )
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_checks_with_required_variables():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="cms.settings.production",
+        SECRET_KEY="a-long-random-production-secret-key-" + "k" * 40,
+        ALLOWED_HOSTS="hub.example.gov.uk",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

@@ -1,0 +1,131 @@
+"""Fixtures shared by the whole suite: the page tree and the real services."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.services import require_service, url_problem
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+# --- Page tree ------------------------------------------------------------------
+
+
+@pytest.fixture
+def home_page(db):
+    """A HomePage as the default site's root, built the way seed_demo builds it."""
+    from cms.management.commands.seed_demo import ensure_home_page
+
+    return ensure_home_page()
+
+
+# --- Services --------------------------------------------------------------------
+
+
+@pytest.fixture
+def postgres(db):
+    """The test database must be the real PostgreSQL under make test."""
+    problem = None
+    if connection.vendor != "postgresql":
+        problem = f"the tests are running on {connection.vendor}, not PostgreSQL (DATABASE_URL)"
+    require_service("PostgreSQL", problem)
+    return connection
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> str:
+    url = settings.CELERY_BROKER_URL
+    require_service("Redis (Celery broker)", url_problem(url, what="CELERY_BROKER_URL"))
+    return url
+
+
+@pytest.fixture
+def search_backend():
+    """The configured OpenSearch/Elasticsearch backend, with fresh test indices."""
+    from django.core.management import call_command
+    from modelsearch.backends import get_search_backend
+
+    if settings.SEARCH.is_database:
+        require_service("OpenSearch", "SEARCH_URL is not set (the database backend is in use)")
+    require_service("OpenSearch", url_problem(settings.SEARCH.urls[0], what="SEARCH_URL"))
+    call_command("update_index", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return get_search_backend()
+
+
+def _worker_env() -> dict[str, str]:
+    """The worker sees the same test database as this process (pytest-django's test_ name)."""
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
+    if connection.vendor == "postgresql":
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["PYTHONPATH"] = str(PROJECT_DIR)
+    return env
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, broker_url):
+    """A real Celery worker: a separate OS process consuming the Redis broker."""
+    from cms.celery import app
+
+    name = f"hubtest-{uuid.uuid4().hex[:8]}@%h"
+    with django_db_blocker.unblock():
+        env = _worker_env()
+    log_path = PROJECT_DIR / ".services" / "celery-test-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "worker",
+            "--pool=solo",
+            "-n",
+            name,
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    hostname = name.replace("%h", os.uname().nodename)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            break
+    else:
+        process.kill()
+    if process.poll() is not None or not app.control.ping(destination=[hostname], timeout=1):
+        process.kill()
+        log.close()
+        pytest.fail(
+            f"The Celery worker did not start; its log:\n{log_path.read_text()[-3000:]}",
+            pytrace=False,
+        )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
