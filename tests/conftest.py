@@ -50,7 +50,7 @@ def broker_url() -> str:
 
 
 @pytest.fixture
-def search_backend():
+def search_backend(db):
     """The configured OpenSearch/Elasticsearch backend, with fresh test indices."""
     from django.core.management import call_command
     from modelsearch.backends import get_search_backend

@@ -52,7 +52,7 @@ def test_search_node_is_opensearch_3_with_analysis_common_loaded(search_backend)
     assert info["version"]["number"].startswith("3.")
     modules = {
         module["name"]
-        for node in search_backend.es.nodes.info(metric="modules")["nodes"].values()
+        for node in search_backend.es.nodes.info(metric="plugins")["nodes"].values()
         for module in node["modules"]
     }
     assert {"analysis-common", "lang-painless"} <= modules
