@@ -88,3 +88,29 @@ def test_production_settings_pass_the_deploy_checks_with_required_variables():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def settings_value(expression, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "SEARCH_URL"}}
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE="cms.settings.base")
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_without_a_broker_wagtail_tasks_and_celery_run_in_process():
+    assert settings_value("settings.TASKS['default']['BACKEND']") == (
+        "django_tasks.backends.immediate.ImmediateBackend"
+    )
+    assert settings_value("settings.CELERY_TASK_ALWAYS_EAGER") == "True"
+
+
+def test_with_a_broker_wagtail_tasks_go_to_celery():
+    broker = {"CELERY_BROKER_URL": "redis://127.0.0.1:63799/0"}
+    assert settings_value("settings.TASKS['default']['BACKEND']", **broker) == (
+        "cms.tasks_backend.CeleryTaskBackend"
+    )
+    assert settings_value("settings.CELERY_TASK_ALWAYS_EAGER", **broker) == "False"
