@@ -1,0 +1,1 @@
+"""Writes to the record. Each module owns one kind of write; see record.py."""
