@@ -55,6 +55,12 @@ test: install assets services-up ## Start the real services and run every test a
 test-embedded: install assets ## Run the tests that need no services on the embedded default
 	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser" $(PYTEST_ARGS)
 
+bench: install ## Print speed and memory figures (benchmarks, never tests)
+	@for script in scripts/bench_*.py; do \
+		echo "==> $$script"; \
+		DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) $$script || exit 1; \
+	done
+
 lint: install ## ruff
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
