@@ -1,0 +1,842 @@
+"""X API v2 sandbox: the subset of endpoints the hub uses, shaped after X's OpenAPI document.
+
+Posts are emitted with both the names tweepy 4.17 reads (`edit_history_tweet_ids`,
+`referenced_tweets`) and the 2026 OpenAPI names (`edit_history_post_ids`, `referenced_posts`);
+`tweet.fields` and `post.fields` are both accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from .server import (
+    NetworkApi,
+    NetworkState,
+    Request,
+    Response,
+    SandboxAccount,
+    SandboxError,
+    iso,
+)
+from .text import X_MAX_WEIGHTED_LENGTH, find_entities, x_weighted_length
+
+PROBLEM_BASE = "https://api.x.com/2/problems"
+DEFAULT_POST_FIELDS = ("id", "text", "edit_history_tweet_ids", "edit_history_post_ids")
+USER_DEFAULT_FIELDS = ("id", "name", "username")
+_TWITTER_EPOCH_MS = 1288834974657
+
+
+def _problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra) -> dict:
+    return {"title": title, "detail": detail, "type": type_, "status": status, **extra}
+
+
+def _invalid_request(message: str) -> SandboxError:
+    return SandboxError(
+        400,
+        {
+            "errors": [{"parameters": {}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": f"{PROBLEM_BASE}/invalid-request",
+        },
+    )
+
+
+def _forbidden(detail: str) -> SandboxError:
+    return SandboxError(403, _problem(403, "Forbidden", detail))
+
+
+def _not_found_error(value: str, resource_type: str, parameter: str) -> dict:
+    noun = "tweet" if resource_type == "tweet" else "user"
+    return {
+        "value": value,
+        "detail": f"Could not find {noun} with {parameter}: [{value}].",
+        "title": "Not Found Error",
+        "resource_type": resource_type,
+        "parameter": parameter,
+        "resource_id": value,
+        "type": f"{PROBLEM_BASE}/resource-not-found",
+    }
+
+
+def _not_authorized_error(value: str, parameter: str) -> dict:
+    return {
+        "value": value,
+        "detail": f"Sorry, you are not authorized to see the Tweet with {parameter}: [{value}].",
+        "title": "Authorization Error",
+        "resource_type": "tweet",
+        "parameter": parameter,
+        "resource_id": value,
+        "section": "data",
+        "type": f"{PROBLEM_BASE}/not-authorized-for-resource",
+    }
+
+
+def _encode_token(before_id: int) -> str:
+    return base64.urlsafe_b64encode(f"before:{before_id}".encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> int:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        kind, _, value = base64.urlsafe_b64decode(padded).decode().partition(":")
+        if kind != "before":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise _invalid_request(
+            f"The `pagination_token` query parameter value [{token}] is not valid"
+        ) from None
+
+
+class XState(NetworkState):
+    network = "x"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.users: dict[str, dict[str, Any]] = {}
+        self.tweets: dict[str, dict[str, Any]] = {}
+        self._last_id = 0
+        self._id_lock = threading.Lock()
+
+    # --- ids --------------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        """Snowflake-shaped ids: increasing with time, so since_id/until_id work like X's."""
+        with self._id_lock:
+            candidate = (int(time.time() * 1000) - _TWITTER_EPOCH_MS) << 22
+            self._last_id = max(candidate, self._last_id + 1)
+            return str(self._last_id)
+
+    # --- accounts -----------------------------------------------------------------------
+
+    def create_account(
+        self, *, handle: str, display_name: str | None = None, password: str | None = None
+    ) -> SandboxAccount:
+        with self.lock:
+            if self.user_by_username(handle):
+                raise SandboxError(409, {"error": f"@{handle} already exists"})
+            credentials = {
+                "consumer_key": secrets.token_urlsafe(18),
+                "consumer_secret": secrets.token_urlsafe(36),
+                "access_token": f"{secrets.randbelow(10**18)}-{secrets.token_urlsafe(30)}",
+                "access_token_secret": secrets.token_urlsafe(33),
+                "bearer_token": "AAAA" + secrets.token_urlsafe(80),
+            }
+            user = self._new_user(handle, display_name or handle)
+            user["credentials"] = credentials
+            return self._account(user)
+
+    def _new_user(self, username: str, name: str) -> dict[str, Any]:
+        user_id = self._next_id()
+        user = {
+            "id": user_id,
+            "username": username.lstrip("@"),
+            "name": name,
+            "created_at": datetime.now(UTC),
+            "description": "",
+            "credentials": None,
+        }
+        self.users[user_id] = user
+        return user
+
+    def _account(self, user: dict[str, Any]) -> SandboxAccount:
+        return SandboxAccount(
+            id=user["id"],
+            handle=user["username"],
+            display_name=user["name"],
+            credentials=dict(user["credentials"] or {}),
+        )
+
+    def user_by_username(self, username: str) -> dict[str, Any] | None:
+        username = username.lstrip("@").lower()
+        for user in self.users.values():
+            if user["username"].lower() == username:
+                return user
+        return None
+
+    def _citizen(self, handle: str, display_name: str | None) -> dict[str, Any]:
+        return self.user_by_username(handle) or self._new_user(handle, display_name or handle)
+
+    def user_for_auth(self, req: Request) -> dict[str, Any]:
+        header = req.headers.get("authorization", "")
+        with self.lock:
+            if header.startswith("OAuth "):
+                params = {k: unquote(v) for k, v in re.findall(r'(\w+)="([^"]*)"', header[6:])}
+                for user in self.users.values():
+                    creds = user["credentials"]
+                    if (
+                        creds
+                        and creds["access_token"] == params.get("oauth_token")
+                        and creds["consumer_key"] == params.get("oauth_consumer_key")
+                    ):
+                        return user
+            token = req.bearer_token()
+            if token:
+                for user in self.users.values():
+                    if user["credentials"] and user["credentials"]["bearer_token"] == token:
+                        return user
+        raise SandboxError(401, _problem(401, "Unauthorized", "Unauthorized"))
+
+    # --- posts --------------------------------------------------------------------------
+
+    def _create_tweet(
+        self,
+        author: dict[str, Any],
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+        quote_of: str | None = None,
+    ) -> dict[str, Any]:
+        parent = None
+        if in_reply_to is not None:
+            parent = self.tweets.get(str(in_reply_to))
+            if parent is None or parent["deleted"]:
+                raise _forbidden(
+                    "You attempted to reply to a Tweet that is deleted or not visible to you."
+                )
+        if quote_of is not None:
+            quoted = self.tweets.get(str(quote_of))
+            if quoted is None or quoted["deleted"]:
+                raise _forbidden(
+                    "You attempted to quote a Tweet that is deleted or not visible to you."
+                )
+        tweet_id = self._next_id()
+        entities: dict[str, list[dict[str, Any]]] = {}
+        for entity in find_entities(text):
+            if entity.kind == "url":
+                entities.setdefault("urls", []).append(
+                    {
+                        "start": entity.start,
+                        "end": entity.end,
+                        "url": entity.value,
+                        "expanded_url": entity.value,
+                        "display_url": entity.value.split("://", 1)[-1][:30],
+                    }
+                )
+            elif entity.kind == "hashtag":
+                entities.setdefault("hashtags", []).append(
+                    {"start": entity.start, "end": entity.end, "tag": entity.value}
+                )
+            else:
+                mentioned = self.user_by_username(entity.value)
+                mention = {"start": entity.start, "end": entity.end, "username": entity.value}
+                if mentioned:
+                    mention["id"] = mentioned["id"]
+                entities.setdefault("mentions", []).append(mention)
+        tweet = {
+            "id": tweet_id,
+            "text": text,
+            "author_id": author["id"],
+            "created_at": datetime.now(UTC),
+            "conversation_id": parent["conversation_id"] if parent else tweet_id,
+            "in_reply_to_tweet_id": parent["id"] if parent else None,
+            "in_reply_to_user_id": parent["author_id"] if parent else None,
+            "quoted_id": str(quote_of) if quote_of is not None else None,
+            "entities": entities,
+            "lang": "en",
+            "deleted": False,
+            "private": False,
+        }
+        self.tweets[tweet_id] = tweet
+        return tweet
+
+    def posts_by(self, account_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            tweets = [
+                t for t in self.tweets.values() if t["author_id"] == account_id and not t["deleted"]
+            ]
+            return [self.render_tweet(t) for t in sorted(tweets, key=_newest_first)]
+
+    def get_post(self, post_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            tweet = self.tweets.get(str(post_id))
+            return None if tweet is None or tweet["deleted"] else self.render_tweet(tweet)
+
+    def citizen_reply(
+        self, parent_id: str, *, handle: str, text: str, display_name: str | None = None
+    ) -> dict[str, Any]:
+        with self.lock:
+            citizen = self._citizen(handle, display_name)
+            parent = self.tweets.get(str(parent_id))
+            if parent is None or parent["deleted"]:
+                raise SandboxError(404, {"error": f"no live post {parent_id}"})
+            parent_author = self.users[parent["author_id"]]["username"]
+            # X shows a reply's text with the replied-to handle in front, as the apps write it.
+            if parent_author != citizen["username"] and not text.startswith(f"@{parent_author}"):
+                text = f"@{parent_author} {text}"
+            return self.render_tweet(self._create_tweet(citizen, text, in_reply_to=parent["id"]))
+
+    def citizen_post(
+        self,
+        *,
+        handle: str,
+        text: str,
+        display_name: str | None = None,
+        quote_of: str | None = None,
+    ) -> dict[str, Any]:
+        with self.lock:
+            citizen = self._citizen(handle, display_name)
+            return self.render_tweet(self._create_tweet(citizen, text, quote_of=quote_of))
+
+    def set_private(self, post_id: str, private: bool = True) -> None:
+        """Hide a post from everyone but its author, as when its author protects their posts."""
+        with self.lock:
+            tweet = self.tweets.get(str(post_id))
+            if tweet is None:
+                raise SandboxError(404, {"error": f"no post {post_id}"})
+            tweet["private"] = private
+
+    def visible(self, tweet: dict[str, Any], viewer: dict[str, Any]) -> bool:
+        return not tweet["deleted"] and (not tweet["private"] or tweet["author_id"] == viewer["id"])
+
+    def delete_post(self, post_id: str) -> None:
+        with self.lock:
+            tweet = self.tweets.get(str(post_id))
+            if tweet is None:
+                raise SandboxError(404, {"error": f"no post {post_id}"})
+            tweet["deleted"] = True
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render_tweet(self, tweet: dict[str, Any], fields: set[str] | None = None) -> dict[str, Any]:
+        """The full tweet, or only `fields` (plus the defaults) like the real API."""
+        replies = sum(
+            1
+            for t in self.tweets.values()
+            if t["in_reply_to_tweet_id"] == tweet["id"] and not t["deleted"]
+        )
+        quotes = sum(
+            1 for t in self.tweets.values() if t["quoted_id"] == tweet["id"] and not t["deleted"]
+        )
+        referenced = []
+        if tweet["in_reply_to_tweet_id"]:
+            referenced.append({"type": "replied_to", "id": tweet["in_reply_to_tweet_id"]})
+        if tweet["quoted_id"]:
+            referenced.append({"type": "quoted", "id": tweet["quoted_id"]})
+        created = tweet["created_at"]
+        full: dict[str, Any] = {
+            "id": tweet["id"],
+            "text": tweet["text"],
+            "edit_history_tweet_ids": [tweet["id"]],
+            "edit_history_post_ids": [tweet["id"]],
+            "author_id": tweet["author_id"],
+            "conversation_id": tweet["conversation_id"],
+            "created_at": iso(created),
+            "lang": tweet["lang"],
+            "possibly_sensitive": False,
+            "reply_settings": "everyone",
+            "display_text_range": [_leading_mentions_end(tweet), len(tweet["text"])],
+            "edit_controls": {
+                "edits_remaining": 5,
+                "is_edit_eligible": not tweet["in_reply_to_tweet_id"],
+                "editable_until": iso(created + timedelta(hours=1)),
+            },
+            "public_metrics": {
+                "retweet_count": 0,  # tweepy's name; the OpenAPI document's is repost_count
+                "repost_count": 0,
+                "reply_count": replies,
+                "like_count": 0,
+                "quote_count": quotes,
+                "bookmark_count": 0,
+                "impression_count": 0,
+            },
+        }
+        if tweet["entities"]:
+            full["entities"] = tweet["entities"]
+        if tweet["in_reply_to_user_id"]:
+            full["in_reply_to_user_id"] = tweet["in_reply_to_user_id"]
+        if referenced:
+            full["referenced_tweets"] = referenced
+            full["referenced_posts"] = referenced
+        if fields is None:
+            return full
+        wanted = set(DEFAULT_POST_FIELDS) | fields
+        if "referenced_tweets" in fields or "referenced_posts" in fields:
+            wanted |= {"referenced_tweets", "referenced_posts"}
+        return {k: v for k, v in full.items() if k in wanted}
+
+    def render_user(self, user: dict[str, Any], fields: set[str] | None = None) -> dict[str, Any]:
+        posts = sum(
+            1 for t in self.tweets.values() if t["author_id"] == user["id"] and not t["deleted"]
+        )
+        full = {
+            "id": user["id"],
+            "name": user["name"],
+            "username": user["username"],
+            "created_at": iso(user["created_at"]),
+            "description": user["description"],
+            "protected": False,
+            "verified": False,
+            "profile_image_url": f"{self.base_url}/_sandbox/avatar/{user['id']}.png",
+            "url": "",
+            "public_metrics": {
+                "followers_count": 0,
+                "following_count": 0,
+                "tweet_count": posts,  # tweepy's name; the OpenAPI document's is post_count
+                "post_count": posts,
+                "listed_count": 0,
+                "like_count": 0,
+            },
+        }
+        if fields is None:
+            return full
+        return {k: v for k, v in full.items() if k in set(USER_DEFAULT_FIELDS) | fields}
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "network": self.network,
+                "accounts": [
+                    self.render_user(u) | {"department": bool(u["credentials"])}
+                    for u in self.users.values()
+                ],
+                "posts": [
+                    self.render_tweet(t) | {"deleted": t["deleted"]}
+                    for t in sorted(self.tweets.values(), key=_newest_first)
+                ],
+            }
+
+    def post_summaries(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                {
+                    "id": t["id"],
+                    "author": self.users[t["author_id"]]["username"],
+                    "text": t["text"],
+                    "created_at": iso(t["created_at"]),
+                    "parent_id": t["in_reply_to_tweet_id"],
+                    "deleted": t["deleted"],
+                }
+                for t in sorted(self.tweets.values(), key=_newest_first)
+            ]
+
+
+def _leading_mentions_end(tweet: dict[str, Any]) -> int:
+    """Where a reply's text starts after the @handles the apps put in front of it."""
+    if not tweet["in_reply_to_tweet_id"]:
+        return 0
+    match = re.match(r"(?:@\w+\s+)+", tweet["text"])
+    return match.end() if match else 0
+
+
+def _newest_first(tweet: dict[str, Any]) -> int:
+    return -int(tweet["id"])
+
+
+# --- search query language --------------------------------------------------------------
+
+_TOKEN = re.compile(r'"[^"]*"|-?\(|\)|[^\s()]+')
+
+
+def _parse_query(query: str):
+    """A predicate for X's search operators the hub uses (AND by space, OR, -negation, groups)."""
+    tokens = _TOKEN.findall(query)
+    position = 0
+
+    def parse_or():
+        nonlocal position
+        terms = [parse_and()]
+        while position < len(tokens) and tokens[position] == "OR":
+            position += 1
+            terms.append(parse_and())
+        return lambda tweet, state: any(term(tweet, state) for term in terms)
+
+    def parse_and():
+        nonlocal position
+        terms = []
+        while position < len(tokens) and tokens[position] not in (")", "OR"):
+            terms.append(parse_unary())
+        if not terms:
+            raise _invalid_request(
+                f"There were errors processing your request: empty query group in {query!r}"
+            )
+        return lambda tweet, state: all(term(tweet, state) for term in terms)
+
+    def parse_unary():
+        nonlocal position
+        word = tokens[position]
+        position += 1
+        if word in ("(", "-("):
+            inner = parse_or()
+            if position >= len(tokens) or tokens[position] != ")":
+                raise _invalid_request(
+                    f"There were errors processing your request: unbalanced parentheses in {query!r}"
+                )
+            position += 1
+            if word == "-(":
+                return lambda tweet, state: not inner(tweet, state)
+            return inner
+        if word.startswith("-") and len(word) > 1:
+            inner = _term(word[1:])
+            return lambda tweet, state: not inner(tweet, state)
+        return _term(word)
+
+    if not tokens:
+        raise _invalid_request("The `query` query parameter can not be empty")
+    predicate = parse_or()
+    if position != len(tokens):
+        raise _invalid_request(
+            f"There were errors processing your request: unexpected {tokens[position]!r}"
+        )
+    return predicate
+
+
+def _term(token: str):
+    lowered = token.lower()
+    if token.startswith('"') and token.endswith('"'):
+        phrase = token[1:-1].lower()
+        return lambda tweet, state: phrase in tweet["text"].lower()
+    operator, sep, value = lowered.partition(":")
+    if sep and value:
+        if operator == "conversation_id":
+            return lambda tweet, state: tweet["conversation_id"] == value
+        if operator == "from":
+            return lambda tweet, state: (
+                _username(state, tweet["author_id"]) in (value, value.lstrip("@"))
+            )
+        if operator == "to":
+            return lambda tweet, state: (
+                bool(tweet["in_reply_to_user_id"])
+                and _username(state, tweet["in_reply_to_user_id"]) == value.lstrip("@")
+            )
+        if operator == "is":
+            flags = {
+                "reply": lambda tweet, state: tweet["in_reply_to_tweet_id"] is not None,
+                "quote": lambda tweet, state: tweet["quoted_id"] is not None,
+                "retweet": lambda tweet, state: False,
+            }
+            if value in flags:
+                return flags[value]
+        if operator == "lang":
+            return lambda tweet, state: tweet["lang"] == value
+        if operator == "quotes_of_tweet_id":
+            return lambda tweet, state: tweet["quoted_id"] == value
+        if operator == "in_reply_to_tweet_id":
+            return lambda tweet, state: tweet["in_reply_to_tweet_id"] == value
+        if operator == "url":
+            return lambda tweet, state: value.strip('"') in tweet["text"].lower()
+    if token.startswith("#") and len(token) > 1:
+        tag = lowered[1:]
+        return lambda tweet, state: any(
+            h["tag"].lower() == tag for h in tweet["entities"].get("hashtags", [])
+        )
+    if token.startswith("@") and len(token) > 1:
+        handle = lowered[1:]
+        return lambda tweet, state: any(
+            m["username"].lower() == handle for m in tweet["entities"].get("mentions", [])
+        )
+    return lambda tweet, state: lowered in tweet["text"].lower()
+
+
+def _username(state: XState, user_id: str) -> str:
+    return state.users[user_id]["username"].lower()
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+
+
+class XApi(NetworkApi):
+    network = "x"
+    rate_limit = 300
+
+    def __init__(self, state: XState):
+        super().__init__(state)
+        self.state: XState = state
+
+    def routes(self):
+        return [
+            ("POST", r"/2/tweets", self.create_tweet),
+            ("DELETE", r"/2/tweets/(?P<id>\d+)", self.delete_tweet),
+            ("GET", r"/2/users/me", self.me),
+            ("GET", r"/2/tweets/search/recent", self.search_recent),
+            ("GET", r"/2/users/(?P<id>\d+)/mentions", self.mentions),
+            ("GET", r"/2/users/(?P<id>\d+)/tweets", self.user_tweets),
+            ("GET", r"/2/users/(?P<id>\d+)", self.user),
+            ("GET", r"/2/tweets", self.lookup),
+            ("GET", r"/2/tweets/(?P<id>\d+)", self.lookup_one),
+        ]
+
+    def rate_limit_headers(self, limit: int, remaining: int, reset: float) -> dict[str, str]:
+        return {
+            "x-rate-limit-limit": str(limit),
+            "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(int(reset + 0.999)),
+        }
+
+    def rate_limited(self, reset: float) -> Response:
+        return Response(
+            429,
+            {
+                "title": "Too Many Requests",
+                "detail": "Too Many Requests",
+                "type": "about:blank",
+                "status": 429,
+            },
+        )
+
+    def server_error(self) -> Response:
+        return Response(
+            503,
+            {
+                "title": "Service Unavailable",
+                "detail": "Service Unavailable",
+                "type": "about:blank",
+                "status": 503,
+            },
+        )
+
+    def not_found(self, req: Request) -> Response:
+        return Response(
+            404, _problem(404, "Not Found Error", f"Sorry, that page does not exist: {req.path}")
+        )
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def create_tweet(self, req: Request, match) -> Response:
+        user = self.state.user_for_auth(req)
+        body = req.json()
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise _invalid_request("$.text: text is required and must be a non-empty string")
+        reply = body.get("reply") or {}
+        if not isinstance(reply, dict):
+            raise _invalid_request("$.reply: must be an object")
+        in_reply_to = reply.get("in_reply_to_tweet_id")
+        weighted = x_weighted_length(text)
+        if weighted > X_MAX_WEIGHTED_LENGTH:
+            raise _forbidden(
+                f"Your Tweet text is too long: its weighted length is {weighted}, "
+                f"the limit is {X_MAX_WEIGHTED_LENGTH}."
+            )
+        with self.state.lock:
+            for tweet in self.state.tweets.values():
+                if (
+                    tweet["author_id"] == user["id"]
+                    and not tweet["deleted"]
+                    and tweet["text"] == text
+                ):
+                    raise _forbidden(
+                        "You are not allowed to create a Tweet with duplicate content."
+                    )
+            tweet = self.state._create_tweet(
+                user, text, in_reply_to=in_reply_to, quote_of=body.get("quote_tweet_id")
+            )
+        data = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
+        return Response(201, {"data": data})
+
+    def delete_tweet(self, req: Request, match) -> Response:
+        user = self.state.user_for_auth(req)
+        with self.state.lock:
+            tweet = self.state.tweets.get(match["id"])
+            if tweet is None:
+                raise SandboxError(
+                    404,
+                    {
+                        "errors": [_not_found_error(match["id"], "tweet", "id")],
+                        "title": "Not Found Error",
+                        "detail": f"Could not find tweet with id: [{match['id']}].",
+                        "type": f"{PROBLEM_BASE}/resource-not-found",
+                    },
+                )
+            if tweet["author_id"] != user["id"]:
+                raise _forbidden("You are not allowed to delete a Tweet that you did not create.")
+            # Deleting again answers like the first time, so a retried delete is harmless.
+            tweet["deleted"] = True
+        return Response(200, {"data": {"deleted": True}})
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def me(self, req: Request, match) -> Response:
+        user = self.state.user_for_auth(req)
+        with self.state.lock:
+            return Response(
+                200, {"data": self.state.render_user(user, _fields(req, "user.fields"))}
+            )
+
+    def user(self, req: Request, match) -> Response:
+        self.state.user_for_auth(req)
+        with self.state.lock:
+            user = self.state.users.get(match["id"])
+            if user is None:
+                return Response(200, {"errors": [_not_found_error(match["id"], "user", "id")]})
+            return Response(
+                200, {"data": self.state.render_user(user, _fields(req, "user.fields"))}
+            )
+
+    def search_recent(self, req: Request, match) -> Response:
+        viewer = self.state.user_for_auth(req)
+        query = req.arg("query")
+        if not query:
+            raise _invalid_request("The `query` query parameter can not be empty")
+        predicate = _parse_query(query)
+        token = req.arg("next_token") or req.arg("pagination_token")
+        with self.state.lock:
+            candidates = [
+                t
+                for t in self.state.tweets.values()
+                if self.state.visible(t, viewer) and predicate(t, self.state)
+            ]
+            return self._page(req, candidates, minimum=10, default=10, token=token)
+
+    def mentions(self, req: Request, match) -> Response:
+        viewer = self.state.user_for_auth(req)
+        with self.state.lock:
+            user = self.state.users.get(match["id"])
+            if user is None:
+                return Response(200, {"errors": [_not_found_error(match["id"], "user", "id")]})
+            handle = user["username"].lower()
+            candidates = [
+                t
+                for t in self.state.tweets.values()
+                if self.state.visible(t, viewer)
+                and t["author_id"] != user["id"]
+                and any(m["username"].lower() == handle for m in t["entities"].get("mentions", []))
+            ]
+            return self._page(
+                req, candidates, minimum=5, default=10, token=req.arg("pagination_token")
+            )
+
+    def user_tweets(self, req: Request, match) -> Response:
+        viewer = self.state.user_for_auth(req)
+        excluded = set(req.args("exclude"))
+        with self.state.lock:
+            if match["id"] not in self.state.users:
+                return Response(200, {"errors": [_not_found_error(match["id"], "user", "id")]})
+            candidates = [
+                t
+                for t in self.state.tweets.values()
+                if self.state.visible(t, viewer)
+                and t["author_id"] == match["id"]
+                and not ("replies" in excluded and t["in_reply_to_tweet_id"])
+            ]
+            return self._page(
+                req, candidates, minimum=5, default=10, token=req.arg("pagination_token")
+            )
+
+    def lookup(self, req: Request, match) -> Response:
+        viewer = self.state.user_for_auth(req)
+        ids = req.args("ids")
+        if not ids or len(ids) > 100:
+            raise _invalid_request("The `ids` query parameter must hold between 1 and 100 ids")
+        with self.state.lock:
+            found = []
+            errors = []
+            for tweet_id in ids:
+                tweet = self.state.tweets.get(tweet_id)
+                if tweet is None or tweet["deleted"]:
+                    errors.append(_not_found_error(tweet_id, "tweet", "ids"))
+                elif not self.state.visible(tweet, viewer):
+                    errors.append(_not_authorized_error(tweet_id, "ids"))
+                else:
+                    found.append(tweet)
+            body = self._with_includes(req, found)
+            if not found:
+                del body["data"]  # X leaves `data` out when nothing was found
+            if errors:
+                body["errors"] = errors
+            return Response(200, body)
+
+    def lookup_one(self, req: Request, match) -> Response:
+        viewer = self.state.user_for_auth(req)
+        with self.state.lock:
+            tweet = self.state.tweets.get(match["id"])
+            if tweet is None or tweet["deleted"]:
+                return Response(200, {"errors": [_not_found_error(match["id"], "tweet", "id")]})
+            if not self.state.visible(tweet, viewer):
+                return Response(200, {"errors": [_not_authorized_error(match["id"], "id")]})
+            body = self._with_includes(req, [tweet])
+            body["data"] = body["data"][0]
+            return Response(200, body)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _page(self, req, candidates, *, minimum, default, token) -> Response:
+        max_results = req.int_arg("max_results", default)
+        if not minimum <= max_results <= 100:
+            raise _invalid_request(
+                f"The `max_results` query parameter value [{max_results}] is not between {minimum} and 100"
+            )
+        since_id = req.int_arg("since_id")
+        until_id = req.int_arg("until_id")
+        start_time = _time_arg(req, "start_time")
+        end_time = _time_arg(req, "end_time")
+        before = _decode_token(token) if token else None
+        matching = [
+            t
+            for t in sorted(candidates, key=_newest_first)
+            if (since_id is None or int(t["id"]) > since_id)
+            and (until_id is None or int(t["id"]) < until_id)
+            and (before is None or int(t["id"]) < before)
+            and (start_time is None or t["created_at"] >= start_time)
+            and (end_time is None or t["created_at"] < end_time)
+        ]
+        page = matching[:max_results]
+        body = self._with_includes(req, page)
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta["newest_id"] = page[0]["id"]
+            meta["oldest_id"] = page[-1]["id"]
+        if len(matching) > max_results:
+            meta["next_token"] = _encode_token(int(page[-1]["id"]))
+        body["meta"] = meta
+        if not page:
+            body.pop("data", None)
+        return Response(200, body)
+
+    def _with_includes(self, req: Request, tweets: list[dict[str, Any]]) -> dict[str, Any]:
+        fields = _fields(req, "tweet.fields") | _fields(req, "post.fields")
+        user_fields = _fields(req, "user.fields")
+        expansions = set(req.args("expansions"))
+        body: dict[str, Any] = {"data": [self.state.render_tweet(t, fields) for t in tweets]}
+        user_ids: list[str] = []
+        included_tweets: list[dict[str, Any]] = []
+        for tweet in tweets:
+            if "author_id" in expansions:
+                user_ids.append(tweet["author_id"])
+            if "in_reply_to_user_id" in expansions and tweet["in_reply_to_user_id"]:
+                user_ids.append(tweet["in_reply_to_user_id"])
+            if "entities.mentions.username" in expansions:
+                user_ids += [m["id"] for m in tweet["entities"].get("mentions", []) if "id" in m]
+            if expansions & {"referenced_tweets.id", "referenced_posts"}:
+                for ref_id in (tweet["in_reply_to_tweet_id"], tweet["quoted_id"]):
+                    ref = self.state.tweets.get(ref_id) if ref_id else None
+                    if ref and not ref["deleted"] and ref not in included_tweets:
+                        included_tweets.append(ref)
+        includes: dict[str, Any] = {}
+        if user_ids:
+            unique = list(dict.fromkeys(user_ids))
+            includes["users"] = [
+                self.state.render_user(self.state.users[u], user_fields) for u in unique
+            ]
+        if included_tweets:
+            rendered = [self.state.render_tweet(t, fields) for t in included_tweets]
+            includes["tweets"] = rendered  # tweepy's name
+            includes["posts"] = rendered  # the current OpenAPI name
+        if includes:
+            body["includes"] = includes
+        return body
+
+
+def _time_arg(req: Request, name: str) -> datetime | None:
+    value = req.arg(name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid_request(f"Invalid {name}: {value!r} is not an RFC 3339 timestamp") from None
+    if moment.tzinfo is None:
+        raise _invalid_request(f"Invalid {name}: {value!r} has no time zone")
+    return moment
+
+
+def _fields(req: Request, name: str) -> set[str]:
+    return set(req.args(name))
