@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page
 
 from tests.services import require_service, url_problem
 
@@ -26,6 +28,13 @@ def home_page(db):
     """A HomePage as the default site's root, built the way seed_demo builds it."""
     from cms.management.commands.seed_demo import ensure_home_page
 
+    # A transactional test's flush empties every table, Wagtail's root page
+    # included (migrations made it once); put a root back so the tree can grow.
+    if Page.get_first_root_node() is None:
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        Page.add_root(instance=Page(title="Root", slug="root", live=True))
     return ensure_home_page()
 
 
