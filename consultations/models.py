@@ -1,17 +1,111 @@
-"""Departments and the consultation pages they publish."""
+"""Departments, the people in them, and the consultation pages they publish."""
 
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import StreamField
+from wagtail.models import (
+    AbstractGroupApprovalTask,
+    Orderable,
+    Page,
+    PagePermissionTester,
+)
 from wagtail.search import index
+
+from consultations.blocks import ConsultationBodyBlock
+
+HASHTAG_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class Department(models.Model):
     """A government department or public body that runs consultations."""
 
     name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    x_handle = models.CharField("X handle", max_length=100, blank=True, help_text="Without the @")
+    mastodon_handle = models.CharField(
+        max_length=200, blank=True, help_text="e.g. @cleanair@social.example.gov.uk"
+    )
+    bluesky_handle = models.CharField(
+        max_length=200, blank=True, help_text="e.g. cleanair.bsky.social"
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("logo"),
+        MultiFieldPanel(
+            [FieldPanel("x_handle"), FieldPanel("mastodon_handle"), FieldPanel("bluesky_handle")],
+            heading="Social handles",
+        ),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DepartmentMembership(models.Model):
+    """An officer's membership of a department: they manage its consultations only.
+
+    What an officer may do (write, approve, moderate, analyse) comes from their
+    Wagtail groups; which consultations they may do it to comes from here.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="department_memberships"
+    )
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="memberships")
+
+    panels = [FieldPanel("user"), FieldPanel("department")]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="unique_department_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.department}"
+
+
+def department_ids_for_user(user) -> set[int]:
+    """The departments whose consultations ``user`` manages (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_hub_department_ids", None)
+    if cached is None:
+        cached = set(
+            DepartmentMembership.objects.filter(user=user).values_list("department_id", flat=True)
+        )
+        user._hub_department_ids = cached
+    return cached
+
+
+class Topic(models.Model):
+    """A subject area people can filter consultations by, e.g. Transport."""
+
+    name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
     panels = [FieldPanel("name"), FieldPanel("slug")]
@@ -23,8 +117,8 @@ class Department(models.Model):
         return self.name
 
 
-class ConsultationIndexPage(Page):
-    """The list of consultations, at /consultations/."""
+class ConsultationIndexPage(RoutablePageMixin, Page):
+    """The list of consultations, at /consultations/, with its feeds."""
 
     introduction = models.TextField(blank=True)
 
@@ -32,36 +126,142 @@ class ConsultationIndexPage(Page):
     subpage_types = ["consultations.ConsultationPage"]
     max_count = 1
 
+    def get_context(self, request, *args, **kwargs):
+        from consultations.views import consultation_index_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(consultation_index_context(request, self))
+        return context
+
+    @path("feed/")
+    def rss_feed(self, request):
+        from consultations.feeds import ConsultationsRssFeed
+
+        return ConsultationsRssFeed(self)(request)
+
+    @path("feed/atom/")
+    def atom_feed(self, request):
+        from consultations.feeds import ConsultationsAtomFeed
+
+        return ConsultationsAtomFeed(self)(request)
+
 
 class ConsultationStatus(models.TextChoices):
     UPCOMING = "upcoming", "Upcoming"
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+    OUTCOME_PUBLISHED = "outcome", "Outcome published"
 
 
-class ConsultationPage(Page):
+class DepartmentPagePermissionTester(PagePermissionTester):
+    """Wagtail's page permissions, narrowed to the departments the user belongs to.
+
+    Every consultation lives under the one /consultations/ index, so Wagtail's
+    subtree permissions cannot tell departments apart; this can.
+    """
+
+    def __init__(self, user, page):
+        super().__init__(user, page)
+        self.in_department = bool(
+            user.is_active
+            and (user.is_superuser or page.department_id in department_ids_for_user(user))
+        )
+        if not self.in_department:
+            self.permissions = set()
+
+    def _scoped(name):  # noqa: N805 - a helper used only while building the class
+        def method(self, *args, **kwargs):
+            return self.in_department and getattr(PagePermissionTester, name)(self, *args, **kwargs)
+
+        method.__name__ = name
+        return method
+
+    can_edit = _scoped("can_edit")
+    can_delete = _scoped("can_delete")
+    can_unpublish = _scoped("can_unpublish")
+    can_publish = _scoped("can_publish")
+    can_submit_for_moderation = _scoped("can_submit_for_moderation")
+    can_set_view_restrictions = _scoped("can_set_view_restrictions")
+    can_unschedule = _scoped("can_unschedule")
+    can_lock = _scoped("can_lock")
+    can_unlock = _scoped("can_unlock")
+    can_move = _scoped("can_move")
+    can_copy = _scoped("can_copy")
+    can_view_revisions = _scoped("can_view_revisions")
+    del _scoped
+
+
+class ConsultationPageForm(WagtailAdminPageForm):
+    """Officers may only file a consultation under a department they belong to."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is not None and not user.is_superuser and "department" in self.fields:
+            self.fields["department"].queryset = Department.objects.filter(
+                pk__in=department_ids_for_user(user)
+            )
+
+
+class ConsultationPage(RoutablePageMixin, Page):
     """One consultation: what is proposed, when it is open, how to respond."""
 
-    summary = models.TextField(help_text="One or two sentences shown in lists and link previews.")
-    body = RichTextField(blank=True)
+    summary = models.TextField(
+        max_length=500, help_text="One or two sentences shown in lists and link previews."
+    )
+    body = StreamField(ConsultationBodyBlock(), blank=True)
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="consultations"
+    )
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="consultations"
     )
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     hashtag = models.CharField(
-        max_length=100, blank=True, help_text="Without the #, e.g. CleanAirPlan"
+        max_length=100,
+        blank=True,
+        help_text="Without the #, e.g. CleanAirPlan: letters, digits and underscores, "
+        "not starting with a digit",
+    )
+    outcome = StreamField(
+        ConsultationBodyBlock(),
+        blank=True,
+        help_text='What you heard and what you will do ("you said, we did").',
+    )
+    outcome_published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the outcome is shown to the public; leave empty until it is ready.",
     )
 
+    base_form_class = ConsultationPageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("department"), FieldPanel("opens_at"), FieldPanel("closes_at")],
+            [
+                FieldRowPanel([FieldPanel("department"), FieldPanel("topic")]),
+                FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                FieldPanel("hashtag"),
+            ],
             heading="Who and when",
         ),
-        FieldPanel("hashtag"),
+        InlinePanel("questions", heading="Questions", label="Question"),
+        # The ParentalKey lives in connectors.ConsultationChannel: channels belong to
+        # that app, and it checks each one belongs to the page's department.
+        InlinePanel(
+            "cross_post_channels",
+            heading="Cross-post to",
+            label="Channel",
+            help_text="The department's social media channels to announce this consultation on.",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("outcome_published_at"), FieldPanel("outcome")],
+            heading="Outcome (you said, we did)",
+            classname="collapsed",
+        ),
     ]
     search_fields = [
         *Page.search_fields,
@@ -69,19 +269,230 @@ class ConsultationPage(Page):
         index.SearchField("body"),
         index.AutocompleteField("summary"),
         index.FilterField("department"),
+        index.FilterField("topic"),
+        index.FilterField("opens_at"),
         index.FilterField("closes_at"),
     ]
     parent_page_types = ["consultations.ConsultationIndexPage"]
     subpage_types: list[str] = []
 
-    def status_at(self, moment=None) -> ConsultationStatus:
+    # --- Status ---------------------------------------------------------------
+
+    @cached_property
+    def delivered_posts(self):
+        """The consultation's announcement on each network, for "how to respond"."""
+        from connectors.selectors import delivered_posts_for
+
+        return delivered_posts_for(self)
+
+    def status_at(self, moment: datetime | None = None) -> ConsultationStatus:
         moment = moment or timezone.now()
         if moment < self.opens_at:
             return ConsultationStatus.UPCOMING
         if moment < self.closes_at:
             return ConsultationStatus.OPEN
+        if self.outcome_published_at and moment >= self.outcome_published_at:
+            return ConsultationStatus.OUTCOME_PUBLISHED
         return ConsultationStatus.CLOSED
 
     @property
     def status(self) -> ConsultationStatus:
         return self.status_at()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConsultationStatus.OPEN
+
+    @property
+    def status_tag_class(self) -> str:
+        return {
+            ConsultationStatus.UPCOMING: "govuk-tag--blue",
+            ConsultationStatus.OPEN: "govuk-tag--green",
+            ConsultationStatus.CLOSED: "govuk-tag--grey",
+            ConsultationStatus.OUTCOME_PUBLISHED: "govuk-tag--purple",
+        }[self.status]
+
+    @property
+    def outcome_is_public(self) -> bool:
+        return self.status == ConsultationStatus.OUTCOME_PUBLISHED
+
+    # --- Validation -------------------------------------------------------------
+
+    def clean(self):
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors.setdefault("closes_at", []).append(
+                "The closing date must be after the opening date."
+            )
+        if self.hashtag:
+            self.hashtag = self.hashtag.lstrip("#")
+            if not HASHTAG_PATTERN.match(self.hashtag):
+                errors.setdefault("hashtag", []).append(
+                    "Use only letters, digits and underscores, and do not start with a digit."
+                )
+            elif self.opens_at and self.closes_at:
+                clash = self._open_hashtag_clash()
+                if clash is not None:
+                    errors.setdefault("hashtag", []).append(
+                        f"#{self.hashtag} is already used by “{clash.title}”, which is open "
+                        "at the same time; choose another hashtag."
+                    )
+        if self.outcome_published_at and not self.outcome:
+            errors.setdefault("outcome", []).append(
+                "Write the outcome before setting when it is published."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _open_hashtag_clash(self) -> ConsultationPage | None:
+        """Another consultation with this hashtag whose open window overlaps ours."""
+        others = ConsultationPage.objects.filter(
+            hashtag__iexact=self.hashtag,
+            opens_at__lt=self.closes_at,
+            closes_at__gt=max(self.opens_at, timezone.now()),
+        )
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        return others.first()
+
+    # --- Permissions ------------------------------------------------------------
+
+    def permissions_for_user(self, user):
+        return DepartmentPagePermissionTester(user, self)
+
+    # --- Public pages --------------------------------------------------------------
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["questions"] = list(self.questions.all())
+        return context
+
+    @path("respond/")
+    def respond(self, request):
+        from consultations.views import consultation_respond
+
+        return consultation_respond(request, self)
+
+    @path("respond/confirmation/")
+    def respond_confirmation(self, request):
+        from consultations.views import consultation_respond_confirmation
+
+        return consultation_respond_confirmation(request, self)
+
+    def get_sitemap_urls(self, request=None):
+        urls = super().get_sitemap_urls(request)
+        for entry in urls:
+            entry["changefreq"] = "daily" if self.is_open else "monthly"
+        return urls
+
+
+class QuestionKind(models.TextChoices):
+    FREE_TEXT = "free_text", "Free text"
+    SINGLE_CHOICE = "single_choice", "Single choice"
+    MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+    AGREEMENT_SCALE = "agreement_scale", "Agreement scale"
+
+
+AGREEMENT_SCALE = (
+    "Strongly agree",
+    "Agree",
+    "Neither agree nor disagree",
+    "Disagree",
+    "Strongly disagree",
+)
+
+
+class Question(Orderable):
+    """One question on a consultation, in the order the officer set."""
+
+    page = ParentalKey(ConsultationPage, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=QuestionKind, default=QuestionKind.FREE_TEXT)
+    options = models.TextField(
+        blank=True, help_text="For single and multiple choice: one option per line."
+    )
+    required = models.BooleanField(default=False)
+
+    panels = [
+        FieldPanel("text"),
+        FieldPanel("help_text"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("required")]),
+        FieldPanel("options"),
+    ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def choices(self) -> list[str]:
+        if self.kind == QuestionKind.AGREEMENT_SCALE:
+            return list(AGREEMENT_SCALE)
+        if self.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+            return [line.strip() for line in self.options.splitlines() if line.strip()]
+        return []
+
+    def clean(self):
+        super().clean()
+        if self.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+            if len(self.choices) < 2:
+                raise ValidationError({"options": "Give at least two options, one per line."})
+
+
+class DepartmentApprovalTask(AbstractGroupApprovalTask):
+    """Group approval, but only by approvers who belong to the page's department."""
+
+    def _in_department(self, obj, user) -> bool:
+        if user.is_superuser:
+            return True
+        department_id = getattr(getattr(obj, "specific", obj), "department_id", None)
+        return department_id is None or department_id in department_ids_for_user(user)
+
+    def user_can_access_editor(self, obj, user):
+        return super().user_can_access_editor(obj, user) and self._in_department(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return super().locked_for_user(obj, user) or not self._in_department(obj, user)
+
+    def user_can_lock(self, obj, user):
+        return super().user_can_lock(obj, user) and self._in_department(obj, user)
+
+    def get_actions(self, obj, user):
+        if not self._in_department(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        if user.is_superuser:
+            return states
+        own_pages = ConsultationPage.objects.filter(
+            department_id__in=department_ids_for_user(user)
+        ).values_list("pk", flat=True)
+        return states.filter(
+            Q(workflow_state__object_id__in=[str(pk) for pk in own_pages])
+            | ~Q(workflow_state__base_content_type__model="page")
+        )
+
+    @classmethod
+    def get_description(cls):
+        return "Members of the chosen groups who belong to the page's department approve it"
+
+    class Meta:
+        verbose_name = "Department approval task"
+        verbose_name_plural = "Department approval tasks"
+
+
+__all__ = [
+    "AGREEMENT_SCALE",
+    "ConsultationIndexPage",
+    "ConsultationPage",
+    "ConsultationStatus",
+    "Department",
+    "DepartmentApprovalTask",
+    "DepartmentMembership",
+    "Question",
+    "QuestionKind",
+    "Topic",
+]

@@ -20,6 +20,32 @@ from tests.services import require_service, url_problem
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+# --- Transactional tests -----------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data (serialized rollback).
+
+    A transactional test ends with a flush of every table, which also removes what
+    the migrations created: Wagtail's root page, locale and collection, the
+    default groups. Mixing flushed and serialized tests breaks both (content
+    types are recreated with new ids, then collide with the restored ones), so
+    the suite uses one rule for all of them.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            # Prepended: pytest-django reads the closest (first) django_db marker.
+            item.add_marker(
+                pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}),
+                append=False,
+            )
+
+
 # --- Page tree ------------------------------------------------------------------
 
 

@@ -1,0 +1,166 @@
+"""Public views: the consultation listing and the web response form."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from consultations.forms import ConsultationResponseForm
+from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationStatus
+from consultations.selectors import (
+    consultations_public,
+    departments_with_consultations,
+    topics_with_consultations,
+)
+from engagement.models import Channel
+from engagement.services.record import response_record
+
+PAGE_SIZE = 10
+_SESSION_REFERENCE_KEY = "hub_response_reference_{page_id}"
+
+
+# --- Listing ----------------------------------------------------------------------
+
+
+def consultation_index_context(request, index: ConsultationIndexPage) -> dict:
+    statuses = dict(ConsultationStatus.choices)
+    status = request.GET.get("status", "")
+    status = status if status in statuses else ""
+    departments = list(departments_with_consultations())
+    topics = list(topics_with_consultations())
+    department = request.GET.get("department", "")
+    department = department if any(d.slug == department for d in departments) else ""
+    topic = request.GET.get("topic", "")
+    topic = topic if any(t.slug == topic for t in topics) else ""
+
+    consultations = consultations_public(
+        status=status, department_slug=department, topic_slug=topic
+    ).child_of(index)
+    paginator = Paginator(consultations, PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+
+    query = {"status": status, "department": department, "topic": topic}
+    filters_query = "&".join(f"{key}={value}" for key, value in query.items() if value)
+    return {
+        "consultations": page_obj.object_list,
+        "page_obj": page_obj,
+        "paginator": paginator,
+        "page_range": list(
+            paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1)
+        ),
+        "filters_query": filters_query,
+        "statuses": ConsultationStatus.choices,
+        "departments": departments,
+        "topics": topics,
+        "selected": query,
+        "any_filter": any(query.values()),
+    }
+
+
+# --- Responding ------------------------------------------------------------------------
+
+
+def client_address(request) -> str:
+    """The client's IP address, looking through the trusted reverse proxies in front.
+
+    Each trusted proxy appends the address it saw to X-Forwarded-For, so the
+    client is the entry that many places from the right; anything further left
+    could have been written by the client itself.
+    """
+    proxies = settings.HUB_TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _client_key(request) -> str:
+    # Hashed so the cache never holds raw IP addresses.
+    address = client_address(request)
+    return "hub:respond-rate:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _rate_limited(request) -> bool:
+    """Count this submission; True once the client is over the limit for the window."""
+    key = _client_key(request)
+    window = settings.HUB_RESPONSE_RATE_WINDOW
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > settings.HUB_RESPONSE_RATE_LIMIT
+
+
+def _render(request, page, template, context=None, status=200):
+    return TemplateResponse(
+        request,
+        template,
+        {"page": page, "self": page, **(context or {})},
+        status=status,
+    )
+
+
+def consultation_respond(request, page: ConsultationPage):
+    if not page.is_open:
+        return _render(
+            request,
+            page,
+            "consultations/respond_closed.html",
+            status=200 if request.method == "GET" else 403,
+        )
+    questions = list(page.questions.all())
+    if request.method != "POST":
+        form = ConsultationResponseForm(questions=questions)
+        return _render(request, page, "consultations/respond.html", {"form": form})
+
+    if _rate_limited(request):
+        response = _render(
+            request,
+            page,
+            "consultations/too_many_requests.html",
+            {"retry_minutes": max(1, settings.HUB_RESPONSE_RATE_WINDOW // 60)},
+            status=429,
+        )
+        response["Retry-After"] = str(settings.HUB_RESPONSE_RATE_WINDOW)
+        return response
+
+    form = ConsultationResponseForm(request.POST, questions=questions)
+    if form.is_spam:
+        return _render(request, page, "consultations/respond_rejected.html", status=400)
+    if not form.is_valid():
+        return _render(request, page, "consultations/respond.html", {"form": form}, status=400)
+    response = response_record(
+        consultation=page,
+        channel=Channel.WEB,
+        text=form.response_text(),
+        received_at=timezone.now(),
+        respondent=form.respondent(),
+        answers=form.answers(),
+        consent_to_publish=form.cleaned_data["consent_to_publish"],
+        url="",
+        raw_payload={"user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]},
+    )
+    request.session[_SESSION_REFERENCE_KEY.format(page_id=page.pk)] = response.reference
+    return redirect(page.url + page.reverse_subpage("respond_confirmation"))
+
+
+def consultation_respond_confirmation(request, page: ConsultationPage):
+    reference = request.session.get(_SESSION_REFERENCE_KEY.format(page_id=page.pk))
+    if not reference:
+        return redirect(page.url)
+    return _render(
+        request, page, "consultations/respond_confirmation.html", {"reference": reference}
+    )
