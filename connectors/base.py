@@ -1,0 +1,239 @@
+"""The one interface every network's connector implements.
+
+A connector wraps one client library, talks to one account on one network, and
+speaks only the frozen dataclasses of ``connectors.types`` and the exceptions of
+``connectors.exceptions``. It never touches the ORM: services load the channel,
+build a connector with ``Connector(credentials)``, and store what comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+import regex
+from pydantic import ValidationError
+
+from connectors.formatting import URL_PATTERN, NetworkRules
+from connectors.schemas import IncomingReplyPayload
+from connectors.types import (
+    ChannelCredentials,
+    CollectionScope,
+    ExternalAccount,
+    ExternalPost,
+    FetchResult,
+    IncomingReply,
+    OutgoingPost,
+    PostResult,
+    QuarantinedItem,
+    RateLimit,
+)
+
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class RoutePage:
+    """What one request on one route gave: replies, rejects, the route's next state."""
+
+    replies: tuple[IncomingReply, ...]
+    state: dict
+    done: bool
+    quarantined: tuple[QuarantinedItem, ...] = ()
+    posts_read: int = 0
+    rate_limit: RateLimit | None = None
+
+
+def _cursor_load(cursor: str | None) -> dict:
+    try:
+        state = json.loads(cursor) if cursor else {}
+    except ValueError:
+        state = {}
+    if not isinstance(state, dict):
+        state = {}
+    state.setdefault("current", None)
+    if not isinstance(state.get("routes"), dict):
+        state["routes"] = {}
+    return state
+
+
+def _validation_message(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'payload'}: {item['msg']}"
+        for item in error.errors()
+    )
+
+
+def jsonable(value):
+    """A client library's answer as plain JSON values (datetimes as ISO 8601), for raw payloads."""
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def split_items(items: Sequence, size: int) -> list[list]:
+    return [list(items[start : start + size]) for start in range(0, len(items), size)]
+
+
+class Connector(ABC):
+    #: The registry name, also stored on ``ChannelAccount.network``.
+    network: ClassVar[str]
+    label: ClassVar[str]
+    #: Where the real service lives, used when a channel leaves its base URL blank.
+    default_base_url: ClassVar[str]
+    #: Keys that must be present in ``ChannelCredentials.secrets``.
+    required_secrets: ClassVar[tuple[str, ...]]
+    #: True when the network itself de-duplicates a retried write by idempotency key,
+    #: so a write whose outcome is unknown can simply be sent again.
+    idempotent_writes: ClassVar[bool] = False
+
+    def __init__(self, credentials: ChannelCredentials, *, timeout: float = DEFAULT_TIMEOUT):
+        self.credentials = credentials
+        self.timeout = timeout
+        self.base_url = (credentials.base_url or self.default_base_url).rstrip("/")
+
+    # --- Account ---------------------------------------------------------------
+
+    @abstractmethod
+    def verify(self) -> ExternalAccount:
+        """Check the credentials against the network; raise PermanentError when they are refused."""
+
+    @property
+    def session(self) -> str:
+        """A session to keep for next time ("" when the network has none, or nothing changed)."""
+        return ""
+
+    # --- Publishing ---------------------------------------------------------------
+
+    @abstractmethod
+    def rules(self) -> NetworkRules:
+        """The length rules in force for this account (may ask the server, as Mastodon's does)."""
+
+    @abstractmethod
+    def publish(self, post: OutgoingPost) -> ExternalPost:
+        """Publish one post (a reply when ``post.reply_to`` is set)."""
+
+    def publish_thread(self, posts: Sequence[OutgoingPost]) -> PostResult:
+        """Publish parts in order, each replying to the one before."""
+        published: list[ExternalPost] = []
+        for post in posts:
+            if published:
+                post = OutgoingPost(
+                    text=post.text,
+                    facets=post.facets,
+                    reply_to=published[-1],
+                    root=published[0],
+                    idempotency_key=post.idempotency_key,
+                )
+            published.append(self.publish(post))
+        return PostResult(posts=tuple(published))
+
+    @abstractmethod
+    def delete(self, post: ExternalPost) -> None:
+        """Delete one of our posts; deleting a post that is already gone is not an error."""
+
+    @abstractmethod
+    def recent_posts(self, *, limit: int = 50) -> list[ExternalPost]:
+        """The account's own latest posts, newest first, to find a write whose outcome was unknown."""
+
+    def public_url(self, post_id: str) -> str:
+        """The link a person follows to see the post."""
+        return ""
+
+    # --- Collecting ----------------------------------------------------------------------
+
+    def collection_routes(self, scope: CollectionScope) -> list[str]:
+        """The routes replies arrive by, in the order one poll walks them."""
+        raise NotImplementedError(f"{self.label} does not collect replies")
+
+    def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
+        """One page of one route, resuming from the route's ``state`` (a JSON-able dict)."""
+        raise NotImplementedError(f"{self.label} does not collect replies")
+
+    def fetch_replies(self, scope: CollectionScope, *, cursor: str | None = None) -> FetchResult:
+        """The next page of replies for ``scope``, resuming after ``cursor``.
+
+        One poll walks every route (each delivered post's thread, mentions, the
+        hashtag) page by page; the cursor records the route and page reached and
+        each route's high-water mark, so the caller can store it with the rows of
+        the page and a killed worker resumes exactly where the last commit left off.
+        """
+        state = _cursor_load(cursor)
+        routes = self.collection_routes(scope)
+        if not routes:
+            return FetchResult(replies=(), cursor=json.dumps(state), has_more=False)
+        current = state.get("current")
+        index = routes.index(current) if current in routes else 0
+        route = routes[index]
+        page = self.fetch_route_page(route, dict(state["routes"].get(route) or {}), scope)
+        state["routes"][route] = page.state
+        if not page.done:
+            state["current"], has_more = route, True
+        elif index + 1 < len(routes):
+            state["current"], has_more = routes[index + 1], True
+        else:
+            state["current"], has_more = None, False
+        replies = page.replies
+        if scope.since is not None:
+            # Networks give times to the second or millisecond: compare at whole seconds.
+            since = scope.since.replace(microsecond=0)
+            replies = tuple(
+                reply for reply in replies if reply.created_at is None or reply.created_at >= since
+            )
+        return FetchResult(
+            replies=replies,
+            cursor=json.dumps(state, sort_keys=True),
+            rate_limit=page.rate_limit,
+            quarantined=page.quarantined,
+            has_more=has_more,
+            posts_read=page.posts_read,
+        )
+
+    def lookup_posts(self, ids: Sequence[str]) -> dict[str, str]:
+        """Each id's state at the source (``PostState``), for the deletion sweep."""
+        raise NotImplementedError(f"{self.label} does not look posts up")
+
+    @staticmethod
+    def reply_validate(route: str, fields: dict, raw: dict) -> IncomingReply | QuarantinedItem:
+        """Validate a reply's fields at the boundary; what fails is quarantined with its reason."""
+        try:
+            # Absent on the network is absent here ("Field required"), not a null of the wrong type.
+            present = {name: value for name, value in fields.items() if value is not None}
+            payload = IncomingReplyPayload.model_validate(present)
+        except ValidationError as error:
+            return QuarantinedItem(
+                route=route,
+                raw=raw,
+                error=_validation_message(error),
+                external_id=str(fields.get("id") or ""),
+            )
+        return IncomingReply(**payload.model_dump(), route=route, raw=raw)
+
+    # --- Helpers ----------------------------------------------------------------------
+
+    @staticmethod
+    def same_text(sent: str, seen: str) -> bool:
+        """Whether a post found on the network is the text we sent.
+
+        Networks rewrite links (X shows t.co) and may normalise Unicode or
+        whitespace, so links and whitespace are compared loosely.
+        """
+
+        def canonical(text: str) -> str:
+            text = unicodedata.normalize("NFC", text)
+            text = URL_PATTERN.sub("<link>", text)
+            text = regex.sub(r"\S*…", "<link>", text)  # a shortened link as shown
+            return " ".join(text.split())
+
+        return canonical(sent) == canonical(seen)

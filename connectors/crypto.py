@@ -1,0 +1,53 @@
+"""Encrypting channel credentials at rest (Fernet, key from ``HUB_CHANNEL_KEY``).
+
+``HUB_CHANNEL_KEY`` may hold several keys separated by commas: the first
+encrypts, all of them decrypt, so keys can be rotated without a migration. Any
+long random string works as a key; it is stretched to Fernet's 32 bytes with
+SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class CredentialsUnreadable(Exception):
+    """The stored credentials cannot be decrypted with the configured keys."""
+
+
+def _fernet_key(secret: str) -> bytes:
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode("utf-8")).digest())
+
+
+@lru_cache(maxsize=4)
+def _cipher(raw_keys: str) -> MultiFernet:
+    keys = [key.strip() for key in raw_keys.split(",") if key.strip()]
+    if not keys:
+        raise ImproperlyConfigured("HUB_CHANNEL_KEY is empty: channel credentials cannot be kept")
+    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
+
+
+def credentials_encrypt(credentials: dict[str, str]) -> str:
+    """The credentials as an opaque token safe to store in the database."""
+    payload = json.dumps(credentials, sort_keys=True).encode("utf-8")
+    return _cipher(settings.HUB_CHANNEL_KEY).encrypt(payload).decode("ascii")
+
+
+def credentials_decrypt(token: str) -> dict[str, str]:
+    if not token:
+        return {}
+    try:
+        payload = _cipher(settings.HUB_CHANNEL_KEY).decrypt(token.encode("ascii"))
+    except InvalidToken as error:
+        raise CredentialsUnreadable(
+            "the channel's credentials cannot be decrypted with HUB_CHANNEL_KEY "
+            "(was the key changed without keeping the old one?)"
+        ) from error
+    return json.loads(payload)

@@ -1,0 +1,144 @@
+"""Reads for cross-posting: what is due, what was posted where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from connectors.models import (
+    CollectionState,
+    ConsultationChannel,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+)
+
+# A delivery left "sending" this long has lost its task (e.g. the broker lost it): try again.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class DeliveredPost:
+    network: str
+    network_label: str
+    handle: str
+    url: str
+    posted_at: datetime | None
+
+
+def delivered_posts_for(page) -> list[DeliveredPost]:
+    """Where the consultation was announced, for its "how to respond" section (one per channel)."""
+    deliveries = (
+        Delivery.objects.filter(
+            consultation_id=page.pk, kind=DeliveryKind.ANNOUNCE, status=DeliveryStatus.DELIVERED
+        )
+        .select_related("channel")
+        .prefetch_related("posts")
+        .order_by("channel__network", "channel__handle")
+    )
+    posts = []
+    for delivery in deliveries:
+        first = min(delivery.posts.all(), key=lambda post: post.position, default=None)
+        if first is None or first.deleted_at is not None:
+            continue
+        posts.append(
+            DeliveredPost(
+                network=delivery.channel.network,
+                network_label=delivery.channel.get_network_display(),
+                handle=delivery.channel.handle,
+                url=first.url,
+                posted_at=delivery.delivered_at,
+            )
+        )
+    return posts
+
+
+def deliveries_due(*, now: datetime) -> QuerySet[Delivery]:
+    """Deliveries of live consultations whose time has come and that no task is working on."""
+    return Delivery.objects.filter(
+        Q(status=DeliveryStatus.PENDING)
+        | Q(status=DeliveryStatus.SENDING, updated_at__lt=now - STUCK_AFTER),
+        due_at__lte=now,
+        consultation__live=True,
+        channel__is_active=True,
+    ).order_by("due_at")
+
+
+def deliveries_for_consultation(page) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(consultation_id=page.pk)
+        .select_related("channel")
+        .prefetch_related("posts")
+        .order_by("channel__network", "kind")
+    )
+
+
+# --- Collecting replies ------------------------------------------------------------------
+
+
+def collection_pairs(*, now: datetime) -> list[tuple[int, int]]:
+    """(consultation, channel) ids to collect: live consultations that are open or
+    closed less than HUB_COLLECT_AFTER_CLOSE_DAYS ago, on their active channels."""
+    recently = now - timedelta(days=settings.HUB_COLLECT_AFTER_CLOSE_DAYS)
+    return list(
+        ConsultationChannel.objects.filter(
+            page__live=True,
+            page__opens_at__lte=now,
+            page__closes_at__gte=recently,
+            channel__is_active=True,
+        )
+        .order_by("page_id", "channel_id")
+        .values_list("page_id", "channel_id")
+    )
+
+
+def collection_due(*, now: datetime) -> list[tuple[int, int]]:
+    """The pairs whose next poll has come (never polled, or past ``next_poll_at``)."""
+    pairs = collection_pairs(now=now)
+    waiting = set(
+        CollectionState.objects.filter(next_poll_at__gt=now).values_list(
+            "consultation_id", "channel_id"
+        )
+    )
+    return [pair for pair in pairs if pair not in waiting]
+
+
+def sweep_pairs() -> list[tuple[int, int]]:
+    """Every (consultation, channel) collected from: deletions are honoured for as long as
+    the record keeps anything, not only while the consultation is open."""
+    return list(
+        CollectionState.objects.filter(channel__is_active=True)
+        .order_by("consultation_id", "channel_id")
+        .values_list("consultation_id", "channel_id")
+    )
+
+
+@dataclass(frozen=True)
+class CollectionGap:
+    network: str
+    network_label: str
+    handle: str
+    since: datetime
+    reason: str
+
+
+def collection_gaps_for(page) -> list[CollectionGap]:
+    """Where the record of a consultation is incomplete ("collection incomplete since …")."""
+    states = (
+        CollectionState.objects.filter(consultation_id=page.pk, incomplete_since__isnull=False)
+        .select_related("channel")
+        .order_by("incomplete_since")
+    )
+    return [
+        CollectionGap(
+            network=state.channel.network,
+            network_label=state.channel.get_network_display(),
+            handle=state.channel.handle,
+            since=state.incomplete_since,
+            reason=state.incomplete_reason,
+        )
+        for state in states
+    ]

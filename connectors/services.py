@@ -1,0 +1,472 @@
+"""Writes for cross-posting: channels, scheduling deliveries, sending them exactly once, deleting.
+
+Exactly once in effect, for every network:
+
+1. ``delivery_send`` marks the delivery ``sending`` and commits *before* the
+   first write to the network. A worker that dies between "posted" and "saved"
+   therefore leaves ``sending`` behind, and the next attempt knows the outcome
+   of the last write is unknown.
+2. On such a retry, Mastodon is simply asked again with the same
+   ``Idempotency-Key`` (it returns the status it already made). X and Bluesky
+   have no such key, so we first read the account's recent posts and adopt any
+   part of our thread already there, in order, before posting the rest.
+3. Each part is saved as soon as it is posted; the row lock on the delivery
+   keeps two workers from sending the same delivery at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.base import Connector
+from connectors.crypto import CredentialsUnreadable
+from connectors.exceptions import (
+    ConnectorError,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+from connectors.formatting import Message, compose_thread
+from connectors.models import (
+    ChannelAccount,
+    ConsultationChannel,
+    Delivery,
+    DeliveryEvent,
+    DeliveryEventAction,
+    DeliveryKind,
+    DeliveryPost,
+    DeliveryStatus,
+)
+from connectors.registry import connector_class
+from connectors.schemas import credentials_validate
+from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
+
+logger = logging.getLogger(__name__)
+
+# How far before its first attempt a post found on the network may be and still be ours.
+_RECOVERY_CLOCK_SKEW = timedelta(minutes=5)
+
+
+# --- Channels ---------------------------------------------------------------------------
+
+
+def channel_account_connector(*, channel: ChannelAccount) -> Connector:
+    return connector_class(channel.network)(
+        channel.channel_credentials(), timeout=settings.HUB_CONNECTOR_TIMEOUT
+    )
+
+
+def channel_account_create(
+    *,
+    department,
+    network: str,
+    handle: str,
+    credentials: dict,
+    base_url: str = "",
+    display_name: str = "",
+    account_id: str = "",
+) -> ChannelAccount:
+    channel = ChannelAccount(
+        department=department,
+        network=network,
+        handle=handle,
+        base_url=base_url,
+        display_name=display_name,
+        account_id=account_id,
+    )
+    channel.set_credentials(credentials_validate(network=network, credentials=credentials))
+    channel.full_clean()
+    channel.save()
+    return channel
+
+
+def channel_account_set_credentials(*, channel: ChannelAccount, credentials: dict) -> None:
+    channel.set_credentials(credentials_validate(network=channel.network, credentials=credentials))
+    channel.save(update_fields=["credentials_ciphertext", "updated_at"])
+
+
+def _channel_keep_session(channel: ChannelAccount, connector: Connector) -> None:
+    """Store a session the connector made or refreshed (Bluesky), encrypted with the rest."""
+    session = connector.session
+    if not session:
+        return
+    credentials = channel.credentials
+    if credentials.get("session") == session:
+        return
+    credentials["session"] = session
+    channel.set_credentials(credentials)
+    channel.save(update_fields=["credentials_ciphertext", "updated_at"])
+
+
+def channel_account_verify(*, channel: ChannelAccount) -> ExternalAccount:
+    """Ask the network who the credentials belong to; record the outcome on the channel.
+
+    Raises ConnectorError (after recording it) when the network refuses.
+    """
+    channel.last_checked_at = timezone.now()
+    try:
+        connector = channel_account_connector(channel=channel)
+        account = connector.verify()
+    except (ConnectorError, CredentialsUnreadable) as error:
+        channel.last_error = str(error)
+        channel.save(update_fields=["last_checked_at", "last_error", "updated_at"])
+        raise
+    channel.last_error = ""
+    channel.account_id = account.id
+    channel.display_name = channel.display_name or account.display_name
+    channel.save(
+        update_fields=["last_checked_at", "last_error", "account_id", "display_name", "updated_at"]
+    )
+    _channel_keep_session(channel, connector)
+    return account
+
+
+# --- Scheduling ---------------------------------------------------------------------------
+
+
+def consultation_public_link(page) -> str:
+    """The consultation's address on the public site (HUB_BASE_URL), for posts to link to."""
+    full_url = page.get_full_url() or page.url or ""
+    path = urlsplit(full_url).path or "/"
+    return urljoin(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/", path.lstrip("/"))
+
+
+def delivery_message(*, page, kind: str) -> Message:
+    title = page.title.strip().rstrip(".")
+    if kind == DeliveryKind.ANNOUNCE:
+        text = f"Have your say: {title}. {page.summary.strip()}"
+    elif kind == DeliveryKind.REMINDER_7D:
+        moment = timezone.localtime(page.closes_at)
+        closes = f"{moment.day} {moment:%B %Y}"
+        text = f"One week left to have your say on {title}. The consultation closes on {closes}."
+    elif kind == DeliveryKind.REMINDER_1D:
+        text = f"Last chance: {title} closes tomorrow. Have your say today."
+    else:
+        text = (
+            f"{title} is now closed. Thank you to everyone who responded: "
+            "we will publish what we heard and what we will do."
+        )
+    return Message(text=text, link=consultation_public_link(page), hashtag=page.hashtag)
+
+
+def _due_times(page, now: datetime) -> dict[str, datetime]:
+    due = {DeliveryKind.ANNOUNCE.value: now}
+    for kind, before in (
+        (DeliveryKind.REMINDER_7D, timedelta(days=7)),
+        (DeliveryKind.REMINDER_1D, timedelta(days=1)),
+        (DeliveryKind.CLOSED, timedelta(0)),
+    ):
+        moment = page.closes_at - before
+        if moment > now:
+            due[kind.value] = moment
+    return due
+
+
+def _event(delivery: Delivery, action: str, *, actor=None, message: str = "") -> DeliveryEvent:
+    return DeliveryEvent.objects.create(
+        delivery=delivery, action=action, actor=actor, message=message[:4000]
+    )
+
+
+def delivery_schedule_for_consultation(*, page, triggered_by=None) -> list[Delivery]:
+    """Create (once) the announcement and reminders of ``page`` on each of its channels.
+
+    Safe to call on every publish: existing deliveries are kept, and only pending
+    ones have their due time updated (the closing date may have moved). The
+    announcement is enqueued once this transaction commits.
+    """
+    now = timezone.now()
+    deliveries: list[Delivery] = []
+    with transaction.atomic():
+        links = ConsultationChannel.objects.filter(
+            page_id=page.pk,
+            channel__is_active=True,
+            channel__department_id=page.department_id,
+        ).select_related("channel")
+        for link in links:
+            for kind, due_at in _due_times(page, now).items():
+                delivery, created = Delivery.objects.get_or_create(
+                    consultation_id=page.pk,
+                    channel=link.channel,
+                    kind=kind,
+                    defaults={"due_at": due_at, "triggered_by": triggered_by},
+                )
+                if created:
+                    _event(delivery, DeliveryEventAction.SCHEDULED, actor=triggered_by)
+                elif (
+                    delivery.status == DeliveryStatus.PENDING
+                    and kind != DeliveryKind.ANNOUNCE
+                    and delivery.due_at != due_at
+                ):
+                    delivery.due_at = due_at
+                    delivery.save(update_fields=["due_at", "updated_at"])
+                deliveries.append(delivery)
+        to_send = [
+            d.pk
+            for d in deliveries
+            if d.kind == DeliveryKind.ANNOUNCE
+            and d.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+        ]
+        transaction.on_commit(lambda: _enqueue(to_send))
+    return deliveries
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from connectors.tasks import deliver
+
+    for delivery_id in delivery_ids:
+        deliver.delay(delivery_id)
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Planned:
+    text: str
+    facets: tuple[Facet, ...]
+
+
+def _plan(delivery: Delivery, connector: Connector) -> list[_Planned]:
+    if not delivery.planned_parts:
+        message = delivery_message(page=delivery.consultation.specific, kind=delivery.kind)
+        parts = compose_thread(message, connector.rules())
+        delivery.planned_parts = [
+            {
+                "text": part.text,
+                "facets": [
+                    {
+                        "kind": f.kind,
+                        "byte_start": f.byte_start,
+                        "byte_end": f.byte_end,
+                        "value": f.value,
+                    }
+                    for f in part.facets
+                ],
+            }
+            for part in parts
+        ]
+        delivery.save(update_fields=["planned_parts", "updated_at"])
+    return [
+        _Planned(text=part["text"], facets=tuple(Facet(**facet) for facet in part["facets"]))
+        for part in delivery.planned_parts
+    ]
+
+
+def _as_external(post: DeliveryPost) -> ExternalPost:
+    return ExternalPost(id=post.external_id, cid=post.cid, url=post.url, text=post.text)
+
+
+def _recover_unknown_parts(
+    delivery: Delivery, connector: Connector, plan: list[_Planned], saved: dict[int, DeliveryPost]
+) -> None:
+    """Adopt parts of our thread that an attempt with an unknown outcome did publish."""
+    recent = list(reversed(connector.recent_posts(limit=50)))  # oldest first
+    taken = {post.external_id for post in saved.values()}
+    earliest = delivery.created_at - _RECOVERY_CLOCK_SKEW
+    for position, part in enumerate(plan):
+        if position in saved:
+            continue
+        parent_id = saved[position - 1].external_id if position else ""
+        found = next(
+            (
+                post
+                for post in recent
+                if post.id not in taken
+                and connector.same_text(part.text, post.text)
+                and (post.created_at is None or post.created_at >= earliest)
+                and (not post.reply_to_id or not parent_id or post.reply_to_id == parent_id)
+            ),
+            None,
+        )
+        if found is None:
+            return
+        saved[position] = DeliveryPost.objects.create(
+            delivery=delivery,
+            position=position,
+            external_id=found.id,
+            cid=found.cid,
+            url=_public_url(delivery.channel, connector, found),
+            text=part.text,
+        )
+        taken.add(found.id)
+        _event(
+            delivery,
+            DeliveryEventAction.RECOVERED,
+            message=f"part {position + 1} was already on {connector.label}: {found.id}",
+        )
+
+
+def _public_url(channel: ChannelAccount, connector: Connector, post: ExternalPost) -> str:
+    return post.url or connector.public_url(post.id)
+
+
+def delivery_send(*, delivery_id: int) -> Delivery:
+    """Send a delivery's thread, exactly once in effect; see the module docstring.
+
+    Returns the delivery when it is delivered, failed for good, or has nothing to
+    do. Raises RateLimited or TransientError (after recording them) when a later
+    attempt may succeed; the caller (the ``deliver`` task) schedules it.
+    """
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+            return delivery
+        if delivery.due_at > timezone.now():
+            return delivery
+        # "sending" found here: the last attempt's write may or may not have happened.
+        outcome_unknown = delivery.status == DeliveryStatus.SENDING
+        delivery.status = DeliveryStatus.SENDING
+        delivery.attempts += 1
+        delivery.last_attempt_at = timezone.now()
+        delivery.save(update_fields=["status", "attempts", "last_attempt_at", "updated_at"])
+        _event(delivery, DeliveryEventAction.ATTEMPT, message=f"attempt {delivery.attempts}")
+    # Committed: from here a crash leaves "sending" behind for the next attempt to find.
+
+    failure: ConnectorError | None = None
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("channel", "consultation")
+            .get(pk=delivery_id)
+        )
+        if delivery.status != DeliveryStatus.SENDING:
+            return delivery  # another worker finished it while we waited for the lock
+        connector = None
+        try:
+            connector = channel_account_connector(channel=delivery.channel)
+            _send_parts(delivery, connector, outcome_unknown=outcome_unknown)
+        except RateLimited as error:
+            failure = error
+            _record_retryable(delivery, error, DeliveryEventAction.RATE_LIMITED, unknown=False)
+        except OutcomeUnknown as error:
+            failure = error
+            _record_retryable(delivery, error, DeliveryEventAction.OUTCOME_UNKNOWN, unknown=True)
+        except TransientError as error:
+            failure = error
+            _record_retryable(delivery, error, DeliveryEventAction.TRANSIENT_ERROR, unknown=False)
+        except (PermanentError, CredentialsUnreadable) as error:
+            reason = getattr(error, "reason", str(error))
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = reason
+            delivery.save(update_fields=["status", "last_error", "updated_at"])
+            _event(delivery, DeliveryEventAction.FAILED, message=reason)
+            logger.warning("Delivery %s failed for good: %s", delivery.pk, reason)
+        finally:
+            if connector is not None:
+                _channel_keep_session(delivery.channel, connector)
+    if failure is not None:
+        raise failure
+    return delivery
+
+
+def _record_retryable(delivery: Delivery, error: ConnectorError, action: str, *, unknown: bool):
+    # "sending" stays only when the write may have happened; otherwise it is plainly pending again.
+    if not unknown and not delivery.posts.exists():
+        delivery.status = DeliveryStatus.PENDING
+    delivery.last_error = str(error)
+    delivery.save(update_fields=["status", "last_error", "updated_at"])
+    _event(delivery, action, message=str(error))
+
+
+def _send_parts(delivery: Delivery, connector: Connector, *, outcome_unknown: bool) -> None:
+    plan = _plan(delivery, connector)
+    saved = {post.position: post for post in delivery.posts.all()}
+    if outcome_unknown and not connector.idempotent_writes and len(saved) < len(plan):
+        _recover_unknown_parts(delivery, connector, plan, saved)
+    for position, part in enumerate(plan):
+        if position in saved:
+            continue
+        reply_to = _as_external(saved[position - 1]) if position else None
+        root = _as_external(saved[0]) if position else None
+        published = connector.publish(
+            OutgoingPost(
+                text=part.text,
+                facets=part.facets,
+                reply_to=reply_to,
+                root=root,
+                idempotency_key=f"{delivery.idempotency_key}-{position}",
+            )
+        )
+        saved[position] = DeliveryPost.objects.create(
+            delivery=delivery,
+            position=position,
+            external_id=published.id,
+            cid=published.cid,
+            url=_public_url(delivery.channel, connector, published),
+            text=part.text,
+        )
+        _event(delivery, DeliveryEventAction.POSTED, message=f"part {position + 1}: {published.id}")
+    delivery.status = DeliveryStatus.DELIVERED
+    delivery.delivered_at = timezone.now()
+    delivery.last_error = ""
+    delivery.save(update_fields=["status", "delivered_at", "last_error", "updated_at"])
+    _event(delivery, DeliveryEventAction.DELIVERED, message=f"{len(plan)} part(s)")
+
+
+def delivery_give_up(*, delivery_id: int, reason: str) -> Delivery:
+    """Stop retrying a delivery (too many attempts); an administrator can retry it later."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = reason
+            delivery.save(update_fields=["status", "last_error", "updated_at"])
+            _event(delivery, DeliveryEventAction.FAILED, message=reason)
+    return delivery
+
+
+def delivery_retry(*, delivery_id: int, triggered_by=None) -> Delivery:
+    """An administrator asks for another attempt at a failed (or stuck) delivery."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.DELETED):
+            raise ValueError(f"this delivery is {delivery.get_status_display().lower()}")
+        # After any earlier attempt a write may have happened: check before posting again.
+        delivery.status = DeliveryStatus.SENDING if delivery.attempts else DeliveryStatus.PENDING
+        delivery.due_at = min(delivery.due_at, timezone.now())
+        delivery.save(update_fields=["status", "due_at", "updated_at"])
+        _event(delivery, DeliveryEventAction.RETRY_REQUESTED, actor=triggered_by)
+        transaction.on_commit(lambda: _enqueue([delivery_id]))
+    return delivery
+
+
+def delivery_delete_posts(*, delivery_id: int, triggered_by=None) -> Delivery:
+    """Delete a delivery's posts on the network (a confirmed administrator action), last part first."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update().select_related("channel").get(pk=delivery_id)
+        )
+        _event(delivery, DeliveryEventAction.DELETE_REQUESTED, actor=triggered_by)
+    connector = channel_account_connector(channel=delivery.channel)
+    try:
+        for post in delivery.posts.filter(deleted_at__isnull=True).order_by("-position"):
+            connector.delete(_as_external(post))
+            post.deleted_at = timezone.now()
+            post.save(update_fields=["deleted_at"])
+    finally:
+        _channel_keep_session(delivery.channel, connector)
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        delivery.status = DeliveryStatus.DELETED
+        delivery.deleted_at = timezone.now()
+        delivery.save(update_fields=["status", "deleted_at", "updated_at"])
+        _event(delivery, DeliveryEventAction.DELETED, actor=triggered_by)
+    return delivery
+
+
+def deliveries_enqueue_due(*, now: datetime | None = None) -> list[int]:
+    """Enqueue every delivery whose time has come (reminders; announcements left behind)."""
+    from connectors.selectors import deliveries_due
+
+    ids = list(deliveries_due(now=now or timezone.now()).values_list("pk", flat=True))
+    _enqueue(ids)
+    return ids

@@ -1,0 +1,109 @@
+"""Thin Celery tasks for cross-posting: ids in, one service call, retries at the network's pace."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from connectors.collection import collection_claim, replies_collect, responses_sweep
+from connectors.crypto import CredentialsUnreadable
+from connectors.exceptions import ConnectorError, RateLimited, TransientError
+from connectors.models import ChannelAccount, Delivery, DeliveryStatus
+from connectors.selectors import collection_due, sweep_pairs
+from connectors.services import deliveries_enqueue_due, delivery_give_up, delivery_send
+from consultations.models import ConsultationPage
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 10
+MAX_BACKOFF_SECONDS = 3600
+
+
+def retry_countdown(error: TransientError, retries: int) -> float:
+    """Seconds to wait: until the rate-limit reset, or exponential backoff with jitter."""
+    if isinstance(error, RateLimited):
+        wait = (error.reset_at - datetime.now(tz=UTC)).total_seconds()
+        return max(1.0, wait + 1.0)
+    base = settings.HUB_DELIVERY_RETRY_BASE * (2**retries)
+    return min(MAX_BACKOFF_SECONDS, base) * random.uniform(0.8, 1.2)  # noqa: S311
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def deliver(self, delivery_id: int) -> str:
+    try:
+        return delivery_send(delivery_id=delivery_id).status
+    except Delivery.DoesNotExist:
+        logger.warning("Delivery %s no longer exists; nothing to send", delivery_id)
+        return "missing"
+    except TransientError as error:
+        if self.request.retries >= self.max_retries:
+            delivery_give_up(
+                delivery_id=delivery_id,
+                reason=f"gave up after {self.request.retries + 1} attempts: {error}",
+            )
+            return DeliveryStatus.FAILED.value
+        if self.request.is_eager:
+            # In-process (no broker): never block the request that published; beat picks it up.
+            logger.warning("Delivery %s will be retried later: %s", delivery_id, error)
+            return "retry"
+        raise self.retry(
+            countdown=retry_countdown(error, self.request.retries), exc=error
+        ) from error
+
+
+@shared_task
+def send_due_reminders() -> int:
+    """Celery beat: enqueue reminders (and anything left behind) whose time has come."""
+    return len(deliveries_enqueue_due())
+
+
+# --- Collecting replies ---------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def collect_replies(consultation_id: int, channel_id: int) -> str:
+    """One poll of one consultation on one channel; a rate limit sets the next poll for
+    the reset (beat picks it up then) rather than holding the worker."""
+    try:
+        outcome = replies_collect(consultation_id=consultation_id, channel_id=channel_id)
+    except (ConsultationPage.DoesNotExist, ChannelAccount.DoesNotExist):
+        return "missing"
+    return outcome.stopped_by or "caught_up"
+
+
+@shared_task
+def collect_due_replies() -> int:
+    """Celery beat: enqueue a poll for every consultation and channel whose time has come."""
+    now = timezone.now()
+    enqueued = 0
+    for consultation_id, channel_id in collection_due(now=now):
+        if collection_claim(consultation_id=consultation_id, channel_id=channel_id, now=now):
+            collect_replies.delay(consultation_id, channel_id)
+            enqueued += 1
+    return enqueued
+
+
+@shared_task(acks_late=True)
+def sweep_channel(consultation_id: int, channel_id: int) -> int:
+    try:
+        return responses_sweep(consultation_id=consultation_id, channel_id=channel_id).withdrawn
+    except ChannelAccount.DoesNotExist:
+        return 0
+    except (ConnectorError, CredentialsUnreadable) as error:
+        # The next sweep tries this batch again; nothing was withdrawn on a guess.
+        logger.warning("Deletion sweep of %s on %s failed: %s", consultation_id, channel_id, error)
+        return 0
+
+
+@shared_task
+def sweep_deletions() -> int:
+    """Celery beat: re-check a batch of collected posts per consultation and channel."""
+    pairs = sweep_pairs()
+    for consultation_id, channel_id in pairs:
+        sweep_channel.delay(consultation_id, channel_id)
+    return len(pairs)

@@ -1,0 +1,73 @@
+"""The three sandbox networks, started once per test session on free loopback ports.
+
+Their URLs are stored as each ChannelAccount's base URL, so a Celery worker in
+another process (which reads the channel from the database) reaches the same
+sandboxes as the test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+
+from connectors.sandbox import SandboxServer, start_sandbox
+from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory
+
+NETWORKS = ("x", "mastodon", "bluesky")
+# The endpoint each network writes posts to, for faults aimed at writes only.
+WRITE_PATHS = {
+    "x": "/2/tweets",
+    "mastodon": "/api/v1/statuses",
+    "bluesky": "/xrpc/com.atproto.repo.createRecord",
+}
+_handles = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def sandboxes():
+    servers = {network: start_sandbox(network) for network in NETWORKS}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@dataclass
+class SandboxChannel:
+    server: SandboxServer
+    account: object  # connectors.sandbox.SandboxAccount
+    channel: object  # connectors.models.ChannelAccount
+
+    @property
+    def posts(self) -> list[dict]:
+        """Live posts of the account on the sandbox, oldest first."""
+        return list(reversed(self.server.state.posts_by(self.account.id)))
+
+
+def make_sandbox_channel(sandboxes, network: str, *, department=None, credentials=None):
+    server = sandboxes[network]
+    handle = f"dept{next(_handles)}"
+    account = server.state.create_account(
+        handle=handle, display_name=f"Department {handle}", password=f"pw-{handle}-secret"
+    )
+    channel = ChannelAccountFactory(
+        department=department or DepartmentFactory(),
+        network=network,
+        handle=account.handle,
+        account_id=account.id,
+        base_url=server.base_url,
+        credentials=credentials or account.credentials,
+    )
+    return SandboxChannel(server=server, account=account, channel=channel)
+
+
+@pytest.fixture(params=NETWORKS)
+def network(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def sandbox_channel(db, sandboxes, network) -> SandboxChannel:
+    """A fresh account on the network's sandbox and its ChannelAccount."""
+    return make_sandbox_channel(sandboxes, network)

@@ -1,0 +1,29 @@
+"""Reading the sandbox's network-native post JSON the same way for the three networks."""
+
+from __future__ import annotations
+
+from connectors.backends.mastodon import html_to_text
+
+
+def post_id(network: str, post: dict) -> str:
+    return post["uri"] if network == "bluesky" else str(post["id"])
+
+
+def post_text(network: str, post: dict) -> str:
+    if network == "x":
+        return post["text"]
+    if network == "mastodon":
+        return html_to_text(post["content"])
+    return post["record"]["text"]
+
+
+def post_parent(network: str, post: dict) -> str | None:
+    if network == "x":
+        replied = [
+            ref["id"] for ref in post.get("referenced_tweets", []) if ref["type"] == "replied_to"
+        ]
+        return replied[0] if replied else None
+    if network == "mastodon":
+        return post.get("in_reply_to_id")
+    reply = post["record"].get("reply")
+    return reply["parent"]["uri"] if reply else None
