@@ -1,0 +1,76 @@
+"""Figures over raw texts: most used terms and the mix of languages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .types import LanguageCount, TermCount
+
+UNDETERMINED = "und"
+# Fewer words than this and a language guess is noise ("ok", "Too expensive.").
+MIN_WORDS_FOR_LANGUAGE = 3
+
+# scikit-learn's English list plus British forms and the filler of consultation replies.
+STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {
+    "whilst", "amongst", "towards", "learnt", "shan't", "needn't", "oughtn't", "ain't",
+    "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "won't", "wouldn't",
+    "can't", "couldn't", "shouldn't", "haven't", "hasn't", "hadn't", "i'm", "i've", "i'd",
+    "i'll", "it's", "we're", "we've", "they're", "there's", "that's", "let's", "you're",
+    "just", "really", "think", "like", "make", "need", "want", "know", "going", "get", "got",
+    "also", "would", "could", "should", "will", "may", "might", "must", "much", "many",
+    "people", "lot", "lots", "yes", "okay", "ok", "etc", "please", "thank", "thanks",
+}  # fmt: skip
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("’", "'").lower()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words; apostrophes kept inside words, possessive ``'s`` dropped."""
+    tokens = _WORD.findall(_normalise(text))
+    return [token[:-2] if token.endswith("'s") else token for token in tokens]
+
+
+def content_words(text: str) -> list[str]:
+    return [word for word in words(text) if len(word) >= 3 and word not in STOP_WORDS]
+
+
+def top_terms(texts: Sequence[str], *, n: int = 20) -> list[TermCount]:
+    """The ``n`` terms used by most responses (each response counts a term once).
+
+    Ties are broken alphabetically so the list is the same on every run.
+    """
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(set(content_words(text)))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [TermCount(term=term, count=count) for term, count in ranked[:n]]
+
+
+def language_of(text: str) -> str:
+    """ISO 639-1 code from py3langid (a deterministic naive Bayes model shipped in the wheel)."""
+    if len(words(text)) < MIN_WORDS_FOR_LANGUAGE:
+        return UNDETERMINED
+    import py3langid
+
+    language, _score = py3langid.classify(text)
+    return str(language)
+
+
+def language_mix(texts: Sequence[str]) -> list[LanguageCount]:
+    """How many texts are in each language, most common first."""
+    counts = Counter(language_of(text) for text in texts)
+    total = len(texts)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        LanguageCount(language=language, count=count, share=count / total)
+        for language, count in ranked
+    ]
