@@ -6,6 +6,7 @@ Every channel (the web form, social replies, imports) writes here through
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -26,6 +27,16 @@ class ModerationState(models.TextChoices):
     APPROVED = "approved", "Approved"
     HIDDEN = "hidden", "Hidden"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ModerationReason(models.TextChoices):
+    """Why a moderator held a response back (a fixed list, for accountability)."""
+
+    ABUSIVE = "abusive", "Abusive"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    SPAM = "spam", "Spam"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    LEGAL = "legal", "Legal reasons"
 
 
 class Respondent(models.Model):
@@ -87,6 +98,16 @@ class Response(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     language = models.CharField(max_length=20, blank=True)
     raw_payload = models.JSONField(default=dict, blank=True)
+    # What the public may see: the text after redaction (engagement.services.redaction)
+    # and any moderator's further redaction. Never the original.
+    published_text = models.TextField(blank=True)
+    # The removals made, as [{"kind", "start", "end", "replacement"}], for moderators.
+    redactions = models.JSONField(default=list, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderation_reason = models.CharField(max_length=20, choices=ModerationReason, blank=True)
     # The source's last edit of the text (earlier wordings are ResponseRevisions).
     edited_at = models.DateTimeField(null=True, blank=True)
     # A withdrawn response is a tombstone: ids and times stay, the words are gone.
@@ -128,6 +149,8 @@ class Answer(models.Model):
     )
     question_text = models.CharField(max_length=300)
     text = models.TextField(blank=True)
+    # The free-text answer after redaction: what the public may see.
+    published_text = models.TextField(blank=True)
     choices = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -162,3 +185,26 @@ class ResponseRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response} before {self.replaced_at or self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ModerationDecision(models.Model):
+    """The audit trail of moderation: who changed a response's state, when and why."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="decisions")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    from_state = models.CharField(max_length=20, choices=ModerationState)
+    to_state = models.CharField(max_length=20, choices=ModerationState)
+    reason = models.CharField(max_length=20, choices=ModerationReason, blank=True)
+    note = models.TextField(blank=True)
+    # Automatic decisions (auto-approve policy, withdrawal at the source) have no user.
+    automatic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["response", "decided_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.response} {self.from_state} → {self.to_state}"
