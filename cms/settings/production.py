@@ -16,6 +16,13 @@ if not os.environ.get("SECRET_KEY"):
 DEBUG = env.env_bool("DEBUG", default=False)
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production (set DEBUG=false).")
+if not os.environ.get("HUB_CHANNEL_KEY"):
+    # Without it each machine would invent its own key file and none could read
+    # the channel credentials the others encrypted.
+    raise ImproperlyConfigured(
+        "HUB_CHANNEL_KEY must be set in production (generate one with "
+        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
+    )
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the hub's host names in production.")
 

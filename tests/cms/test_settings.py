@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from cms.env import parse_search_url, redact_url
@@ -41,7 +42,8 @@ def run_manage(*args, **env_overrides):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+        if k
+        not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "HUB_CHANNEL_KEY"}
     }
     env.update(env_overrides)
     return subprocess.run(
@@ -54,38 +56,38 @@ def run_manage(*args, **env_overrides):
     )
 
 
+def production_env(**overrides):
+    """The variables production requires, each overridable (None removes it)."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+        "SECRET_KEY": "a-long-random-production-secret-key-" + "k" * 40,
+        "ALLOWED_HOSTS": "hub.example.gov.uk",
+        "HUB_CHANNEL_KEY": Fernet.generate_key().decode(),
+    }
+    env.update(overrides)
+    return {name: value for name, value in env.items() if value is not None}
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key():
-    result = run_manage(
-        "check",
-        DJANGO_SETTINGS_MODULE="cms.settings.production",
-        ALLOWED_HOSTS="hub.example.gov.uk",
-    )
+    result = run_manage("check", **production_env(SECRET_KEY=None))
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_production_settings_refuse_to_start_without_a_channel_key():
+    result = run_manage("check", **production_env(HUB_CHANNEL_KEY=None))
+    assert result.returncode != 0
+    assert "HUB_CHANNEL_KEY must be set" in result.stderr
+
+
 def test_production_settings_refuse_to_start_with_debug_on():
-    result = run_manage(
-        "check",
-        DJANGO_SETTINGS_MODULE="cms.settings.production",
-        SECRET_KEY="x" * 60,
-        DEBUG="true",
-        ALLOWED_HOSTS="hub.example.gov.uk",
-    )
+    result = run_manage("check", **production_env(DEBUG="true"))
     assert result.returncode != 0
     assert "DEBUG must be off" in result.stderr
 
 
 def test_production_settings_pass_the_deploy_checks_with_required_variables():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_SETTINGS_MODULE="cms.settings.production",
-        SECRET_KEY="a-long-random-production-secret-key-" + "k" * 40,
-        ALLOWED_HOSTS="hub.example.gov.uk",
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 
