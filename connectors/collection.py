@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 import regex
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from connectors.crypto import CredentialsUnreadable
@@ -90,7 +90,22 @@ class SweepOutcome:
 def collection_scope(
     *, consultation: ConsultationPage, channel: ChannelAccount, since: datetime | None = None
 ) -> CollectionScope:
-    """Every part we posted for the consultation on the channel, and its hashtag."""
+    """Every part we posted for the consultation on the channel, and its hashtag.
+
+    Without an explicit ``since`` (a backfill), nothing older than the consultation
+    (its opening or our first post, less an hour) is asked for: a first poll does
+    not walk the account's whole history of mentions, which X would bill.
+    """
+    if since is None:
+        first_post = (
+            DeliveryPost.objects.filter(
+                delivery__consultation_id=consultation.pk, delivery__channel_id=channel.pk
+            )
+            .order_by("posted_at")
+            .values_list("posted_at", flat=True)
+            .first()
+        )
+        since = min(filter(None, [consultation.opens_at, first_post])) - timedelta(hours=1)
     root_ids = tuple(
         DeliveryPost.objects.filter(
             delivery__consultation_id=consultation.pk,
@@ -291,8 +306,9 @@ def _budget_problem(state: CollectionState, network: str, now: datetime) -> tupl
 
 
 def _mark_incomplete(state: CollectionState, now: datetime, reason: str) -> None:
+    # Replies since the last complete poll (or since the consultation opened) may be missing.
     if state.incomplete_since is None:
-        state.incomplete_since = now
+        state.incomplete_since = state.last_complete_at or min(state.consultation.opens_at, now)
     state.incomplete_reason = reason
 
 
@@ -392,7 +408,9 @@ def _collect_one_page(
             window_end = (state.window_started_at or now) + timedelta(
                 seconds=settings.HUB_COLLECT_RATE_WINDOW
             )
-            state.next_poll_at = window_end if stop == StopReason.RATE_BUDGET else None
+            state.next_poll_at = (
+                window_end if stop == StopReason.RATE_BUDGET else now + _poll_interval(network)
+            )
             state.save()
             return False, stop
         state.window_requests += 1
@@ -528,6 +546,10 @@ def responses_sweep(
                     channel=channel.network, external_ids=external_ids, reason=reason
                 )
         CollectionState.objects.filter(pk=state.pk).update(
-            sweep_after_id=rows[-1][0], last_swept_at=timezone.now()
+            sweep_after_id=rows[-1][0],
+            last_swept_at=timezone.now(),
+            # X bills lookups as reads too; they count, but never stop a sweep (deletions must
+            # be honoured whatever the budget).
+            posts_read=F("posts_read") + (len(rows) if channel.network == "x" else 0),
         )
     return outcome

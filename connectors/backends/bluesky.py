@@ -333,7 +333,8 @@ class BlueskyConnector(Connector):
                 ),
             )
             notifications = [_raw(item) for item in response.notifications]
-            seen = state.get("seen") or ""
+            # The first sweep pages back no further than ``since``.
+            seen = state.get("seen") or (_iso(scope.since) if scope.since else "")
             indexed = [str(item.get("indexedAt") or "") for item in notifications]
             top = max([state.get("top") or "", *indexed])
             reached_seen = bool(seen) and any(value < seen for value in indexed)
@@ -401,6 +402,11 @@ class BlueskyConnector(Connector):
                 # Left out: deleted, or its author blocked us; either way not ours to show.
                 states[uri] = PostState.LIVE if uri in found else PostState.DELETED
         return states
+
+
+def _iso(moment: datetime) -> str:
+    """The AppView's own timestamp shape, so the two compare as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _raw(model) -> dict:

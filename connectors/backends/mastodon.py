@@ -166,7 +166,8 @@ class MastodonConnector(Connector):
             done, new_state = True, {}
         else:
             limit = max(1, min(scope.page_size, 40 if kind == "hashtag" else 80))
-            min_id = state.get("min_id") or "0"
+            # The first sweep starts at ``since``: Mastodon ids are timestamps (snowflakes).
+            min_id = state.get("min_id") or (_snowflake(scope.since) if scope.since else "0")
             if kind == "mentions":
                 notifications = self._call(
                     "notifications",
@@ -259,6 +260,10 @@ class MastodonConnector(Connector):
             reply_to_id=str(reply_to) if reply_to else "",
             root_id=root.id if root else status_id,
         )
+
+
+def _snowflake(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000) << 16)
 
 
 def _describe(error: mastodon.MastodonError) -> str:

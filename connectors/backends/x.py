@@ -8,7 +8,7 @@ host of each request; tweepy itself is neither copied nor patched.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -221,7 +221,9 @@ class XConnector(Connector):
             "user_auth": True,
         }
         if scope.since is not None and not state.get("since"):
-            common["start_time"] = scope.since.replace(microsecond=0)
+            # Recent search refuses a start_time older than seven days.
+            earliest = datetime.now(tz=UTC) - timedelta(days=7) + timedelta(minutes=1)
+            common["start_time"] = max(scope.since, earliest).replace(microsecond=0)
         kind, _, value = route.partition(":")
         if kind == "mentions":
             response = self._call(

@@ -71,6 +71,7 @@ class Command(BaseCommand):
                     f"{timezone.localtime():%H:%M:%S} {polls} polls, {created} new responses, "
                     f"{withdrawn} withdrawn"
                 )
+                self.stdout.flush()  # the demo's log file, read while the loop runs
             if once:
                 return
             time.sleep(interval)

@@ -1,0 +1,105 @@
+"""Benchmark recording collected replies: 5,000 replies in one pass, then the same again.
+
+    .venv/bin/python scripts/bench_collection.py [--replies 5000]
+
+Runs on a throwaway SQLite database (or DATABASE_URL when set) and prints wall
+time and queries for each pass. A figure for the notes, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--replies", type=int, default=5000)
+    arguments = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="hub-bench-collection-")
+    os.environ["HUB_DATA_DIR"] = scratch
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.base")
+    os.environ.pop("CELERY_BROKER_URL", None)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cms.management.commands.seed_demo import ensure_home_page
+    from connectors.collection import CollectOutcome, _record_page
+    from connectors.models import ChannelAccount
+    from connectors.types import CollectionScope, IncomingReply
+    from consultations.models import ConsultationIndexPage, ConsultationPage, Department
+
+    if "DATABASE_URL" in os.environ:
+        print("Using DATABASE_URL; the bench's rows stay there.")
+    call_command("migrate", verbosity=0)
+    department = Department.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
+    index = ConsultationIndexPage.objects.first() or ensure_home_page().add_child(
+        instance=ConsultationIndexPage(title="Consultations", slug="consultations")
+    )
+    now = datetime.now(tz=UTC)
+    page = index.add_child(
+        instance=ConsultationPage(
+            title="Bench",
+            slug=f"bench-{time.time_ns()}",
+            summary="Bench",
+            department=department,
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=1),
+            live=True,
+        )
+    )
+    channel = ChannelAccount(department=department, network="mastodon", handle="bench")
+    channel.set_credentials({"access_token": "unused"})
+    channel.save()
+    root = "1"
+    replies = [
+        IncomingReply(
+            id=str(1_000_000 + n),
+            parent_id=root if n % 3 == 0 else str(1_000_000 + n - 1),
+            root_id=root,
+            author_id=str(5_000 + n % 1500),
+            author_handle=f"citizen{n % 1500}",
+            text=f"Reply number {n}: buses should run later in the evening.",
+            created_at=now,
+            url=f"https://social.example/@citizen/{n}",
+            language="en",
+            raw={"id": str(1_000_000 + n)},
+        )
+        for n in range(arguments.replies)
+    ]
+    scope = CollectionScope(root_ids=(root,))
+    print(f"Recording {len(replies)} replies on {connection.vendor}")
+    for label in ("first pass (all new)", "second pass (all known)"):
+        outcome = CollectOutcome()
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            _record_page(
+                consultation=page,
+                channel=channel,
+                scope=scope,
+                replies=replies,
+                quarantined=(),
+                outcome=outcome,
+            )
+            elapsed = time.perf_counter() - started
+        print(
+            f"  {label:<24} {elapsed:7.2f} s  {len(queries):5d} queries  "
+            f"created {outcome.created}, already recorded {outcome.already_recorded}"
+        )
+
+
+if __name__ == "__main__":
+    main()
