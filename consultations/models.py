@@ -234,6 +234,17 @@ class ConsultationPage(RoutablePageMixin, Page):
         blank=True,
         help_text="When the outcome is shown to the public; leave empty until it is ready.",
     )
+    auto_approve_responses = models.BooleanField(
+        default=False,
+        help_text="Publish new responses without waiting for a moderator, unless the "
+        "abuse and profanity screen flags them.",
+    )
+    redact_private_mentions = models.BooleanField(
+        "Remove @-mentions of private individuals",
+        default=True,
+        help_text="Replace @-mentions in published responses, except of the department's "
+        "own accounts.",
+    )
 
     base_form_class = ConsultationPageForm
     content_panels = [
@@ -261,6 +272,10 @@ class ConsultationPage(RoutablePageMixin, Page):
             [FieldPanel("outcome_published_at"), FieldPanel("outcome")],
             heading="Outcome (you said, we did)",
             classname="collapsed",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("auto_approve_responses"), FieldPanel("redact_private_mentions")],
+            heading="Moderation",
         ),
     ]
     search_fields = [

@@ -226,6 +226,10 @@ HUB_X_READ_BUDGET = env.env_int("HUB_X_READ_BUDGET", 10_000)
 # The deletion sweep: how often, and how many collected posts per consultation and channel.
 HUB_SWEEP_INTERVAL = env.env_int("HUB_SWEEP_INTERVAL", 600)
 HUB_SWEEP_BATCH = env.env_int("HUB_SWEEP_BATCH", 100)
+# Analysis (engagement.services.analysis): beat re-analyses consultations with new or
+# changed responses every HUB_ANALYSIS_INTERVAL seconds (the debounce), with a fixed seed.
+HUB_ANALYSIS_INTERVAL = env.env_int("HUB_ANALYSIS_INTERVAL", 300)
+HUB_ANALYSIS_SEED = env.env_int("HUB_ANALYSIS_SEED", 0)
 CELERY_BEAT_SCHEDULE = {
     # Wagtail's go-live and expiry dates (consultations scheduled to publish).
     "consultations-publish-scheduled": {
@@ -244,6 +248,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connectors.tasks.sweep_deletions",
         "schedule": float(HUB_SWEEP_INTERVAL),
     },
+    "engagement-analyse-due": {
+        "task": "engagement.tasks.analyse_due",
+        "schedule": float(HUB_ANALYSIS_INTERVAL),
+    },
+}
+
+# --- Search: the index outbox (search/) --------------------------------------------
+# Changes to responses are queued in the database and drained to the search backend in
+# bulk: on commit (in-process without a broker) and by beat every
+# HUB_SEARCH_DRAIN_INTERVAL seconds, which also catches up after a search node outage.
+
+HUB_SEARCH_DRAIN_INTERVAL = env.env_int("HUB_SEARCH_DRAIN_INTERVAL", 10)
+HUB_SEARCH_DRAIN_BATCH = env.env_int("HUB_SEARCH_DRAIN_BATCH", 500)
+HUB_SEARCH_DRAIN_ON_COMMIT = env.env_bool("HUB_SEARCH_DRAIN_ON_COMMIT", True)
+# Bulk updates send no signals: the drain sweeps rows older than this many seconds.
+HUB_SEARCH_SWEEP_SETTLE = env.env_int("HUB_SEARCH_SWEEP_SETTLE", 30)
+# Most matches a public search ranks, counts and pages through.
+HUB_SEARCH_MAX_MATCHES = env.env_int("HUB_SEARCH_MAX_MATCHES", 10_000)
+CELERY_BEAT_SCHEDULE["search-drain-index"] = {
+    "task": "search.drain_search_index",
+    "schedule": float(HUB_SEARCH_DRAIN_INTERVAL),
 }
 
 # --- Cache (consultations: the response form's rate limit) ----------------------

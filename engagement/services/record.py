@@ -24,11 +24,18 @@ from consultations.models import ConsultationPage, Question
 from engagement.models import (
     Answer,
     Channel,
+    ModerationDecision,
     ModerationState,
     Respondent,
     Response,
     ResponseRevision,
     WithdrawalReason,
+)
+from engagement.services.moderation import (
+    mention_policy_for,
+    response_published_fields,
+    responses_auto_approve,
+    text_redacted,
 )
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
@@ -135,6 +142,7 @@ def _answers_build(
     *, consultation: ConsultationPage, answers: Iterable[AnswerInput], questions=None
 ) -> list[Answer]:
     questions = questions if questions is not None else _questions_of(consultation)
+    mentions = mention_policy_for(consultation=consultation)
     built = []
     seen: set[int] = set()
     for answer in answers:
@@ -156,6 +164,7 @@ def _answers_build(
                 question=question,
                 question_text=question.text,
                 text=answer.text,
+                published_text=text_redacted(text=answer.text, mentions=mentions)[0],
                 choices=list(answer.choices),
             )
         )
@@ -247,6 +256,9 @@ def response_record(
         if existing is not None:
             return existing
     built_answers = _answers_build(consultation=consultation, answers=answers)
+    published = response_published_fields(
+        consultation=consultation, text=text, answer_texts=[a.text for a in built_answers]
+    )
     who = respondent_get_or_create(channel=channel, respondent=respondent)
     for _ in range(_ATTEMPTS):
         try:
@@ -257,6 +269,7 @@ def response_record(
                     external_id=external_id,
                     respondent=who,
                     text=text,
+                    **published,
                     received_at=received_at,
                     reference=reference_generate(),
                     consent_to_publish=consent_to_publish,
@@ -275,6 +288,8 @@ def response_record(
         for answer in built_answers:
             answer.response = response
         Answer.objects.bulk_create(built_answers)
+        if responses_auto_approve(consultation=consultation, response_ids=[response.pk]):
+            response.refresh_from_db()
         return response
     raise RecordError("Could not allocate a unique reference for the response; try again.")
 
@@ -383,6 +398,14 @@ def responses_record_batch(
         _answers_build(consultation=consultation, answers=item.answers, questions=questions)
         for item in pending
     ]
+    published_for = [
+        response_published_fields(
+            consultation=consultation,
+            text=item.text,
+            answer_texts=[answer.text for answer in answers],
+        )
+        for item, answers in zip(pending, answers_for, strict=True)
+    ]
     respondent_keys = [
         (item.channel, _respondent_key(item.channel, item.respondent)) for item in pending
     ]
@@ -414,6 +437,7 @@ def responses_record_batch(
                     external_id=pending[index].external_id or None,
                     respondent_id=respondent_ids[respondent_keys[index]],
                     text=pending[index].text,
+                    **published_for[index],
                     received_at=pending[index].received_at,
                     reference=reference,
                     consent_to_publish=pending[index].consent_to_publish,
@@ -443,10 +467,12 @@ def responses_record_batch(
                         question=answer.question,
                         question_text=answer.question_text,
                         text=answer.text,
+                        published_text=answer.published_text,
                         choices=answer.choices,
                     )
                 )
         Answer.objects.bulk_create(new_answers, batch_size=_CHUNK)
+        responses_auto_approve(consultation=consultation, response_ids=list(inserted.values()))
         created += len(inserted)
         left = [index for reference, index in references.items() if reference not in inserted]
         # A row left out either was recorded meanwhile by someone else (done) or
@@ -479,7 +505,11 @@ def response_text_update(*, response_id: int, text: str, edited_at: datetime | N
     withdrawn. An approved response goes back to pending: the new words are unmoderated.
     """
     with transaction.atomic():
-        response = Response.objects.select_for_update().get(pk=response_id)
+        response = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("consultation", "consultation__department")
+            .get(pk=response_id)
+        )
         if response.withdrawn_at is not None or response.text == text:
             return False
         if edited_at is not None and response.edited_at is not None:
@@ -490,11 +520,29 @@ def response_text_update(*, response_id: int, text: str, edited_at: datetime | N
         )
         response.text = text
         response.edited_at = edited_at or timezone.now()
-        fields = ["text", "edited_at", "updated_at"]
+        answer_texts = Answer.objects.filter(response=response).values_list("text", flat=True)
+        published = response_published_fields(
+            consultation=response.consultation, text=text, answer_texts=list(answer_texts)
+        )
+        for name, value in published.items():
+            setattr(response, name, value)
+        fields = ["text", "edited_at", "updated_at", *published]
         if response.moderation_state == ModerationState.APPROVED:
             response.moderation_state = ModerationState.PENDING
             fields.append("moderation_state")
+            ModerationDecision.objects.create(
+                response=response,
+                from_state=ModerationState.APPROVED,
+                to_state=ModerationState.PENDING,
+                note="Edited by its author at the source: the new words need moderating.",
+                automatic=True,
+            )
         response.save(update_fields=fields)
+        responses_auto_approve(
+            consultation=response.consultation,
+            response_ids=[response.pk],
+            note="Approved automatically after an edit at the source: auto-approve policy.",
+        )
         return True
 
 
@@ -515,17 +563,35 @@ def responses_withdraw(
     withdrawn = 0
     with transaction.atomic():
         for chunk in _chunks(ids):
-            pks = list(
+            states = dict(
                 Response.objects.select_for_update()
                 .filter(channel=channel, external_id__in=chunk, withdrawn_at__isnull=True)
-                .values_list("pk", flat=True)
+                .values_list("pk", "moderation_state")
             )
+            pks = list(states)
             if not pks:
                 continue
             ResponseRevision.objects.filter(response_id__in=pks).delete()
-            Answer.objects.filter(response_id__in=pks).update(text="", choices=[])
+            Answer.objects.filter(response_id__in=pks).update(
+                text="", published_text="", choices=[]
+            )
+            ModerationDecision.objects.bulk_create(
+                [
+                    ModerationDecision(
+                        response_id=pk,
+                        from_state=from_state,
+                        to_state=ModerationState.WITHDRAWN,
+                        note=WithdrawalReason(reason).label,
+                        automatic=True,
+                    )
+                    for pk, from_state in states.items()
+                ]
+            )
             withdrawn += Response.objects.filter(pk__in=pks).update(
                 text="",
+                published_text="",
+                redactions=[],
+                flagged_terms=[],
                 raw_payload={},
                 moderation_state=ModerationState.WITHDRAWN,
                 withdrawn_at=moment,
