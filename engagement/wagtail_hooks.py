@@ -1,5 +1,8 @@
 from django.core.exceptions import PermissionDenied
+from django.urls import include, path, reverse_lazy
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -7,7 +10,10 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from consultations.models import department_ids_for_user
+from engagement import views as moderation_views
+from engagement import views_summary
 from engagement.models import Response
+from engagement.selectors import accountability_counts, consultations_moderated_by
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -94,3 +100,92 @@ register_permission_policy(Response, ReadOnlyPermissionPolicy(Response))
 @hooks.register("register_admin_viewset")
 def register_response_viewset():
     return ResponseViewSet()
+
+
+# --- Moderation inbox (engagement.views) ------------------------------------------------
+
+
+class ModerationMenuItem(MenuItem):
+    def is_shown(self, request):
+        return moderation_views.user_may_use_inbox(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_moderation_urls():
+    urls = [
+        path("", moderation_views.inbox, name="inbox"),
+        path("<int:pk>/", moderation_views.response_detail, name="response"),
+    ]
+    return [
+        path(
+            "moderation/",
+            include((urls, "engagement_moderation"), namespace="engagement_moderation"),
+        )
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_moderation_menu_item():
+    return ModerationMenuItem(
+        "Moderation",
+        reverse_lazy("engagement_moderation:inbox"),
+        name="moderation",
+        icon_name="tasks",
+        order=150,
+    )
+
+
+class AccountabilityPanel(Component):
+    """On the admin dashboard: what became of the responses to one's consultations."""
+
+    name = "accountability"
+    order = 150
+    template_name = "engagement/admin/dashboard_panel.html"
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        consultations = consultations_moderated_by(user=self.user)[:10]
+        return {
+            "accountability": [
+                (consultation, accountability_counts(consultation=consultation))
+                for consultation in consultations
+            ]
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_accountability_panel(request, panels):
+    if moderation_views.user_may_use_inbox(request.user):
+        panels.append(AccountabilityPanel(request.user))
+
+
+# --- Response analysis dashboard (engagement.views_summary) ------------------------------
+
+
+class AnalysisMenuItem(MenuItem):
+    def is_shown(self, request):
+        return views_summary.user_may_analyse(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_analysis_urls():
+    urls = [
+        path("", views_summary.dashboard_index, name="index"),
+        path("<int:pk>/", views_summary.dashboard_consultation, name="consultation"),
+    ]
+    return [
+        path("analysis/", include((urls, "engagement_analysis"), namespace="engagement_analysis"))
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_analysis_menu_item():
+    return AnalysisMenuItem(
+        "Response analysis",
+        reverse_lazy("engagement_analysis:index"),
+        name="response-analysis",
+        icon_name="table",
+        order=170,
+    )
