@@ -5,3 +5,20 @@ class SearchConfig(AppConfig):
     name = "search"
     label = "hubsearch"
     verbose_name = "Public search"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from engagement.models import Answer, Response
+        from search import signals
+
+        # Wired here, explicitly: every save of the record queues its row for the index
+        # in the same transaction (modelsearch's own handlers are off for Response).
+        post_save.connect(signals.response_saved, sender=Response, dispatch_uid="hubsearch-r-save")
+        post_delete.connect(
+            signals.response_deleted, sender=Response, dispatch_uid="hubsearch-r-delete"
+        )
+        post_save.connect(signals.answer_changed, sender=Answer, dispatch_uid="hubsearch-a-save")
+        post_delete.connect(
+            signals.answer_changed, sender=Answer, dispatch_uid="hubsearch-a-delete"
+        )

@@ -1,0 +1,56 @@
+"""The public search forms (GET): words, filters, sort, page."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from engagement.models import Channel
+from search.selectors import ResponseFilters, Sort
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class MonthsField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        for item in values:
+            if not MONTH.match(str(item)):
+                raise ValidationError("Choose a month from the list", code="invalid_month")
+        return tuple(dict.fromkeys(str(item) for item in values))
+
+
+class ResponseSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search responses",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search words must be 200 characters or fewer"},
+    )
+    channel = forms.MultipleChoiceField(choices=Channel.choices, required=False)
+    question = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    month = MonthsField(required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=Sort.CHOICES, required=False)
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["question"].choices = [(str(q.pk), q.text) for q in questions]
+
+    def filters(self) -> ResponseFilters:
+        """The valid part of the input; a field with an error is left out (and reported)."""
+        data = self.cleaned_data if self.is_bound else {}
+        return ResponseFilters(
+            q=(data.get("q") or "").strip(),
+            channels=tuple(data.get("channel") or ()),
+            question_ids=tuple(data.get("question") or ()),
+            months=tuple(data.get("month") or ()),
+            sort=data.get("sort") or "",
+        )
+
+
+class SiteSearchForm(forms.Form):
+    q = forms.CharField(label="Search consultations and responses", required=False, max_length=200)

@@ -1,0 +1,267 @@
+"""Reads for the public record's search: matches, facets, sorting, pages.
+
+The one place facet counts are computed. The search backend (database or
+OpenSearch, through modelsearch) decides only WHICH public responses match the
+words; channel, question and month counts are then counted with the ORM over
+those matches, so both backends give identical counts for identical matches.
+What is shown is always re-read through ``public_responses()``: a row the index
+has not yet forgotten (hidden a moment ago) is never displayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from modelsearch.backends import get_search_backend
+
+from consultations.models import ConsultationPage
+from engagement.models import Answer, Channel, Response
+from engagement.selectors import public_responses
+
+PAGE_SIZE = 20
+
+
+class Sort:
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    RELEVANCE = "relevance"
+    CHOICES = [(NEWEST, "Newest first"), (OLDEST, "Oldest first"), (RELEVANCE, "Most relevant")]
+
+
+@dataclass(frozen=True)
+class ResponseFilters:
+    q: str = ""
+    channels: tuple[str, ...] = ()
+    question_ids: tuple[int, ...] = ()
+    # "2026-03": calendar months in the site's time zone.
+    months: tuple[str, ...] = ()
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == Sort.RELEVANCE and not self.q:
+            return Sort.NEWEST
+        return self.sort or (Sort.RELEVANCE if self.q else Sort.NEWEST)
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class ResponseSearch:
+    total: int
+    page: Page
+    facets: dict[str, list[FacetOption]] = field(default_factory=dict)
+    terms: tuple[str, ...] = ()
+
+
+def search_terms(q: str) -> tuple[str, ...]:
+    """The words of a query, as highlighting marks them."""
+    return tuple(dict.fromkeys(word for word in _words(q) if len(word) > 1))
+
+
+def plain_query(q: str) -> str:
+    """The query as plain words: quotes, brackets and operators mean nothing to the public
+    search (and would be syntax to SQLite FTS5 or OpenSearch), so both backends get the same."""
+    return " ".join(_words(q))
+
+
+def _words(q: str) -> list[str]:
+    import regex
+
+    return [word.lower() for word in regex.findall(r"[\p{L}\p{N}]+", q)]
+
+
+def _month_range(value: str) -> tuple[datetime, datetime] | None:
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        start = datetime(year, month, 1)  # noqa: DTZ001 - made aware below
+    except ValueError:
+        return None
+    end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    zone = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(start, zone),
+        timezone.make_aware(datetime(end_year, end_month, 1), zone),  # noqa: DTZ001
+    )
+
+
+def _matched_pks(
+    *, q: str, consultation: ConsultationPage | None, backend_name: str, ranked: bool
+) -> list[int]:
+    """Public responses matching ``q`` in the index, best first (at most HUB_SEARCH_MAX_MATCHES)."""
+    words = plain_query(q)
+    if not words:
+        return []
+    backend = get_search_backend(backend_name)
+    scope = Response.objects.all()
+    if consultation is not None:
+        scope = scope.filter(consultation=consultation)
+    # Scoring is the slow part on the database backend: only rank when sorting by relevance.
+    results = backend.search(words, scope, operator="and", order_by_relevance=ranked)
+    limit = getattr(settings, "HUB_SEARCH_MAX_MATCHES", 10_000)
+    return [response.pk for response in results[:limit]]
+
+
+def _filtered(
+    responses: QuerySet[Response], filters: ResponseFilters, *, skip: str = ""
+) -> QuerySet[Response]:
+    if filters.channels and skip != "channel":
+        responses = responses.filter(channel__in=filters.channels)
+    if filters.question_ids and skip != "question":
+        answered = Answer.objects.filter(question_id__in=filters.question_ids).filter(
+            ~Q(published_text="") | ~Q(choices=[])
+        )
+        responses = responses.filter(pk__in=answered.values("response_id"))
+    if filters.months and skip != "month":
+        window = Q(pk__in=[])
+        for value in filters.months:
+            bounds = _month_range(value)
+            if bounds:
+                window |= Q(received_at__gte=bounds[0], received_at__lt=bounds[1])
+        responses = responses.filter(window)
+    return responses
+
+
+def _facets(responses: QuerySet[Response], filters: ResponseFilters) -> dict[str, list]:
+    """Counts per channel, question and month; each ignores its own selection only."""
+    labels = dict(Channel.choices)
+    channel_counts = (
+        _filtered(responses, filters, skip="channel")
+        .order_by()
+        .values("channel")
+        .annotate(count=Count("pk"))
+    )
+    channels = sorted(
+        (
+            FacetOption(
+                value=row["channel"],
+                label=str(labels.get(row["channel"], row["channel"])),
+                count=row["count"],
+                selected=row["channel"] in filters.channels,
+            )
+            for row in channel_counts
+        ),
+        key=lambda option: (-option.count, option.label),
+    )
+    answered = (
+        Answer.objects.filter(
+            response_id__in=_filtered(responses, filters, skip="question").values("pk"),
+            question__isnull=False,
+        )
+        .filter(~Q(published_text="") | ~Q(choices=[]))
+        .order_by()
+        .values("question_id", "question__text", "question__sort_order")
+        .annotate(count=Count("response_id", distinct=True))
+    )
+    questions = [
+        FacetOption(
+            value=str(row["question_id"]),
+            label=row["question__text"],
+            count=row["count"],
+            selected=row["question_id"] in filters.question_ids,
+        )
+        for row in sorted(
+            answered, key=lambda row: (row["question__sort_order"], row["question_id"])
+        )
+    ]
+    month_counts = (
+        _filtered(responses, filters, skip="month")
+        .order_by()
+        .annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
+        .values("month")
+        .annotate(count=Count("pk"))
+    )
+    months = sorted(
+        (
+            FacetOption(
+                value=row["month"].strftime("%Y-%m"),
+                label=row["month"].strftime("%B %Y"),
+                count=row["count"],
+                selected=row["month"].strftime("%Y-%m") in filters.months,
+            )
+            for row in month_counts
+        ),
+        key=lambda option: option.value,
+        reverse=True,
+    )
+    return {"channel": channels, "question": questions, "month": months}
+
+
+def responses_search(
+    *,
+    filters: ResponseFilters,
+    consultation: ConsultationPage | None = None,
+    page_number: int | str = 1,
+    per_page: int = PAGE_SIZE,
+    backend_name: str = "default",
+) -> ResponseSearch:
+    """Public responses matching the words and filters, a page of them, and the facet counts."""
+    base = public_responses(consultation=consultation)
+    ranked: list[int] | None = None
+    if filters.q.strip():
+        ranked = _matched_pks(
+            q=filters.q,
+            consultation=consultation,
+            backend_name=backend_name,
+            ranked=filters.effective_sort == Sort.RELEVANCE,
+        )
+        base = base.filter(pk__in=ranked)
+    facets = _facets(base, filters)
+    shown = _filtered(base, filters)
+    sort = filters.effective_sort
+    if sort == Sort.RELEVANCE and ranked is not None:
+        allowed = set(shown.values_list("pk", flat=True))
+        ordered: list[int] | QuerySet = [pk for pk in ranked if pk in allowed]
+    elif sort == Sort.OLDEST:
+        ordered = shown.order_by("received_at", "pk").prefetch_related("answers")
+    else:
+        ordered = shown.order_by("-received_at", "-pk").prefetch_related("answers")
+    paginator = Paginator(ordered, per_page)
+    page = paginator.get_page(page_number)
+    if isinstance(ordered, list):
+        rows = {
+            row.pk: row
+            for row in public_responses()
+            .filter(pk__in=list(page.object_list))
+            .prefetch_related("answers")
+        }
+        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    else:
+        page.object_list = list(page.object_list)
+    return ResponseSearch(
+        total=paginator.count, page=page, facets=facets, terms=search_terms(filters.q)
+    )
+
+
+def public_consultation(*, slug: str) -> ConsultationPage | None:
+    """A live, publicly viewable consultation page by its slug."""
+    return ConsultationPage.objects.live().public().filter(slug=slug).first()
+
+
+def public_response(*, consultation: ConsultationPage, reference: str) -> Response | None:
+    return (
+        public_responses(consultation=consultation)
+        .filter(reference=reference)
+        .prefetch_related("answers")
+        .first()
+    )
+
+
+def consultations_search(*, q: str, limit: int = 10) -> list[ConsultationPage]:
+    """Live, public consultation pages matching ``q`` (Wagtail's page index)."""
+    words = plain_query(q)
+    if not words:
+        return []
+    return list(ConsultationPage.objects.live().public().search(words, operator="and")[:limit])

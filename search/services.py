@@ -1,0 +1,208 @@
+"""Writes of the search layer: the outbox, its drain and the full rebuild.
+
+Every change to a response is put in ``SearchIndexQueue`` in the transaction
+that makes it (``search_index_enqueue``, wired to the record's save signals in
+``search.apps``). ``search_index_drain`` applies the queue to every search
+backend in bulk and deletes only what was applied: when the search node is
+unreachable the rows stay, and the next drain (beat, or the next commit)
+catches up. A row is indexed when it is public at drain time and removed from
+the index otherwise, so a response that is hidden, sent back to pending or
+withdrawn leaves the index the same way it entered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from modelsearch.backends import get_search_backends_with_name
+
+from search.models import IndexAction, SearchIndexQueue, SearchIndexState
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_MODEL = "engagement.Response"
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    indexed: int
+    removed: int
+    swept: int
+    failed: bool
+    left: int
+    error: str = ""
+
+
+def _label(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model.__name__}"
+
+
+def search_index_enqueue(
+    *, model: type[models.Model], pks: Iterable[object], action: str = IndexAction.UPDATE
+) -> int:
+    """Queue rows for the index, in the caller's transaction; drain once it commits."""
+    rows = [
+        SearchIndexQueue(model=_label(model), object_pk=str(pk), action=action)
+        for pk in dict.fromkeys(pks)
+    ]
+    if not rows:
+        return 0
+    SearchIndexQueue.objects.bulk_create(rows, batch_size=1000)
+    _drain_after_commit()
+    return len(rows)
+
+
+def _request_drain() -> None:
+    if not getattr(settings, "HUB_SEARCH_DRAIN_ON_COMMIT", True):
+        return
+    from search.tasks import drain_search_index
+
+    try:
+        # Eager (no broker, the embedded default): drains here, in-process.
+        drain_search_index.delay()
+    except Exception:  # noqa: BLE001 - the rows stay queued; beat drains them later
+        logger.exception("Could not request a search index drain; beat will catch up")
+
+
+def _drain_after_commit() -> None:
+    connection = transaction.get_connection()
+    # One drain request per transaction, however many rows it queued.
+    if any(entry[1] is _request_drain for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_request_drain)
+
+
+def _state_locked() -> SearchIndexState:
+    state = SearchIndexState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        SearchIndexState.objects.get_or_create(pk=1, defaults={"swept_to": timezone.now()})
+        state = SearchIndexState.objects.select_for_update().get(pk=1)
+    return state
+
+
+def _sweep(state: SearchIndexState, *, limit: int) -> tuple[list[int], tuple]:
+    """Responses changed by bulk updates (no signals) since the last sweep, oldest first.
+
+    Rows younger than HUB_SEARCH_SWEEP_SETTLE seconds wait, so a transaction that
+    commits late with an earlier ``updated_at`` is not stepped over.
+    """
+    from engagement.models import Response
+
+    settle = timedelta(seconds=getattr(settings, "HUB_SEARCH_SWEEP_SETTLE", 30))
+    since = state.swept_to or timezone.now()
+    rows = list(
+        Response.objects.filter(updated_at__lt=timezone.now() - settle)
+        .filter(Q(updated_at__gt=since) | Q(updated_at=since, pk__gt=state.swept_pk))
+        .order_by("updated_at", "pk")
+        .values_list("pk", "updated_at")[:limit]
+    )
+    if not rows:
+        return [], (state.swept_to, state.swept_pk)
+    last_pk, last_at = rows[-1]
+    return [pk for pk, _ in rows], (last_at, last_pk)
+
+
+def _apply(model: type[models.Model], *, update: set[str], delete: set[str]) -> tuple[int, int]:
+    """Index what is public among ``update``; remove the rest and ``delete`` from every backend."""
+    pk_field = model._meta.pk
+    wanted = [pk_field.to_python(pk) for pk in update]
+    public = list(model.get_indexed_objects().filter(pk__in=wanted)) if wanted else []
+    public_pks = {str(obj.pk) for obj in public}
+    gone = (update - public_pks) | delete
+    for _name, backend in get_search_backends_with_name(with_auto_update=True):
+        if public:
+            backend.add_bulk(model, public)
+        if gone:
+            _delete_bulk(backend, model, [model(pk=pk_field.to_python(pk)) for pk in gone])
+    return len(public), len(gone)
+
+
+def _delete_bulk(backend, model: type[models.Model], stubs: list[models.Model]) -> None:
+    index = backend.get_index_for_model(model)
+    if not hasattr(index, "es"):
+        for stub in stubs:  # the database backend: one DELETE per row, same transaction
+            index.delete_item(stub)
+        return
+    mapping = index.mapping_class(model)
+    actions = [
+        {"_op_type": "delete", "_index": index.name, "_id": mapping.get_document_id(stub)}
+        for stub in stubs
+    ]
+    _ok, errors = backend.bulk(index.es, actions, raise_on_error=False)
+    # A document that is not in the index is already removed.
+    real = [error for error in errors if next(iter(error.values())).get("status") != 404]
+    if real:
+        raise RuntimeError(f"The search node refused {len(real)} deletions: {real[:3]}")
+
+
+def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100) -> DrainResult:
+    """Apply the queue (and the sweep) to every search backend, in bulk; idempotent.
+
+    One drain at a time (the state row is locked), so an older reading of a row can
+    never overwrite a newer one in the index. On an error from a search node the
+    batch stays queued with its attempt count and error, and the drain stops.
+    """
+    batch_size = batch_size or getattr(settings, "HUB_SEARCH_DRAIN_BATCH", 500)
+    indexed = removed = swept = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            state = _state_locked()
+            entries = list(SearchIndexQueue.objects.order_by("pk")[:batch_size])
+            sweep_pks, cursor = _sweep(state, limit=batch_size)
+            if not entries and not sweep_pks:
+                state.drained_at = timezone.now()
+                state.save(update_fields=["drained_at"])
+                break
+            work: dict[str, dict[str, set[str]]] = defaultdict(
+                lambda: {"update": set(), "delete": set()}
+            )
+            for entry in entries:
+                key = "delete" if entry.action == IndexAction.DELETE else "update"
+                work[entry.model][key].add(entry.object_pk)
+            work[RESPONSE_MODEL]["update"].update(str(pk) for pk in sweep_pks)
+            try:
+                counts = [
+                    _apply(apps.get_model(label), update=sets["update"], delete=sets["delete"])
+                    for label, sets in work.items()
+                ]
+            except DatabaseError:
+                raise  # the database backend: the transaction is broken, roll it all back
+            except Exception as error:  # noqa: BLE001 - any node/transport error keeps the rows
+                message = f"{type(error).__name__}: {error}"[:2000]
+                logger.warning(
+                    "Search index drain failed; %d rows stay queued: %s", len(entries), message
+                )
+                SearchIndexQueue.objects.filter(pk__in=[entry.pk for entry in entries]).update(
+                    attempts=models.F("attempts") + 1, last_error=message
+                )
+                return DrainResult(
+                    indexed=indexed,
+                    removed=removed,
+                    swept=swept,
+                    failed=True,
+                    left=SearchIndexQueue.objects.count(),
+                    error=message,
+                )
+            SearchIndexQueue.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
+            state.swept_to, state.swept_pk = cursor
+            state.drained_at = timezone.now()
+            state.save(update_fields=["swept_to", "swept_pk", "drained_at"])
+            indexed += sum(count[0] for count in counts)
+            removed += sum(count[1] for count in counts)
+            swept += len(sweep_pks)
+    return DrainResult(
+        indexed=indexed,
+        removed=removed,
+        swept=swept,
+        failed=False,
+        left=SearchIndexQueue.objects.count(),
+    )

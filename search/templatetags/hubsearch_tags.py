@@ -1,0 +1,52 @@
+"""How the public record shows a response: highlighting, pseudonyms, links to the source."""
+
+from __future__ import annotations
+
+import regex
+from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from engagement.models import Channel, Response
+
+register = template.Library()
+
+# Platforms whose posts are public pages the hub may link to.
+LINKABLE_CHANNELS = {Channel.X, Channel.MASTODON, Channel.BLUESKY}
+
+
+@register.filter
+def highlight(text: str, terms) -> SafeString:
+    """``text`` escaped, with words starting with any of ``terms`` in ``<mark>``."""
+    text = text or ""
+    if not terms:
+        return conditional_escape(text)
+    alternatives = "|".join(regex.escape(term) for term in sorted(terms, key=len, reverse=True))
+    pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}])((?:{alternatives})[\p{{L}}\p{{N}}]*)", regex.I)
+    pieces = pattern.split(text)
+    html = []
+    for position, piece in enumerate(pieces):
+        if position % 2:
+            html.append(f'<mark class="hub-highlight">{conditional_escape(piece)}</mark>')
+        else:
+            html.append(str(conditional_escape(piece)))
+    return mark_safe("".join(html))  # noqa: S308 - every piece is escaped above
+
+
+@register.filter
+def respondent_label(response: Response) -> str:
+    """ "Respondent 4821 via Mastodon"; a web respondent's name only with their consent."""
+    return f"{response.respondent.public_name} via {response.get_channel_display()}"
+
+
+@register.filter
+def original_post_url(response: Response) -> str:
+    if response.channel in LINKABLE_CHANNELS and response.url.startswith(("https://", "http://")):
+        return response.url
+    return ""
+
+
+@register.filter
+def published_answer(answer) -> str:
+    """An answer as the public may read it: published words, else the options chosen."""
+    return answer.published_text or ", ".join(answer.choices)

@@ -1,0 +1,99 @@
+"""Public pages of the record: a consultation's responses, one response, site-wide search."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from consultations.models import Question
+from engagement.selectors import accountability_counts
+from search.forms import ResponseSearchForm, SiteSearchForm
+from search.selectors import (
+    ResponseFilters,
+    Sort,
+    consultations_search,
+    public_consultation,
+    public_response,
+    responses_search,
+)
+
+
+def _consultation_or_404(slug: str):
+    consultation = public_consultation(slug=slug)
+    if consultation is None:
+        raise Http404("No such consultation")
+    return consultation
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+def consultation_responses(request: HttpRequest, slug: str) -> HttpResponse:
+    consultation = _consultation_or_404(slug)
+    questions = Question.objects.filter(page=consultation).order_by("sort_order", "pk")
+    form = ResponseSearchForm(request.GET or None, questions=questions)
+    if form.is_bound:
+        form.is_valid()  # invalid fields are reported and left out of the filters
+    filters = form.filters()
+    result = responses_search(
+        filters=filters, consultation=consultation, page_number=request.GET.get("page", 1)
+    )
+    return render(
+        request,
+        "search/consultation_responses.html",
+        {
+            "consultation": consultation,
+            "form": form,
+            "filters": filters,
+            "result": result,
+            "sort_choices": [
+                (value, label)
+                for value, label in Sort.CHOICES
+                if value != Sort.RELEVANCE or filters.q
+            ],
+            "sort": filters.effective_sort,
+            "counts": accountability_counts(consultation=consultation),
+            "query_without_page": _query_without_page(request),
+        },
+    )
+
+
+@require_GET
+def consultation_response(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    consultation = _consultation_or_404(slug)
+    response = public_response(consultation=consultation, reference=reference)
+    if response is None:
+        raise Http404("No such published response")
+    return render(
+        request,
+        "search/response_detail.html",
+        {"consultation": consultation, "response": response},
+    )
+
+
+@require_GET
+def site_search(request: HttpRequest) -> HttpResponse:
+    form = SiteSearchForm(request.GET or None)
+    q = form.cleaned_data["q"].strip() if form.is_bound and form.is_valid() else ""
+    pages = consultations_search(q=q) if q else []
+    result = (
+        responses_search(filters=ResponseFilters(q=q), page_number=request.GET.get("page", 1))
+        if q
+        else None
+    )
+    return render(
+        request,
+        "search/site_search.html",
+        {
+            "form": form,
+            "q": q,
+            "pages": pages,
+            "result": result,
+            "query_without_page": _query_without_page(request),
+        },
+    )

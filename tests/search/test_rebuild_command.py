@@ -1,0 +1,54 @@
+"""rebuild_search_index: everything public is indexed again, behind an alias, with progress."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from modelsearch.backends import get_search_backend
+
+from engagement.models import Response
+from search.models import SearchIndexQueue
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(word: str) -> set[str]:
+    return {response.reference for response in get_search_backend().search(word, Response)}
+
+
+def _rebuild() -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("rebuild_search_index", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_rebuild_on_the_database_backend_indexes_public_responses_only(record, database_search):
+    SearchIndexQueue.objects.all().delete()  # as if the outbox had been lost
+
+    out, err = _rebuild()
+
+    assert "engagement.Response" in err  # the progress bar
+    assert "6/6" in err
+    assert "Indexed" in out
+    assert _found("cycle") == {record["cycle"].reference}
+    assert _found("HIDDENWORD") == set()
+
+
+@pytest.mark.search_node
+def test_rebuild_on_opensearch_swaps_an_alias_to_a_new_index(search_backend, record):
+    SearchIndexQueue.objects.all().delete()
+    index = search_backend.get_index_for_model(Response)
+
+    _rebuild()
+    first = set(search_backend.es.indices.get_alias(name=index.name))
+    _rebuild()
+    second = set(search_backend.es.indices.get_alias(name=index.name))
+    index.refresh()
+
+    # The name searches use is an alias, moved to a freshly built index each time.
+    assert len(first) == len(second) == 1
+    assert first != second
+    assert _found("cycle") == {record["cycle"].reference}
+    assert _found("HIDDENWORD") == set()
