@@ -1,0 +1,201 @@
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.http import StreamingHttpResponse
+
+from engagement import exports
+from engagement.models import Channel, ModerationState
+from tests.factories.consultations import consultation_with_questions
+from tests.factories.engagement import AnswerFactory, RespondentFactory, ResponseFactory
+from tests.opendata.conftest import (
+    APPROVED_ANSWER_PUBLISHED,
+    APPROVED_PUBLISHED,
+    assert_only_public_words,
+)
+
+
+def _body(response) -> str:
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def _csv_url(consultation) -> str:
+    return f"/consultations/{consultation.slug}/responses.csv"
+
+
+def _json_url(consultation) -> str:
+    return f"/consultations/{consultation.slug}/responses.json"
+
+
+def test_csv_export_serves_only_the_approved_published_words(client, record):
+    response = client.get(_csv_url(record.consultation))
+
+    assert response.status_code == 200
+    body = _body(response)
+    assert_only_public_words(body)
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["reference"] == record.approved.reference
+    assert row["consultation"] == record.consultation.slug
+    assert row["channel"] == "web"
+    assert row["received_at"] == "2026-03-02T09:30:00Z"
+    assert row["respondent"] == "Ada Citizen"
+    assert row["published_text"] == APPROVED_PUBLISHED
+    assert row["How would this affect you?"] == APPROVED_ANSWER_PUBLISHED
+    assert row["How do you travel?"] == ""
+    assert row["language"] == "en"
+
+
+def test_csv_export_has_one_column_per_question_between_text_and_url(client, record):
+    body = _body(client.get(_csv_url(record.consultation)))
+
+    header = next(csv.reader(io.StringIO(body)))
+    assert header == [
+        *exports.BASE_COLUMNS,
+        "How would this affect you?",
+        "How do you travel?",
+        "What would help?",
+        "Do you agree with the proposal?",
+        "url",
+        "language",
+    ]
+
+
+def test_csv_export_is_an_attachment_under_the_open_government_licence(client, record):
+    response = client.get(_csv_url(record.consultation))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{record.consultation.slug}-responses.csv"'
+    )
+    assert response["X-Licence"] == "Open Government Licence v3.0"
+    assert "open-government-licence/version/3" in response["Link"]
+    assert 'rel="license"' in response["Link"]
+
+
+def test_json_export_serves_only_the_approved_published_words(client, record):
+    response = client.get(_json_url(record.consultation))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{record.consultation.slug}-responses.json"'
+    )
+    assert response["X-Licence"] == "Open Government Licence v3.0"
+    body = _body(response)
+    assert_only_public_words(body)
+    items = json.loads(body)
+    assert items == [
+        {
+            "reference": record.approved.reference,
+            "consultation": record.consultation.slug,
+            "channel": "web",
+            "received_at": "2026-03-02T09:30:00Z",
+            "respondent": "Ada Citizen",
+            "published_text": APPROVED_PUBLISHED,
+            "answers": [
+                {
+                    "question_id": record.question_id,
+                    "question": "How would this affect you?",
+                    "published_text": APPROVED_ANSWER_PUBLISHED,
+                    "choices": [],
+                }
+            ],
+            "url": "",
+            "language": "en",
+        }
+    ]
+
+
+def test_exports_of_a_consultation_without_public_responses_are_valid_and_empty(client, home_page):
+    consultation = consultation_with_questions(title="Nobody answered")
+    ResponseFactory(consultation=consultation, published_text="not yet", text="not yet")
+
+    assert json.loads(_body(client.get(_json_url(consultation)))) == []
+    rows = list(csv.reader(io.StringIO(_body(client.get(_csv_url(consultation))))))
+    assert len(rows) == 1
+    assert rows[0][0] == "reference"
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json"])
+def test_exports_of_unknown_or_unpublished_consultations_are_not_found(client, record, suffix):
+    assert client.get(f"/consultations/no-such-thing/responses.{suffix}").status_code == 404
+    draft = client.get(f"/consultations/{record.draft.slug}/responses.{suffix}")
+    assert draft.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://evil.example")', '\'=HYPERLINK("http://evil.example")'),
+        ("+44 20 7946 0000", "'+44 20 7946 0000"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\tindented", "'\tindented"),
+        ("\rcarriage", "'\rcarriage"),
+        ("Plain words = fine", "Plain words = fine"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_as_a_formula_are_quoted(value, cell):
+    assert exports.csv_cell_safe(value) == cell
+
+
+def test_csv_export_quotes_formulas_in_every_public_column(client, home_page):
+    consultation = consultation_with_questions(title="Injection")
+    question = consultation.questions.get(kind="single_choice")
+    respondent = RespondentFactory(
+        channel=Channel.WEB, name="=cmd|' /C calc'!A0", consented_to_publish_name=True
+    )
+    response = ResponseFactory(
+        consultation=consultation,
+        channel=Channel.WEB,
+        external_id=None,
+        respondent=respondent,
+        published_text="=1+1",
+        moderation_state=ModerationState.APPROVED,
+        language="@en",
+    )
+    AnswerFactory(
+        response=response,
+        question=question,
+        question_text=question.text,
+        text="",
+        published_text="",
+        choices=["-Car"],
+    )
+
+    body = _body(client.get(_csv_url(consultation)))
+    row = next(csv.DictReader(io.StringIO(body)))
+
+    assert row["published_text"] == "'=1+1"
+    assert row["respondent"] == "'=cmd|' /C calc'!A0"
+    assert row["How do you travel?"] == "'-Car"
+    assert row["language"] == "'@en"
+    # JSON is data, not a spreadsheet: it keeps the words as they are.
+    item = json.loads(_body(client.get(_json_url(consultation))))[0]
+    assert item["published_text"] == "=1+1"
+
+
+def test_exports_stream_rows_oldest_first_across_chunks(home_page):
+    consultation = consultation_with_questions(title="Many")
+    for day in range(1, 8):
+        ResponseFactory(
+            consultation=consultation,
+            published_text=f"Response of day {day}",
+            moderation_state=ModerationState.APPROVED,
+            received_at=datetime(2026, 3, day, 12, tzinfo=UTC),
+        )
+
+    lines = list(exports.csv_rows(consultation=consultation, chunk_size=2))
+    items = json.loads("".join(exports.json_chunks(consultation=consultation, chunk_size=2)))
+
+    # One generator step per row: nothing is built up in memory before it is sent.
+    assert len(lines) == 1 + 7
+    assert [item["published_text"] for item in items] == [
+        f"Response of day {day}" for day in range(1, 8)
+    ]
