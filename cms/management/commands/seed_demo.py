@@ -111,6 +111,7 @@ class Command(BaseCommand):
         consultation = self.seed_consultation(index, department, topic)
         self.seed_questions(consultation)
         self.seed_sandbox_channels(department, consultation)
+        self.seed_responses_and_analysis(consultation)
 
     def seed_department(self) -> Department:
         department, created = Department.objects.get_or_create(
@@ -200,3 +201,69 @@ class Command(BaseCommand):
             return
         for line in lines:
             self.stdout.write(line)
+
+    def seed_responses_and_analysis(self, consultation) -> None:
+        """A few dozen approved responses across channels, analysed once, for the summary page."""
+        import random
+
+        from django.contrib.auth import get_user_model
+
+        from engagement.analysis import EmbeddingModelUnavailable
+        from engagement.analysis.synthetic import synthetic_corpus
+        from engagement.models import Channel, ModerationState, Response
+        from engagement.services.analysis import analysis_run
+        from engagement.services.moderation import response_moderate
+        from engagement.services.record import AnswerInput, RespondentInput, response_record
+
+        if Response.objects.filter(consultation=consultation, raw_payload__demo=True).exists():
+            self._report("demo responses for", consultation.title, False)
+            return
+        # Moderation needs a decider; this account has no usable password, so it cannot log in.
+        moderator, _ = get_user_model().objects.get_or_create(
+            username="demo-moderator",
+            defaults={"is_superuser": True, "email": "demo-moderator@example.gov.uk"},
+        )
+        if moderator.has_usable_password():
+            moderator.set_unusable_password()
+            moderator.save()
+        corpus = synthetic_corpus(seed=11, per_topic=7, campaign_size=8)
+        channels = (Channel.WEB, Channel.MASTODON, Channel.BLUESKY, Channel.X, Channel.EMAIL)
+        questions = list(consultation.questions.order_by("sort_order"))
+        rng = random.Random(11)  # noqa: S311 (made-up demo answers)
+        now = timezone.now()
+        for position, text in enumerate(corpus.texts):
+            channel = channels[position % len(channels)]
+            answers = []
+            if channel == Channel.WEB:
+                for question in questions:
+                    if question.choices:
+                        count = rng.randint(1, 2) if question.kind == "multiple_choice" else 1
+                        picked = tuple(rng.sample(question.choices, count))
+                        answers.append(AnswerInput(question_id=question.pk, choices=picked))
+            response = response_record(
+                consultation=consultation,
+                channel=channel,
+                text=text,
+                received_at=now - timedelta(hours=3 * (len(corpus.texts) - position)),
+                respondent=RespondentInput(
+                    external_id=None if channel == Channel.WEB else f"demo-person-{position}",
+                    handle="" if channel == Channel.WEB else f"demo{position}",
+                ),
+                answers=answers,
+                external_id=None if channel == Channel.WEB else f"demo-{position}",
+                raw_payload={"demo": True},
+            )
+            if response.moderation_state != ModerationState.APPROVED:
+                response_moderate(
+                    response=response, to_state=ModerationState.APPROVED, by=moderator
+                )
+        self._report(f"{len(corpus.texts)} demo responses for", consultation.title, True)
+        try:
+            run = analysis_run(consultation=consultation, seed=0)
+        except EmbeddingModelUnavailable as error:
+            self.stderr.write(f"Responses not analysed: {error}")
+            return
+        self.stdout.write(
+            f"Analysed {run.responses_analysed} responses: {run.themes_found} themes, "
+            f"{run.campaign_groups_found} campaign groups, in {run.duration_seconds:.1f} s"
+        )
