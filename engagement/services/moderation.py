@@ -31,6 +31,7 @@ from engagement.models import (
 )
 from engagement.services.redaction import MentionPolicy, redact
 from engagement.services.screening import screen_many
+from search.services import search_index_enqueue
 
 MODERATE_PERMISSION = "engagement.moderate_response"
 # The states a moderator may move a response to; pending and withdrawn are the
@@ -125,6 +126,9 @@ def responses_auto_approve(
             moderated_by=None,
             updated_at=now,
         )
+        # A bulk update sends no signals: queue the rows for the search index now,
+        # rather than waiting for the outbox's sweep (which needs Celery beat).
+        search_index_enqueue(model=Response, pks=approvable)
         ModerationDecision.objects.bulk_create(
             [
                 ModerationDecision(

@@ -37,6 +37,7 @@ from engagement.services.moderation import (
     responses_auto_approve,
     text_redacted,
 )
+from search.services import search_index_enqueue
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 PSEUDONYM_RANGE = (1000, 9_999_999)
@@ -598,4 +599,6 @@ def responses_withdraw(
                 withdrawn_reason=reason,
                 updated_at=moment,
             )
+            # Out of the search index at the next drain, not after the outbox's sweep.
+            search_index_enqueue(model=Response, pks=pks)
     return withdrawn

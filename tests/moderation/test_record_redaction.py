@@ -189,3 +189,57 @@ def test_withdrawal_leaves_a_tombstone_with_no_published_words(consultation):
     assert decision.automatic
     assert (decision.from_state, decision.to_state) == ("approved", "withdrawn")
     assert not public_responses(consultation=consultation).exists()
+
+
+def test_auto_approved_batch_is_queued_for_the_search_index_in_the_same_transaction(
+    consultation,
+):
+    """Bulk updates send no signals; without the queue rows only beat's sweep would find them."""
+    from search.models import SearchIndexQueue
+
+    consultation.auto_approve_responses = True
+    consultation.save()
+    items = [
+        ResponseInput(
+            channel=Channel.BLUESKY,
+            text=f"Reply number {number} about quieter streets",
+            received_at=RECEIVED + timedelta(seconds=number),
+            respondent=RespondentInput(external_id=f"did:plc:user{number}"),
+            external_id=f"at://did:plc:user{number}/app.bsky.feed.post/{number}",
+        )
+        for number in range(3)
+    ]
+
+    responses_record_batch(consultation=consultation, items=items)
+
+    approved = set(
+        Response.objects.filter(moderation_state=ModerationState.APPROVED).values_list(
+            "pk", flat=True
+        )
+    )
+    queued = set(
+        SearchIndexQueue.objects.filter(model="engagement.Response").values_list(
+            "object_pk", flat=True
+        )
+    )
+    assert len(approved) == 3
+    assert {str(pk) for pk in approved} <= queued
+
+
+def test_withdrawal_at_the_source_is_queued_for_removal_from_the_search_index(consultation):
+    from engagement.models import WithdrawalReason
+    from engagement.services.record import responses_withdraw
+    from search.models import SearchIndexQueue
+
+    response = _record(consultation, text="Please keep the bus route")
+    SearchIndexQueue.objects.all().delete()
+
+    responses_withdraw(
+        channel=response.channel,
+        external_ids=[response.external_id],
+        reason=WithdrawalReason.DELETED_AT_SOURCE,
+    )
+
+    assert SearchIndexQueue.objects.filter(
+        model="engagement.Response", object_pk=str(response.pk)
+    ).exists()

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from modelsearch.backends import get_search_backend
 
 from engagement.models import ModerationReason, ModerationState, Response, WithdrawalReason
@@ -76,9 +77,9 @@ def test_hidden_response_leaves_the_index(record, database_search):
     assert _found("lorries") == {record["letter"].reference}
 
 
-def test_withdrawal_by_bulk_update_is_swept_out_of_the_index(record, settings, database_search):
-    # responses_withdraw uses QuerySet.update(): no signal, only the sweep sees it.
-    settings.HUB_SEARCH_SWEEP_SETTLE = 0
+def test_withdrawal_at_the_source_is_queued_and_leaves_the_index_at_the_next_drain(
+    record, database_search
+):
     search_index_drain()
     response = record["cycle"]
     assert _found("cycle") == {response.reference}
@@ -87,6 +88,24 @@ def test_withdrawal_by_bulk_update_is_swept_out_of_the_index(record, settings, d
         channel=response.channel,
         external_ids=[response.external_id],
         reason=WithdrawalReason.DELETED_AT_SOURCE,
+    )
+    assert SearchIndexQueue.objects.filter(object_pk=str(response.pk)).exists()
+    search_index_drain()
+
+    assert _found("cycle") == set()
+
+
+def test_bulk_update_outside_the_services_is_swept_out_of_the_index(
+    record, settings, database_search
+):
+    # QuerySet.update() sends no signal and queues nothing: only the sweep sees it.
+    settings.HUB_SEARCH_SWEEP_SETTLE = 0
+    search_index_drain()
+    response = record["cycle"]
+    assert _found("cycle") == {response.reference}
+
+    Response.objects.filter(pk=response.pk).update(
+        moderation_state=ModerationState.HIDDEN, updated_at=timezone.now()
     )
     assert not SearchIndexQueue.objects.exists()
     result = search_index_drain()
