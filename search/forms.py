@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from engagement.models import Channel
+from engagement.selectors import SENTIMENT_LABELS
 from search.selectors import ResponseFilters, Sort
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -34,11 +35,30 @@ class ResponseSearchForm(forms.Form):
     channel = forms.MultipleChoiceField(choices=Channel.choices, required=False)
     question = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
     month = MonthsField(required=False)
+    theme = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=(),
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose a theme from the list",
+            "invalid_list": "Choose a theme from the list",
+        },
+    )
+    sentiment = forms.MultipleChoiceField(
+        choices=SENTIMENT_LABELS,
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose a sentiment from the list",
+            "invalid_list": "Choose a sentiment from the list",
+        },
+    )
     sort = forms.ChoiceField(label="Sort by", choices=Sort.CHOICES, required=False)
 
-    def __init__(self, *args, questions=(), **kwargs):
+    def __init__(self, *args, questions=(), themes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["question"].choices = [(str(q.pk), q.text) for q in questions]
+        # Live themes only: a merged theme's responses are found under its survivor.
+        self.fields["theme"].choices = [(str(theme.pk), theme.display_label) for theme in themes]
 
     def filters(self) -> ResponseFilters:
         """The valid part of the input; a field with an error is left out (and reported)."""
@@ -48,6 +68,8 @@ class ResponseSearchForm(forms.Form):
             channels=tuple(data.get("channel") or ()),
             question_ids=tuple(data.get("question") or ()),
             months=tuple(data.get("month") or ()),
+            theme_ids=tuple(data.get("theme") or ()),
+            sentiments=tuple(data.get("sentiment") or ()),
             sort=data.get("sort") or "",
         )
 

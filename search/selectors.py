@@ -2,8 +2,9 @@
 
 The one place facet counts are computed. The search backend (database or
 OpenSearch, through modelsearch) decides only WHICH public responses match the
-words; channel, question and month counts are then counted with the ORM over
-those matches, so both backends give identical counts for identical matches.
+words; channel, question, month, theme and sentiment counts are then counted with
+the ORM over those matches, so both backends give identical counts for identical
+matches.
 What is shown is always re-read through ``public_responses()``: a row the index
 has not yet forgotten (hidden a moment ago) is never displayed.
 """
@@ -15,14 +16,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from modelsearch.backends import get_search_backend
 
 from consultations.models import ConsultationPage
-from engagement.models import Answer, Channel, Response
-from engagement.selectors import public_responses
+from engagement.models import Answer, Channel, Response, Theme, ThemeMembership
+from engagement.selectors import figures_sentiment, public_responses, themes_live
 
 PAGE_SIZE = 20
 
@@ -41,6 +42,10 @@ class ResponseFilters:
     question_ids: tuple[int, ...] = ()
     # "2026-03": calendar months in the site's time zone.
     months: tuple[str, ...] = ()
+    # Live themes of the consultation; a theme merged into one counts as that one.
+    theme_ids: tuple[int, ...] = ()
+    # "positive", "neutral", "negative" (engagement.selectors.SENTIMENT_LABELS).
+    sentiments: tuple[str, ...] = ()
     sort: str = ""
 
     @property
@@ -114,8 +119,36 @@ def _matched_pks(
     return [response.pk for response in results[:limit]]
 
 
+def theme_survivors(*, consultation: ConsultationPage) -> dict[int, Theme]:
+    """Every theme of the consultation, merged or not, mapped to the live theme it counts under.
+
+    Analysts may merge a theme into one that is later merged itself, so the chain is
+    followed to its end; a chain that loops (never written by the services) is left out.
+    """
+    live = {theme.pk: theme for theme in themes_live(consultation=consultation)}
+    merged_into = dict(
+        Theme.objects.filter(consultation=consultation, is_merged_into__isnull=False).values_list(
+            "pk", "is_merged_into_id"
+        )
+    )
+    survivors = dict(live)
+    for theme_id in merged_into:
+        seen = {theme_id}
+        target = merged_into[theme_id]
+        while target in merged_into and target not in seen:
+            seen.add(target)
+            target = merged_into[target]
+        if target in live:
+            survivors[theme_id] = live[target]
+    return survivors
+
+
 def _filtered(
-    responses: QuerySet[Response], filters: ResponseFilters, *, skip: str = ""
+    responses: QuerySet[Response],
+    filters: ResponseFilters,
+    *,
+    skip: str = "",
+    survivors: dict[int, Theme] | None = None,
 ) -> QuerySet[Response]:
     if filters.channels and skip != "channel":
         responses = responses.filter(channel__in=filters.channels)
@@ -131,14 +164,83 @@ def _filtered(
             if bounds:
                 window |= Q(received_at__gte=bounds[0], received_at__lt=bounds[1])
         responses = responses.filter(window)
+    if filters.theme_ids and skip != "theme":
+        wanted = set(filters.theme_ids)
+        theme_ids = [pk for pk, live in (survivors or {}).items() if live.pk in wanted]
+        members = ThemeMembership.objects.filter(theme_id__in=theme_ids)
+        responses = responses.filter(pk__in=members.values("response_id"))
+    if filters.sentiments and skip != "sentiment":
+        responses = responses.filter(analysis__sentiment_label__in=filters.sentiments)
     return responses
 
 
-def _facets(responses: QuerySet[Response], filters: ResponseFilters) -> dict[str, list]:
-    """Counts per channel, question and month; each ignores its own selection only."""
+def _theme_facet(
+    responses: QuerySet[Response], filters: ResponseFilters, survivors: dict[int, Theme]
+) -> list[FacetOption]:
+    """Responses per live theme, a merged theme's members counted (once) under its survivor."""
+    if not survivors:
+        return []
+    by_survivor: dict[int, list[int]] = {}
+    for theme_id, live in survivors.items():
+        by_survivor.setdefault(live.pk, []).append(theme_id)
+    counts = (
+        ThemeMembership.objects.filter(
+            theme_id__in=list(survivors),
+            response_id__in=_filtered(responses, filters, skip="theme", survivors=survivors)
+            .order_by()
+            .values("pk"),
+        )
+        .annotate(
+            survivor=Case(
+                *(When(theme_id__in=ids, then=Value(pk)) for pk, ids in by_survivor.items()),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by()
+        .values("survivor")
+        .annotate(count=Count("response_id", distinct=True))
+    )
+    themes = {live.pk: live for live in survivors.values()}
+    return sorted(
+        (
+            FacetOption(
+                value=str(row["survivor"]),
+                label=themes[row["survivor"]].display_label,
+                count=row["count"],
+                selected=row["survivor"] in filters.theme_ids,
+            )
+            for row in counts
+        ),
+        key=lambda option: (-option.count, option.label, int(option.value)),
+    )
+
+
+def _sentiment_facet(
+    responses: QuerySet[Response], filters: ResponseFilters, survivors: dict[int, Theme]
+) -> list[FacetOption]:
+    """Responses per sentiment, in the summary's order; responses not analysed yet are absent."""
+    figures = figures_sentiment(
+        responses=_filtered(responses, filters, skip="sentiment", survivors=survivors)
+    )
+    return [
+        FacetOption(
+            value=figure.key,
+            label=figure.label,
+            count=figure.count,
+            selected=figure.key in filters.sentiments,
+        )
+        for figure in figures
+        if figure.count
+    ]
+
+
+def _facets(
+    responses: QuerySet[Response], filters: ResponseFilters, survivors: dict[int, Theme]
+) -> dict[str, list]:
+    """Counts per channel, question, month, theme and sentiment; each ignores its own selection only."""
     labels = dict(Channel.choices)
     channel_counts = (
-        _filtered(responses, filters, skip="channel")
+        _filtered(responses, filters, skip="channel", survivors=survivors)
         .order_by()
         .values("channel")
         .annotate(count=Count("pk"))
@@ -157,7 +259,9 @@ def _facets(responses: QuerySet[Response], filters: ResponseFilters) -> dict[str
     )
     answered = (
         Answer.objects.filter(
-            response_id__in=_filtered(responses, filters, skip="question").values("pk"),
+            response_id__in=_filtered(
+                responses, filters, skip="question", survivors=survivors
+            ).values("pk"),
             question__isnull=False,
         )
         .filter(~Q(published_text="") | ~Q(choices=[]))
@@ -177,7 +281,7 @@ def _facets(responses: QuerySet[Response], filters: ResponseFilters) -> dict[str
         )
     ]
     month_counts = (
-        _filtered(responses, filters, skip="month")
+        _filtered(responses, filters, skip="month", survivors=survivors)
         .order_by()
         .annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
         .values("month")
@@ -196,7 +300,13 @@ def _facets(responses: QuerySet[Response], filters: ResponseFilters) -> dict[str
         key=lambda option: option.value,
         reverse=True,
     )
-    return {"channel": channels, "question": questions, "month": months}
+    return {
+        "channel": channels,
+        "question": questions,
+        "month": months,
+        "theme": _theme_facet(responses, filters, survivors),
+        "sentiment": _sentiment_facet(responses, filters, survivors),
+    }
 
 
 def responses_search(
@@ -218,8 +328,10 @@ def responses_search(
             ranked=filters.effective_sort == Sort.RELEVANCE,
         )
         base = base.filter(pk__in=ranked)
-    facets = _facets(base, filters)
-    shown = _filtered(base, filters)
+    # Themes belong to one consultation: the site-wide search has no theme facet.
+    survivors = theme_survivors(consultation=consultation) if consultation is not None else {}
+    facets = _facets(base, filters, survivors)
+    shown = _filtered(base, filters, survivors=survivors)
     sort = filters.effective_sort
     if sort == Sort.RELEVANCE and ranked is not None:
         allowed = set(shown.values_list("pk", flat=True))

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from consultations.models import Question
-from engagement.selectors import accountability_counts
+from engagement.selectors import accountability_counts, themes_live
 from search.forms import ResponseSearchForm, SiteSearchForm
 from search.selectors import (
     ResponseFilters,
@@ -36,7 +36,9 @@ def _query_without_page(request: HttpRequest) -> str:
 def consultation_responses(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = _consultation_or_404(slug)
     questions = Question.objects.filter(page=consultation).order_by("sort_order", "pk")
-    form = ResponseSearchForm(request.GET or None, questions=questions)
+    form = ResponseSearchForm(
+        request.GET or None, questions=questions, themes=themes_live(consultation=consultation)
+    )
     if form.is_bound:
         form.is_valid()  # invalid fields are reported and left out of the filters
     filters = form.filters()

@@ -9,6 +9,11 @@ import pytest
 
 from engagement.models import Channel, ModerationReason, ModerationState
 from tests.browser.conftest import axe_violations, browser, chromium  # noqa: F401 - fixtures
+from tests.factories.analysis import (
+    ResponseAnalysisFactory,
+    ThemeFactory,
+    ThemeMembershipFactory,
+)
 from tests.factories.consultations import consultation_with_questions
 from tests.factories.engagement import ResponseFactory
 from tests.factories.search import PublicAnswerFactory, PublicResponseFactory
@@ -130,3 +135,59 @@ def record(home_page):
     made["consultation"] = consultation
     made["questions"] = (free_text, travel)
     return made
+
+
+# Which responses of ``record`` are public (the rest must never count anywhere).
+PUBLIC_KEYS = ("bus", "cycle", "quiet", "web", "anon_web", "letter")
+# What the analysis found in ``record``: "letter" is not analysed yet.
+SENTIMENTS = {
+    "bus": "positive",
+    "cycle": "positive",
+    "quiet": "negative",
+    "web": "neutral",
+    "anon_web": "negative",
+    "hidden": "positive",
+    "pending": "negative",
+    "spam": "neutral",
+}
+
+
+@pytest.fixture
+def analysed(record):
+    """``record`` with sentiment and themes: one renamed, one merged into it, one whose
+    members are all held back, and one of another consultation."""
+    consultation = record["consultation"]
+    for key, label in SENTIMENTS.items():
+        ResponseAnalysisFactory(response=record[key], sentiment_label=label)
+    buses = ThemeFactory(
+        consultation=consultation, label="buses more", analyst_label="Better bus services"
+    )
+    lorries = ThemeFactory(consultation=consultation, label="lorries nights")
+    timetables = ThemeFactory(consultation=consultation, label="timetable late")
+    held_back = ThemeFactory(consultation=consultation, label="awful rude")
+    members = {
+        buses: ("bus", "cycle", "web", "anon_web", "hidden"),
+        lorries: ("quiet", "withdrawn"),
+        timetables: ("anon_web", "letter"),
+        held_back: ("pending", "spam"),
+    }
+    for theme, keys in members.items():
+        for key in keys:
+            ThemeMembershipFactory(theme=theme, response=record[key])
+    # Merged after its members were recorded: they count under "buses" from now on.
+    timetables.is_merged_into = buses
+    timetables.save()
+    elsewhere = ThemeFactory(label="elsewhere theme")
+    ThemeMembershipFactory(
+        theme=elsewhere,
+        response=PublicResponseFactory(consultation=elsewhere.consultation),
+    )
+    record["themes"] = {
+        "buses": buses,
+        "lorries": lorries,
+        "timetables": timetables,
+        "held_back": held_back,
+        "elsewhere": elsewhere,
+    }
+    record["members"] = {theme.pk: keys for theme, keys in members.items()}
+    return record
