@@ -277,8 +277,13 @@ class XConnector(Connector):
             author_data = dict(author.data) if author is not None else {}
             referenced = {ref["type"]: str(ref["id"]) for ref in raw.get("referenced_tweets") or []}
             parent = referenced.get("replied_to") or referenced.get("quoted") or ""
+            version_id = str(raw.get("id") or "")
+            # An edit on X is a new post id; the chain lists the original first, the newest last.
+            # The reply is known by its original id, and a later version is an edit of it.
+            history = [str(post_id) for post_id in raw.get("edit_history_tweet_ids") or []]
+            original_id = history[0] if history else version_id
             fields = {
-                "id": str(raw.get("id") or ""),
+                "id": original_id,
                 "parent_id": parent,
                 "root_id": str(raw.get("conversation_id") or ""),
                 "author_id": raw.get("author_id"),
@@ -286,9 +291,9 @@ class XConnector(Connector):
                 "author_display_name": author_data.get("name") or "",
                 "text": raw.get("text"),
                 "created_at": raw.get("created_at"),
-                "url": self.public_url(
-                    str(raw.get("id") or ""), handle=author_data.get("username") or ""
-                ),
+                # A version's created_at is when that wording was posted.
+                "edited_at": raw.get("created_at") if original_id != version_id else None,
+                "url": self.public_url(version_id, handle=author_data.get("username") or ""),
                 "language": raw.get("lang") or "",
             }
         except (AttributeError, KeyError, TypeError, ValueError) as error:
@@ -297,20 +302,41 @@ class XConnector(Connector):
         return self.reply_validate(route, fields, payload)
 
     def lookup_posts(self, ids) -> dict[str, str]:
-        states: dict[str, str] = {}
+        """States by the ids asked for; an edited post is judged by its latest version.
+
+        Responses are stored under a post's original id, and an old version stays
+        readable after an edit, so the newest id of each chain is looked up too.
+        """
+        states = self._lookup_states(ids)
+        latest_of = {
+            post_id: latest
+            for post_id, (state, latest) in states.items()
+            if state == PostState.LIVE and latest != post_id
+        }
+        latest_states = self._lookup_states(set(latest_of.values())) if latest_of else {}
+        result = {post_id: state for post_id, (state, _) in states.items()}
+        for post_id, latest in latest_of.items():
+            if latest in latest_states:
+                result[post_id] = latest_states[latest][0]
+        return result
+
+    def _lookup_states(self, ids) -> dict[str, tuple[str, str]]:
+        """``{id: (state, newest id of its edit chain)}`` for the ids X answers about."""
+        states: dict[str, tuple[str, str]] = {}
         for chunk in split_items(list(ids), 100):
             response = self._call(
                 "get_tweets", self.client.get_tweets, chunk, tweet_fields=["id"], user_auth=True
             )
             for tweet in response.data or []:
-                states[str(tweet.id)] = PostState.LIVE
+                history = [str(post_id) for post_id in tweet.edit_history_tweet_ids or []]
+                states[str(tweet.id)] = (PostState.LIVE, history[-1] if history else str(tweet.id))
             for error in response.errors or []:
                 post_id = str(error.get("resource_id") or error.get("value") or "")
                 kind = str(error.get("type") or "")
                 if _NOT_AUTHORIZED in kind:
-                    states[post_id] = PostState.PRIVATE
+                    states[post_id] = (PostState.PRIVATE, post_id)
                 elif _NOT_FOUND in kind:
-                    states[post_id] = PostState.DELETED
+                    states[post_id] = (PostState.DELETED, post_id)
         return states
 
 

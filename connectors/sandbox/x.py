@@ -31,6 +31,8 @@ PROBLEM_BASE = "https://api.x.com/2/problems"
 DEFAULT_POST_FIELDS = ("id", "text", "edit_history_tweet_ids", "edit_history_post_ids")
 USER_DEFAULT_FIELDS = ("id", "name", "username")
 _TWITTER_EPOCH_MS = 1288834974657
+_MAX_EDITS = 5
+_EDIT_WINDOW = timedelta(hours=1)
 
 
 def _problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra) -> dict:
@@ -209,6 +211,29 @@ class XState(NetworkState):
                     "You attempted to quote a Tweet that is deleted or not visible to you."
                 )
         tweet_id = self._next_id()
+        entities = self._entities(text)
+        tweet = {
+            "id": tweet_id,
+            "text": text,
+            "author_id": author["id"],
+            "created_at": datetime.now(UTC),
+            "conversation_id": parent["conversation_id"] if parent else tweet_id,
+            "in_reply_to_tweet_id": parent["id"] if parent else None,
+            "in_reply_to_user_id": parent["author_id"] if parent else None,
+            "quoted_id": str(quote_of) if quote_of is not None else None,
+            "entities": entities,
+            "lang": "en",
+            "deleted": False,
+            "private": False,
+            # Every version of an edited post shares this list: its ids, oldest first.
+            "edit_history": [tweet_id],
+            # A newer version exists: X leaves this one out of search, mentions and timelines.
+            "superseded": False,
+        }
+        self.tweets[tweet_id] = tweet
+        return tweet
+
+    def _entities(self, text: str) -> dict[str, list[dict[str, Any]]]:
         entities: dict[str, list[dict[str, Any]]] = {}
         for entity in find_entities(text):
             if entity.kind == "url":
@@ -231,27 +256,43 @@ class XState(NetworkState):
                 if mentioned:
                     mention["id"] = mentioned["id"]
                 entities.setdefault("mentions", []).append(mention)
-        tweet = {
-            "id": tweet_id,
-            "text": text,
-            "author_id": author["id"],
-            "created_at": datetime.now(UTC),
-            "conversation_id": parent["conversation_id"] if parent else tweet_id,
-            "in_reply_to_tweet_id": parent["id"] if parent else None,
-            "in_reply_to_user_id": parent["author_id"] if parent else None,
-            "quoted_id": str(quote_of) if quote_of is not None else None,
-            "entities": entities,
-            "lang": "en",
-            "deleted": False,
-            "private": False,
-        }
-        self.tweets[tweet_id] = tweet
-        return tweet
+        return entities
+
+    def edit_post(self, post_id: str, text: str) -> dict[str, Any]:
+        """Edit a post as X does: a new version with a new id joins the edit history chain.
+
+        The earlier versions keep their ids and text (a lookup by id still finds them)
+        but drop out of search, mentions and timelines. X allows five edits.
+        """
+        with self.lock:
+            tweet = self.tweets.get(str(post_id))
+            if tweet is None or tweet["deleted"]:
+                raise SandboxError(404, {"error": f"no live post {post_id}"})
+            history = tweet["edit_history"]
+            latest = self.tweets[history[-1]]
+            if len(history) > _MAX_EDITS:
+                raise SandboxError(400, {"error": f"post {post_id} has no edits remaining"})
+            version_id = self._next_id()
+            version = dict(latest)
+            version.update(
+                id=version_id,
+                text=text,
+                created_at=datetime.now(UTC),
+                entities=self._entities(text),
+                superseded=False,
+            )
+            history.append(version_id)
+            for old_id in history[:-1]:
+                self.tweets[old_id]["superseded"] = True
+            self.tweets[version_id] = version
+            return self.render_tweet(version)
 
     def posts_by(self, account_id: str) -> list[dict[str, Any]]:
         with self.lock:
             tweets = [
-                t for t in self.tweets.values() if t["author_id"] == account_id and not t["deleted"]
+                t
+                for t in self.tweets.values()
+                if t["author_id"] == account_id and not t["deleted"] and not t["superseded"]
             ]
             return [self.render_tweet(t) for t in sorted(tweets, key=_newest_first)]
 
@@ -297,12 +338,21 @@ class XState(NetworkState):
     def visible(self, tweet: dict[str, Any], viewer: dict[str, Any]) -> bool:
         return not tweet["deleted"] and (not tweet["private"] or tweet["author_id"] == viewer["id"])
 
+    def listed(self, tweet: dict[str, Any], viewer: dict[str, Any]) -> bool:
+        """Visible and the latest version: what search, mentions and timelines return."""
+        return self.visible(tweet, viewer) and not tweet["superseded"]
+
     def delete_post(self, post_id: str) -> None:
         with self.lock:
             tweet = self.tweets.get(str(post_id))
             if tweet is None:
                 raise SandboxError(404, {"error": f"no post {post_id}"})
-            tweet["deleted"] = True
+            self._delete_chain(tweet)
+
+    def _delete_chain(self, tweet: dict[str, Any]) -> None:
+        # Deleting any version of an edited post deletes all of them, as on X.
+        for version_id in tweet["edit_history"]:
+            self.tweets[version_id]["deleted"] = True
 
     # --- rendering ----------------------------------------------------------------------
 
@@ -322,11 +372,14 @@ class XState(NetworkState):
         if tweet["quoted_id"]:
             referenced.append({"type": "quoted", "id": tweet["quoted_id"]})
         created = tweet["created_at"]
+        history = list(tweet["edit_history"])
+        first_created = self.tweets[history[0]]["created_at"]
         full: dict[str, Any] = {
             "id": tweet["id"],
             "text": tweet["text"],
-            "edit_history_tweet_ids": [tweet["id"]],
-            "edit_history_post_ids": [tweet["id"]],
+            # The whole chain, whichever version this is; the newest id is last.
+            "edit_history_tweet_ids": history,
+            "edit_history_post_ids": list(history),
             "author_id": tweet["author_id"],
             "conversation_id": tweet["conversation_id"],
             "created_at": iso(created),
@@ -335,9 +388,9 @@ class XState(NetworkState):
             "reply_settings": "everyone",
             "display_text_range": [_leading_mentions_end(tweet), len(tweet["text"])],
             "edit_controls": {
-                "edits_remaining": 5,
+                "edits_remaining": _MAX_EDITS + 1 - len(history),
                 "is_edit_eligible": not tweet["in_reply_to_tweet_id"],
-                "editable_until": iso(created + timedelta(hours=1)),
+                "editable_until": iso(first_created + _EDIT_WINDOW),
             },
             "public_metrics": {
                 "retweet_count": 0,  # tweepy's name; the OpenAPI document's is repost_count
@@ -365,7 +418,9 @@ class XState(NetworkState):
 
     def render_user(self, user: dict[str, Any], fields: set[str] | None = None) -> dict[str, Any]:
         posts = sum(
-            1 for t in self.tweets.values() if t["author_id"] == user["id"] and not t["deleted"]
+            1
+            for t in self.tweets.values()
+            if t["author_id"] == user["id"] and not t["deleted"] and not t["superseded"]
         )
         full = {
             "id": user["id"],
@@ -649,7 +704,7 @@ class XApi(NetworkApi):
             if tweet["author_id"] != user["id"]:
                 raise _forbidden("You are not allowed to delete a Tweet that you did not create.")
             # Deleting again answers like the first time, so a retried delete is harmless.
-            tweet["deleted"] = True
+            self.state._delete_chain(tweet)
         return Response(200, {"data": {"deleted": True}})
 
     # --- reads -----------------------------------------------------------------------------
@@ -682,7 +737,7 @@ class XApi(NetworkApi):
             candidates = [
                 t
                 for t in self.state.tweets.values()
-                if self.state.visible(t, viewer) and predicate(t, self.state)
+                if self.state.listed(t, viewer) and predicate(t, self.state)
             ]
             return self._page(req, candidates, minimum=10, default=10, token=token)
 
@@ -696,7 +751,7 @@ class XApi(NetworkApi):
             candidates = [
                 t
                 for t in self.state.tweets.values()
-                if self.state.visible(t, viewer)
+                if self.state.listed(t, viewer)
                 and t["author_id"] != user["id"]
                 and any(m["username"].lower() == handle for m in t["entities"].get("mentions", []))
             ]
@@ -713,7 +768,7 @@ class XApi(NetworkApi):
             candidates = [
                 t
                 for t in self.state.tweets.values()
-                if self.state.visible(t, viewer)
+                if self.state.listed(t, viewer)
                 and t["author_id"] == match["id"]
                 and not ("replies" in excluded and t["in_reply_to_tweet_id"])
             ]

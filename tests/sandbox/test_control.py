@@ -117,7 +117,13 @@ def test_edits_exist_only_where_the_network_has_them(server):
     )
     if server.network == "mastodon":
         assert response.status_code == 200 and response.json()["edited_at"]
+    elif server.network == "x":
+        # X: a new version with a new id at the end of the edit history chain.
+        edited = response.json()
+        assert response.status_code == 200 and edited["text"] == "second"
+        assert edited["edit_history_tweet_ids"] == [post["id"], edited["id"]]
     else:
+        # Bluesky posts cannot be edited.
         assert response.status_code == 400
 
 
