@@ -51,9 +51,6 @@ def consultation_index_context(request, index: ConsultationIndexPage) -> dict:
         "consultations": page_obj.object_list,
         "page_obj": page_obj,
         "paginator": paginator,
-        "page_range": list(
-            paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1)
-        ),
         "filters_query": filters_query,
         "statuses": ConsultationStatus.choices,
         "departments": departments,
