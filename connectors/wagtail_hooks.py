@@ -104,8 +104,13 @@ def channel_test_view(request, pk: int):
 # --- Deliveries ---------------------------------------------------------------------------
 
 
-class DeliveryPermissionPolicy(ModelPermissionPolicy):
-    """Deliveries are written only by connectors.services; the admin views, retries and deletes."""
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Rows the connectors' services write; the admin only looks at them.
+
+    Deliveries (written by connectors.services; retries and deletes of posts are
+    their own confirmed actions), collection states and quarantined payloads
+    (written by connectors.collection).
+    """
 
     def user_has_permission(self, user, action):
         if action in {"add", "change", "delete"}:
@@ -181,7 +186,7 @@ class DeliveryViewSet(ModelViewSet):
         "deleted_at",
     ]
     ordering = ["-updated_at"]
-    # Never editable here (see DeliveryPermissionPolicy); Wagtail requires a form.
+    # Never editable here (see ReadOnlyPermissionPolicy); Wagtail requires a form.
     form_fields = ["status"]
 
     def get_queryset(self, request):
@@ -193,7 +198,7 @@ class DeliveryViewSet(ModelViewSet):
         )
 
 
-register_permission_policy(Delivery, DeliveryPermissionPolicy(Delivery))
+register_permission_policy(Delivery, ReadOnlyPermissionPolicy(Delivery))
 
 
 def _can(user, action: str, model, department_id: int) -> bool:
@@ -249,18 +254,6 @@ def delivery_delete_posts_view(request, pk: int):
 
 
 # --- Collecting replies ---------------------------------------------------------------------
-
-
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """Written only by connectors.collection; administrators look, nobody edits here."""
-
-    def user_has_permission(self, user, action):
-        if action in {"add", "change", "delete"}:
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
 
 
 class CompletenessColumn(Column):
