@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import benchkit  # noqa: E402
 
 from engagement.analysis.campaigns import campaigns_find  # noqa: E402
 from engagement.analysis.embeddings import MiniLMEmbedder  # noqa: E402
@@ -27,38 +27,11 @@ from engagement.analysis.terms import language_mix, top_terms  # noqa: E402
 from engagement.analysis.themes import themes_find  # noqa: E402
 
 
-def _status_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    # Writing 5 to clear_refs resets the kernel's high-water mark (VmHWM) for this process.
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def measure(name: str, stage: Callable[[], Any], rows: list[tuple]) -> Any:
-    per_stage_peak = _reset_peak()
-    before = _status_kib("VmRSS") or 0
-    started = time.perf_counter()
-    result = stage()
-    elapsed = time.perf_counter() - started
-    if per_stage_peak:
-        peak = _status_kib("VmHWM") or 0
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rows.append((name, elapsed, peak / 1024, (peak - before) / 1024))
-    print(f"  {name:<22} {elapsed:9.2f} s  peak RSS {peak / 1024:8.1f} MiB", flush=True)
-    return result
+    taken = benchkit.measure(stage)
+    rows.append((name, taken.seconds, taken.peak_mib, taken.growth_mib))
+    print(f"  {name:<22} {taken.seconds:9.2f} s  peak RSS {taken.peak_mib:8.1f} MiB", flush=True)
+    return taken.result
 
 
 def main() -> None:

@@ -13,10 +13,12 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchkit import bench_consultation  # noqa: E402
 
 
 def main() -> None:
@@ -36,31 +38,16 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cms.management.commands.seed_demo import ensure_home_page
     from connectors.collection import CollectOutcome, _record_page
     from connectors.models import ChannelAccount
     from connectors.types import CollectionScope, IncomingReply
-    from consultations.models import ConsultationIndexPage, ConsultationPage, Department
 
     if "DATABASE_URL" in os.environ:
         print("Using DATABASE_URL; the bench's rows stay there.")
     call_command("migrate", verbosity=0)
-    department = Department.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
-    index = ConsultationIndexPage.objects.first() or ensure_home_page().add_child(
-        instance=ConsultationIndexPage(title="Consultations", slug="consultations")
-    )
+    page = bench_consultation(title="Bench collection")
     now = datetime.now(tz=UTC)
-    page = index.add_child(
-        instance=ConsultationPage(
-            title="Bench",
-            slug=f"bench-{time.time_ns()}",
-            summary="Bench",
-            department=department,
-            opens_at=now - timedelta(days=1),
-            closes_at=now + timedelta(days=1),
-            live=True,
-        )
-    )
+    department = page.department
     channel = ChannelAccount(department=department, network="mastodon", handle="bench")
     channel.set_credentials({"access_token": "unused"})
     channel.save()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -22,40 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def _status_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    # Writing 5 to clear_refs resets the kernel's high-water mark (VmHWM) for this process.
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
+import benchkit  # noqa: E402
+from benchkit import bench_consultation  # noqa: E402
 
 
 def measure(name: str, run: Callable[[], int | None]) -> None:
-    per_run_peak = _reset_peak()
-    before = _status_kib("VmRSS") or 0
-    started = time.perf_counter()
-    size = run()
-    elapsed = time.perf_counter() - started
-    if per_run_peak:
-        peak = _status_kib("VmHWM") or 0
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    taken = benchkit.measure(run)
+    size = taken.result
     print(
-        f"  {name:<28} {elapsed:7.2f} s  "
+        f"  {name:<28} {taken.seconds:7.2f} s  "
         + (f"{size / 1e6:8.1f} MB  " if size is not None else " " * 13)
-        + f"peak RSS {peak / 1024:7.1f} MiB (+{(peak - before) / 1024:.1f} MiB over the start)",
+        + f"peak RSS {taken.peak_mib:7.1f} MiB (+{taken.growth_mib:.1f} MiB over the start)",
         flush=True,
     )
 
@@ -82,11 +58,7 @@ def main() -> None:
     from django.test import RequestFactory
     from tqdm import tqdm
 
-    from cms.management.commands.seed_demo import ensure_home_page
     from consultations.models import (
-        ConsultationIndexPage,
-        ConsultationPage,
-        Department,
         Question,
         QuestionKind,
     )
@@ -98,21 +70,8 @@ def main() -> None:
         print("Using DATABASE_URL; the bench's rows stay there.")
     call_command("migrate", verbosity=0)
     stamp = time.time_ns()
-    department = Department.objects.create(name=f"Bench {stamp}", slug=f"bench-{stamp}")
-    index = ConsultationIndexPage.objects.first() or ensure_home_page().add_child(
-        instance=ConsultationIndexPage(title="Consultations", slug="consultations")
-    )
+    page = bench_consultation(title="Bench exports", opened_days_ago=30)
     now = datetime.now(tz=UTC)
-    page = index.add_child(
-        instance=ConsultationPage(
-            title="Bench exports",
-            slug=f"bench-exports-{stamp}",
-            summary="Bench",
-            department=department,
-            opens_at=now - timedelta(days=30),
-            closes_at=now + timedelta(days=1),
-        )
-    )
     question = Question.objects.create(page=page, text="How would this affect you?", sort_order=0)
     choice = Question.objects.create(
         page=page,

@@ -19,6 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchkit import bench_consultation  # noqa: E402
+
 WORDS = (
     "buses cycle lanes lorries parking pavement trains schools hospital noise speed "
     "crossing trees benches lighting potholes timetable fares station ramps"
@@ -42,30 +44,14 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from cms.management.commands.seed_demo import ensure_home_page
-    from consultations.models import ConsultationIndexPage, ConsultationPage, Department
     from engagement.models import Channel, ModerationState, Respondent, Response
     from search.selectors import ResponseFilters, responses_search
     from search.services import search_index_drain, search_index_enqueue
 
     call_command("migrate", verbosity=0)
     print(f"Search backend: {settings.WAGTAILSEARCH_BACKENDS['default']['BACKEND']}")
-    department = Department.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
-    index = ConsultationIndexPage.objects.first() or ensure_home_page().add_child(
-        instance=ConsultationIndexPage(title="Consultations", slug="consultations")
-    )
+    page = bench_consultation(title="Bench search", publish=True)
     now = datetime.now(tz=UTC)
-    page = index.add_child(
-        instance=ConsultationPage(
-            title="Bench",
-            slug=f"bench-{time.time_ns()}",
-            summary="Bench",
-            department=department,
-            opens_at=now - timedelta(days=1),
-            closes_at=now + timedelta(days=1),
-        )
-    )
-    page.save_revision().publish()
     rng = random.Random(6)  # noqa: S311 - repeatable bench data
     channels = [Channel.MASTODON, Channel.X, Channel.BLUESKY, Channel.WEB]
     tag = time.time_ns()
