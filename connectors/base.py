@@ -4,6 +4,11 @@ A connector wraps one client library, talks to one account on one network, and
 speaks only the frozen dataclasses of ``connectors.types`` and the exceptions of
 ``connectors.exceptions``. It never touches the ORM: services load the channel,
 build a connector with ``Connector(credentials)``, and store what comes back.
+
+Everything that differs between networks is declared on the subclass in
+``connectors/backends/<network>.py``: name and label, the secrets it needs, its
+text rules, polling interval and request budgets, read billing, its collection
+routes and how its client library's errors translate into ours.
 """
 
 from __future__ import annotations
@@ -13,14 +18,15 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import ClassVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import regex
 from pydantic import ValidationError
 
+from connectors.exceptions import ConnectorError, OutcomeUnknown, PermanentError, TransientError
 from connectors.formatting import URL_PATTERN, NetworkRules
-from connectors.schemas import IncomingReplyPayload
+from connectors.schemas import IncomingReplyPayload, SecretsSchema, validation_message
 from connectors.types import (
     ChannelCredentials,
     CollectionScope,
@@ -62,11 +68,18 @@ def _cursor_load(cursor: str | None) -> dict:
     return state
 
 
-def _validation_message(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']) or 'payload'}: {item['msg']}"
-        for item in error.errors()
-    )
+def parse_time(value: Any) -> datetime | None:
+    """A network's timestamp (a datetime, ISO 8601 with "Z", or epoch seconds), None if unreadable."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def jsonable(value):
@@ -87,21 +100,65 @@ def split_items(items: Sequence, size: int) -> list[list]:
 
 
 class Connector(ABC):
-    #: The registry name, also stored on ``ChannelAccount.network``.
+    #: The registry name (the key in ``HUB_CONNECTORS``), stored on ``ChannelAccount.network``.
     network: ClassVar[str]
     label: ClassVar[str]
     #: Where the real service lives, used when a channel leaves its base URL blank.
     default_base_url: ClassVar[str]
-    #: Keys that must be present in ``ChannelCredentials.secrets``.
-    required_secrets: ClassVar[tuple[str, ...]]
+    #: The secrets a channel needs, checked when a channel is saved and when a connector is built.
+    secrets_schema: ClassVar[type[SecretsSchema]]
+    #: How a post is measured (``connectors.formatting``); ``rules()`` may refine it per account.
+    text_rules: ClassVar[NetworkRules]
     #: True when the network itself de-duplicates a retried write by idempotency key,
     #: so a write whose outcome is unknown can simply be sent again.
     idempotent_writes: ClassVar[bool] = False
+    #: Defaults that ``HUB_CONNECTORS[name]["OPTIONS"]`` may override (see ``connectors.registry``):
+    #: seconds between polls of one consultation, requests one channel may make per
+    #: ``HUB_COLLECT_RATE_WINDOW`` (None: no cap of ours), and, for a network that bills
+    #: per post read, the posts one consultation may read (None: no cap).
+    poll_interval: ClassVar[int] = 60
+    request_budget: ClassVar[int | None] = None
+    bills_reads: ClassVar[bool] = False
+    read_budget: ClassVar[int | None] = None
+    #: The client library's exceptions; ``translate_error`` turns each into one of ours.
+    client_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
     def __init__(self, credentials: ChannelCredentials, *, timeout: float = DEFAULT_TIMEOUT):
         self.credentials = credentials
         self.timeout = timeout
         self.base_url = (credentials.base_url or self.default_base_url).rstrip("/")
+        try:
+            self.secrets: Any = self.secrets_schema.model_validate(dict(credentials.secrets))
+        except ValidationError as error:
+            raise PermanentError(
+                f"{self.label} credentials are not valid: {validation_message(error)}"
+            ) from error
+
+    # --- Errors -------------------------------------------------------------------------
+
+    def _call(self, what: str, function, *args, write: bool = False, **kwargs):
+        """Call the client library; what it raises leaves as ours (``translate_error``).
+
+        ``write`` says the call may change something on the network: only then can a
+        missing or unreadable answer mean "outcome unknown" rather than "try again".
+        """
+        try:
+            return function(*args, **kwargs)
+        except self.client_errors as error:
+            raise self._translated(error, what, write=write) from error
+
+    def _translated(self, error: BaseException, what: str, *, write: bool) -> ConnectorError:
+        translated = self.translate_error(error, what)
+        if isinstance(translated, OutcomeUnknown) and not write:
+            # A read that got no (readable) answer changed nothing: it can simply be retried.
+            return TransientError(str(translated))
+        return translated
+
+    @abstractmethod
+    def translate_error(self, error: BaseException, what: str) -> ConnectorError:
+        """Ours for one of ``client_errors``: RateLimited, NotFound, PermanentError,
+        TransientError, or OutcomeUnknown when no (readable) answer came back (the
+        base turns that into TransientError for a read)."""
 
     # --- Account ---------------------------------------------------------------
 
@@ -116,9 +173,9 @@ class Connector(ABC):
 
     # --- Publishing ---------------------------------------------------------------
 
-    @abstractmethod
     def rules(self) -> NetworkRules:
-        """The length rules in force for this account (may ask the server, as Mastodon's does)."""
+        """The length rules in force for this account (a backend may ask its server)."""
+        return self.text_rules
 
     @abstractmethod
     def publish(self, post: OutgoingPost) -> ExternalPost:
@@ -215,7 +272,7 @@ class Connector(ABC):
             return QuarantinedItem(
                 route=route,
                 raw=raw,
-                error=_validation_message(error),
+                error=validation_message(error),
                 external_id=str(fields.get("id") or ""),
             )
         return IncomingReply(**payload.model_dump(), route=route, raw=raw)

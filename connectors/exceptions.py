@@ -1,6 +1,6 @@
 """What can go wrong when talking to a network, in terms the delivery service acts on.
 
-Backends translate their client library's exceptions into these four; nothing
+Backends translate their client library's exceptions into these; nothing
 outside ``connectors/backends/`` sees tweepy, Mastodon.py or atproto errors.
 """
 
@@ -38,3 +38,11 @@ class PermanentError(ConnectorError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class NotFound(PermanentError):
+    """What the request needs is not on the network (deleted, or never there).
+
+    Callers that expect it (deleting a post twice, a thread whose root is gone) catch
+    this rather than looking at the client library's exception behind it.
+    """

@@ -1,14 +1,10 @@
 """Fitting a message to each network: length rules, threads, link and hashtag facets.
 
-Each network counts differently:
-
-- X: twitter-text v3 weighted length, 280 (code points weigh 1 in the Latin,
-  general punctuation ranges and 2 elsewhere, every emoji weighs 2, text NFC
-  normalised first, every URL weighs 23).
-- Mastodon: the instance's ``max_characters`` (500 by default) in grapheme
-  clusters, every URL counting ``characters_reserved_per_url`` (23).
-- Bluesky: 300 grapheme clusters, URLs as written — so a long link is shown
-  shortened and carried in full by a link facet at UTF-8 byte offsets.
+The counting algorithms live here; each backend declares its parameters as a
+``NetworkRules`` (``Connector.text_rules``): the limit, whether characters are
+grapheme clusters or weighted code points (twitter-text's configuration), what a
+link counts, whether bare domains are links, whether long links are shown
+shortened and carried whole by a facet at UTF-8 byte offsets.
 
 A message too long for one post becomes a numbered thread, in order. The
 consultation link and hashtag always sit in the first post, whatever the length
@@ -19,7 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import regex
 
@@ -32,8 +28,8 @@ _TRAILING_PUNCTUATION = ".,;:!?)]}'\"’”»…"
 URL_PATTERN = regex.compile(
     r"https?://[^\s<>\"]*[^\s<>\"" + regex.escape(_TRAILING_PUNCTUATION) + "]"
 )
-# X also turns bare domains into links that weigh 23; counting them as 23 keeps
-# us on the safe side when a summary mentions "gov.uk".
+# Some networks turn bare domains into links that count as a link; counting them so
+# keeps us on the safe side when a summary mentions "gov.uk".
 _BARE_DOMAIN = regex.compile(
     r"(?<![\w@/.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
     r"(?:com|org|net|gov|edu|io|uk|eu|info|co|app|dev|social|scot|wales|ie|int|me)"
@@ -45,14 +41,19 @@ HASHTAG_PATTERN = regex.compile(
 )
 _GRAPHEME = regex.compile(r"\X")
 
-# twitter-text v3: weight 100 (one character) in these code point ranges, 200 elsewhere.
-_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_X_SCALE = 100
-_X_DEFAULT_WEIGHT = 200
-_X_URL_LENGTH = 23
 _EMOJI = regex.compile(
     r"\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\p{Regional_Indicator}|\u20E3"
 )
+
+
+@dataclass(frozen=True)
+class CharacterWeights:
+    """Weighted counting (twitter-text's configuration): code points in ``light_ranges``
+    weigh ``scale`` (one character), the rest and every emoji ``default_weight``."""
+
+    scale: int
+    default_weight: int
+    light_ranges: tuple[tuple[int, int], ...]
 
 
 def graphemes(text: str) -> list[str]:
@@ -60,16 +61,16 @@ def graphemes(text: str) -> list[str]:
     return _GRAPHEME.findall(text)
 
 
-def _x_weight(segment: str) -> int:
+def _weight(segment: str, weights: CharacterWeights) -> int:
     weight = 0
     for cluster in graphemes(segment):
         if _EMOJI.search(cluster):
-            weight += _X_DEFAULT_WEIGHT
+            weight += weights.default_weight
             continue
         for char in cluster:
             point = ord(char)
-            light = any(start <= point <= end for start, end in _X_LIGHT_RANGES)
-            weight += _X_SCALE if light else _X_DEFAULT_WEIGHT
+            light = any(start <= point <= end for start, end in weights.light_ranges)
+            weight += weights.scale if light else weights.default_weight
     return weight
 
 
@@ -83,19 +84,21 @@ def _url_spans(text: str, *, bare_domains: bool) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def x_weighted_length(text: str) -> int:
-    """Length of ``text`` as X counts it against 280 (twitter-text v3)."""
+def weighted_length(
+    text: str, *, weights: CharacterWeights, url_length: int, bare_domains: bool = True
+) -> int:
+    """Length of NFC ``text`` in weighted characters, every link counting ``url_length``."""
     text = unicodedata.normalize("NFC", text)
     total, position = 0, 0
-    for start, end in _url_spans(text, bare_domains=True):
-        total += _x_weight(text[position:start]) + _X_URL_LENGTH * _X_SCALE
+    for start, end in _url_spans(text, bare_domains=bare_domains):
+        total += _weight(text[position:start], weights) + url_length * weights.scale
         position = end
-    total += _x_weight(text[position:])
-    return total // _X_SCALE
+    total += _weight(text[position:], weights)
+    return total // weights.scale
 
 
 def grapheme_length(text: str, *, url_length: int | None = None) -> int:
-    """Grapheme clusters, with every URL counting ``url_length`` when given (Mastodon)."""
+    """Grapheme clusters, with every URL counting ``url_length`` when given."""
     if url_length is None:
         return len(graphemes(text))
     total, position = 0, 0
@@ -110,12 +113,30 @@ def grapheme_length(text: str, *, url_length: int | None = None) -> int:
 
 @dataclass(frozen=True)
 class NetworkRules:
+    """How one network measures a post; declared on the backend as ``text_rules``."""
+
+    #: The network's label, for messages about it.
     network: str
     limit: int
-    length: Callable[[str], int] = field(compare=False)
-    # Bluesky shows long links shortened; the facet carries the whole URI.
+    #: Every link counts this many characters; None counts a link as written.
+    url_length: int | None = None
+    #: Weighted code points instead of grapheme clusters.
+    weights: CharacterWeights | None = None
+    #: Whether bare domains ("gov.uk") count as links (weighted counting only).
+    bare_domains_are_links: bool = False
+    #: Links longer than this are shown shortened; the facet carries the whole URI.
     shorten_links_over: int | None = None
     facets: bool = False
+
+    def length(self, text: str) -> int:
+        if self.weights is not None:
+            return weighted_length(
+                text,
+                weights=self.weights,
+                url_length=self.url_length or 0,
+                bare_domains=self.bare_domains_are_links,
+            )
+        return grapheme_length(text, url_length=self.url_length)
 
     def display_link(self, url: str) -> str:
         if self.shorten_links_over is None or len(url) <= self.shorten_links_over:
@@ -125,28 +146,6 @@ class NetworkRules:
 
     def fits(self, text: str) -> bool:
         return self.length(text) <= self.limit
-
-
-def rules_for_x() -> NetworkRules:
-    return NetworkRules(network="x", limit=280, length=x_weighted_length)
-
-
-def rules_for_mastodon(*, max_characters: int = 500, url_length: int = 23) -> NetworkRules:
-    return NetworkRules(
-        network="mastodon",
-        limit=max_characters,
-        length=lambda text: grapheme_length(text, url_length=url_length),
-    )
-
-
-def rules_for_bluesky(*, max_graphemes: int = 300) -> NetworkRules:
-    return NetworkRules(
-        network="bluesky",
-        limit=max_graphemes,
-        length=grapheme_length,
-        shorten_links_over=40,
-        facets=True,
-    )
 
 
 # --- Composing -------------------------------------------------------------------------
@@ -220,7 +219,7 @@ def _numbered_thread(body: str, tail: str, rules: NetworkRules) -> list[str]:
 
 def _split(body: str, rules: NetworkRules, decoration: Callable[[int], str]) -> list[str]:
     """Greedy word wrap into chunks that fit once decorated; words too long are cut by grapheme."""
-    if not rules.fits("x" + decoration(0)):
+    if not rules.fits("a" + decoration(0)):
         raise MessageTooLong(
             f"the link and hashtag alone exceed {rules.network}'s limit of {rules.limit}"
         )

@@ -5,50 +5,35 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 
-class _Secrets(BaseModel):
+class SecretsSchema(BaseModel):
+    """What one network needs in ``ChannelCredentials.secrets``; each backend declares its own
+    as ``Connector.secrets_schema``. A field's ``title`` labels it in the admin form, and
+    ``json_schema_extra={"secret": False}`` shows what is typed there (an identifier)."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
-
-
-class XSecrets(_Secrets):
-    consumer_key: str = Field(min_length=1)
-    consumer_secret: str = Field(min_length=1)
-    access_token: str = Field(min_length=1)
-    access_token_secret: str = Field(min_length=1)
-    bearer_token: str = ""
-
-
-class MastodonSecrets(_Secrets):
-    access_token: str = Field(min_length=1)
-
-
-class BlueskySecrets(_Secrets):
-    identifier: str = Field(min_length=1)
-    password: str = Field(min_length=1)
-
-
-SECRETS_BY_NETWORK: dict[str, type[_Secrets]] = {
-    "x": XSecrets,
-    "mastodon": MastodonSecrets,
-    "bluesky": BlueskySecrets,
-}
 
 
 class InvalidCredentials(ValueError):
     """The credentials given for a channel are incomplete; the message says which keys."""
 
 
-def credentials_validate(*, network: str, credentials: object) -> dict[str, str]:
-    schema = SECRETS_BY_NETWORK.get(network)
-    if schema is None:
-        raise InvalidCredentials(f"unknown network {network!r}")
+def validation_message(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'payload'}: {item['msg']}"
+        for item in error.errors()
+    )
+
+
+def secrets_validate(
+    *, schema: type[SecretsSchema], label: str, credentials: object
+) -> dict[str, str]:
+    """The credentials as ``schema`` keeps them, or InvalidCredentials naming what is wrong."""
     try:
         return schema.model_validate(credentials).model_dump(exclude_defaults=False)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc']) or 'credentials'}: {item['msg']}"
-            for item in error.errors()
-        )
-        raise InvalidCredentials(f"{network} credentials are not valid: {problems}") from error
+        raise InvalidCredentials(
+            f"{label} credentials are not valid: {validation_message(error)}"
+        ) from error
 
 
 # --- Collected replies -------------------------------------------------------------------

@@ -23,16 +23,19 @@ from atproto.exceptions import (
 )
 from atproto_client.client.session import Session
 from atproto_client.request import Request
+from pydantic import Field
 
-from connectors.base import Connector, RoutePage, jsonable, split_items
+from connectors.base import Connector, RoutePage, jsonable, parse_time, split_items
 from connectors.exceptions import (
     ConnectorError,
+    NotFound,
     OutcomeUnknown,
     PermanentError,
     RateLimited,
     TransientError,
 )
-from connectors.formatting import NetworkRules, rules_for_bluesky
+from connectors.formatting import NetworkRules
+from connectors.schemas import SecretsSchema
 from connectors.types import (
     CollectionScope,
     ExternalAccount,
@@ -47,6 +50,8 @@ from connectors.types import (
 _POST_COLLECTION = "app.bsky.feed.post"
 # What a PDS answers (400) for an access or refresh token it no longer accepts.
 _SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
+# What the AppView answers (400) for a post or thread that is not there.
+_NOT_FOUND_ERRORS = {"NotFound", "RecordNotFound"}
 _THREAD_POST = "app.bsky.feed.defs#threadViewPost"
 _NOTIFICATION_REASONS = ["reply", "mention", "quote"]
 # The deepest thread the AppView returns in one getPostThread.
@@ -84,38 +89,45 @@ def _session_endpoint(session_string: str) -> str | None:
     return session.pds_endpoint
 
 
-def _is_refused_session(error: Exception) -> bool:
+def _error_code(error: BadRequestError) -> str | None:
+    """The XRPC error name a 400 carries ("ExpiredToken", "NotFound", ...)."""
+    if error.response is None:
+        return None
+    content = error.response.content
+    return getattr(content, "error", None) or (
+        content.get("error") if isinstance(content, dict) else None
+    )
+
+
+def _is_refused_session(error: BaseException) -> bool:
     if isinstance(error, UnauthorizedError):
         return True
-    if isinstance(error, BadRequestError) and error.response is not None:
-        content = error.response.content
-        code = getattr(content, "error", None) or (
-            content.get("error") if isinstance(content, dict) else None
-        )
-        return code in _SESSION_ERRORS
+    if isinstance(error, BadRequestError):
+        return _error_code(error) in _SESSION_ERRORS
     return False
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+class BlueskySecrets(SecretsSchema):
+    identifier: str = Field(
+        min_length=1, title="Bluesky handle or email", json_schema_extra={"secret": False}
+    )
+    password: str = Field(min_length=1, title="Bluesky app password")
 
 
 class BlueskyConnector(Connector):
     network = "bluesky"
     label = "Bluesky"
     default_base_url = "https://bsky.social"
-    required_secrets = ("identifier", "password")
+    secrets_schema = BlueskySecrets
+    # 300 grapheme clusters, links as written: long ones are shown shortened, whole in a facet.
+    text_rules = NetworkRules(network="Bluesky", limit=300, shorten_links_over=40, facets=True)
+    poll_interval = 20
+    # The AppView allows 3000 requests per 5 minutes per IP address.
+    request_budget = 2500
+    client_errors = (AtProtocolError, httpx.TransportError, ValueError)
 
     def __init__(self, credentials, *, timeout=10.0):
         super().__init__(credentials, timeout=timeout)
-        secrets = credentials.secrets
-        if not (secrets.get("identifier") or credentials.handle) or not secrets.get("password"):
-            raise PermanentError("Bluesky credentials need an identifier (handle) and a password")
         self.client = Client(base_url=_xrpc_url(self.base_url), request=Request(timeout=timeout))
         self.client.on_session_change(self._remember_session)
         self._session_string = ""
@@ -150,12 +162,11 @@ class BlueskyConnector(Connector):
             if usable:
                 self.client.login(session_string=stored, fetch_bsky_profile=False)
             else:
-                identifier = self.credentials.secrets.get("identifier") or self.credentials.handle
                 self.client.login(
-                    identifier, self.credentials.secrets["password"], fetch_bsky_profile=False
+                    self.secrets.identifier, self.secrets.password, fetch_bsky_profile=False
                 )
-        except (AtProtocolError, httpx.TransportError, ValueError) as error:
-            raise self._translate(error, "login", write=False) from error
+        except self.client_errors as error:
+            raise self._translated(error, "login", write=False) from error
         self._logged_in = True
         self._from_stored_session = bool(usable)
 
@@ -167,41 +178,33 @@ class BlueskyConnector(Connector):
         self._login()
         try:
             return function(*args, **kwargs)
-        except (AtProtocolError, httpx.TransportError, ValueError) as error:
+        except self.client_errors as error:
             # A refused stored session (expired, revoked) earns one fresh login; nothing was written.
             if not (self._from_stored_session and _is_refused_session(error)):
-                raise self._translate(error, what, write=write) from error
+                raise self._translated(error, what, write=write) from error
         self._login(fresh=True)
-        try:
-            return function(*args, **kwargs)
-        except (AtProtocolError, httpx.TransportError, ValueError) as error:
-            raise self._translate(error, what, write=write) from error
+        return super()._call(what, function, *args, write=write, **kwargs)
 
-    @staticmethod
-    def _translate(error: Exception, what: str, *, write: bool) -> ConnectorError:
+    def translate_error(self, error: BaseException, what: str) -> ConnectorError:
         if isinstance(error, RateLimitExceededError):
             reset_at = error.reset_at
             if reset_at is None and error.retry_after is not None:
-                reset_at = datetime.fromtimestamp(
-                    datetime.now(tz=UTC).timestamp() + error.retry_after, tz=UTC
-                )
+                reset_at = parse_time(datetime.now(tz=UTC).timestamp() + error.retry_after)
             return RateLimited(reset_at or datetime.now(tz=UTC), f"Bluesky rate limit on {what}")
         if isinstance(error, UnauthorizedError):
             return PermanentError(f"Bluesky refused the credentials on {what}: {error}")
         if isinstance(error, BadRequestError):
+            if _error_code(error) in _NOT_FOUND_ERRORS:
+                return NotFound(f"Bluesky could not find what {what} needs: {error}")
             return PermanentError(f"Bluesky refused {what}: {error}")
         if isinstance(error, InvokeTimeoutError | httpx.TransportError) or (
             isinstance(error, NetworkError) and error.response is None
         ):
-            if write:
-                return OutcomeUnknown(f"no answer from Bluesky to {what}: {error!r}")
-            return TransientError(f"no answer from Bluesky to {what}: {error!r}")
+            return OutcomeUnknown(f"no answer from Bluesky to {what}: {error!r}")
         if isinstance(error, NetworkError | RequestException):
             return TransientError(f"Bluesky error on {what}: {error}")
-        if write:
-            # A 2xx with a body we could not read: the record may exist.
-            return OutcomeUnknown(f"unreadable answer from Bluesky to {what}: {error!r}")
-        return TransientError(f"unreadable answer from Bluesky to {what}: {error!r}")
+        # A 2xx with a body we could not read: the record may exist.
+        return OutcomeUnknown(f"unreadable answer from Bluesky to {what}: {error!r}")
 
     # --- Account --------------------------------------------------------------------------
 
@@ -217,9 +220,6 @@ class BlueskyConnector(Connector):
         )
 
     # --- Publishing -------------------------------------------------------------------------
-
-    def rules(self) -> NetworkRules:
-        return rules_for_bluesky()
 
     def publish(self, post: OutgoingPost) -> ExternalPost:
         reply_to = None
@@ -250,7 +250,10 @@ class BlueskyConnector(Connector):
         )
 
     def delete(self, post: ExternalPost) -> None:
-        self._call("deleteRecord", self.client.delete_post, post.id)
+        try:
+            self._call("deleteRecord", self.client.delete_post, post.id)
+        except NotFound:
+            return
 
     def recent_posts(self, *, limit: int = 50) -> list[ExternalPost]:
         self._login()
@@ -275,7 +278,7 @@ class BlueskyConnector(Connector):
                     cid=record.cid,
                     url=self.public_url(record.uri),
                     text=text or "",
-                    created_at=_parse_time(created),
+                    created_at=parse_time(created),
                     author_id=self.did,
                     reply_to_id=reply.parent.uri if reply else "",
                     root_id=reply.root.uri if reply else record.uri,
@@ -311,7 +314,7 @@ class BlueskyConnector(Connector):
                         uri=value, depth=_MAX_DEPTH, parent_height=0
                     ),
                 )
-            except PermanentError:
+            except NotFound:
                 # Our own post is gone (deleted by an administrator): nothing to collect under it.
                 return RoutePage(replies=(), state={}, done=True)
             posts = []

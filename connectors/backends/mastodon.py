@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import mastodon
 from mastodon import Mastodon
+from pydantic import Field
 
-from connectors.base import Connector, RoutePage, jsonable
-from connectors.exceptions import OutcomeUnknown, PermanentError, RateLimited, TransientError
-from connectors.formatting import NetworkRules, rules_for_mastodon
+from connectors.base import Connector, RoutePage, jsonable, parse_time
+from connectors.exceptions import (
+    ConnectorError,
+    NotFound,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+from connectors.formatting import NetworkRules
+from connectors.schemas import SecretsSchema
 from connectors.types import (
     CollectionScope,
     ExternalAccount,
@@ -47,20 +57,31 @@ def html_to_text(content: str) -> str:
     return "".join(parser.parts)
 
 
+class MastodonSecrets(SecretsSchema):
+    access_token: str = Field(min_length=1, title="Mastodon access token")
+
+
 class MastodonConnector(Connector):
     network = "mastodon"
     label = "Mastodon"
     default_base_url = "https://mastodon.social"
-    required_secrets = ("access_token",)
+    secrets_schema = MastodonSecrets
+    # Mastodon's defaults; ``rules()`` reads the instance's own configuration.
+    text_rules = NetworkRules(network="Mastodon", limit=500, url_length=23)
     idempotent_writes = True
+    poll_interval = 20
+    # Mastodon allows 300 requests per 5 minutes per account.
+    request_budget = 600
+    client_errors = (
+        mastodon.MastodonRatelimitError,
+        mastodon.MastodonNetworkError,
+        mastodon.MastodonAPIError,
+    )
 
     def __init__(self, credentials, *, timeout=10.0):
         super().__init__(credentials, timeout=timeout)
-        token = credentials.secrets.get("access_token")
-        if not token:
-            raise PermanentError("Mastodon credentials are missing access_token")
         self.client = Mastodon(
-            access_token=token,
+            access_token=self.secrets.access_token,
             api_base_url=self.base_url,
             # Workers never sleep on a rate limit; the task retries at the reset.
             ratelimit_method="throw",
@@ -69,33 +90,23 @@ class MastodonConnector(Connector):
             version_check_mode="none",
         )
 
-    def _call(self, what: str, function, *args, write: bool = False, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except mastodon.MastodonRatelimitError as error:
-            reset = self.client.ratelimit_reset
-            reset_at = datetime.fromtimestamp(reset, tz=UTC) if reset else datetime.now(tz=UTC)
-            raise RateLimited(reset_at, f"Mastodon rate limit on {what}") from error
-        except mastodon.MastodonServerError as error:
-            raise TransientError(f"Mastodon server error on {what}: {_describe(error)}") from error
-        except mastodon.MastodonUnauthorizedError as error:
-            raise PermanentError(
-                f"Mastodon refused the access token: {_describe(error)}"
-            ) from error
-        except mastodon.MastodonNotFoundError as error:
-            raise PermanentError(f"Mastodon could not find what {what} needs") from error
-        except mastodon.MastodonNetworkError as error:
-            if write:
-                raise OutcomeUnknown(f"no answer from Mastodon to {what}: {error}") from error
-            raise TransientError(f"no answer from Mastodon to {what}: {error}") from error
-        except mastodon.MastodonAPIError as error:
-            status = error.args[1] if len(error.args) > 1 else None
-            if isinstance(status, int) and status in (403, 422):
-                raise PermanentError(f"Mastodon refused {what}: {_describe(error)}") from error
-            if write:
-                # A 2xx whose body could not be parsed lands here: the status may exist.
-                raise OutcomeUnknown(f"Mastodon answered {what} with {_describe(error)}") from error
-            raise TransientError(f"Mastodon answered {what} with {_describe(error)}") from error
+    def translate_error(self, error: BaseException, what: str) -> ConnectorError:
+        if isinstance(error, mastodon.MastodonRatelimitError):
+            reset_at = parse_time(self.client.ratelimit_reset) or datetime.now(tz=UTC)
+            return RateLimited(reset_at, f"Mastodon rate limit on {what}")
+        if isinstance(error, mastodon.MastodonServerError):
+            return TransientError(f"Mastodon server error on {what}: {_describe(error)}")
+        if isinstance(error, mastodon.MastodonUnauthorizedError):
+            return PermanentError(f"Mastodon refused the access token: {_describe(error)}")
+        if isinstance(error, mastodon.MastodonNotFoundError):
+            return NotFound(f"Mastodon could not find what {what} needs")
+        if isinstance(error, mastodon.MastodonNetworkError):
+            return OutcomeUnknown(f"no answer from Mastodon to {what}: {error}")
+        status = error.args[1] if len(error.args) > 1 else None
+        if isinstance(status, int) and status in (403, 422):
+            return PermanentError(f"Mastodon refused {what}: {_describe(error)}")
+        # A 2xx whose body could not be parsed lands here too: a status may exist.
+        return OutcomeUnknown(f"Mastodon answered {what} with {_describe(error)}")
 
     def verify(self) -> ExternalAccount:
         account = self._call("verify_credentials", self.client.account_verify_credentials)
@@ -108,9 +119,12 @@ class MastodonConnector(Connector):
     def rules(self) -> NetworkRules:
         instance = self._call("instance", self.client.instance_v2)
         statuses = (instance.get("configuration") or {}).get("statuses") or {}
-        return rules_for_mastodon(
-            max_characters=int(statuses.get("max_characters") or 500),
-            url_length=int(statuses.get("characters_reserved_per_url") or 23),
+        return dataclasses.replace(
+            self.text_rules,
+            limit=int(statuses.get("max_characters") or self.text_rules.limit),
+            url_length=int(
+                statuses.get("characters_reserved_per_url") or self.text_rules.url_length or 0
+            ),
         )
 
     def publish(self, post: OutgoingPost) -> ExternalPost:
@@ -128,10 +142,8 @@ class MastodonConnector(Connector):
     def delete(self, post: ExternalPost) -> None:
         try:
             self._call("status_delete", self.client.status_delete, post.id)
-        except PermanentError as error:
-            if isinstance(error.__cause__, mastodon.MastodonNotFoundError):
-                return
-            raise
+        except NotFound:
+            return
 
     def recent_posts(self, *, limit: int = 50) -> list[ExternalPost]:
         account_id = self.credentials.account_id or self.verify().id
@@ -157,9 +169,7 @@ class MastodonConnector(Connector):
         if kind == "context":
             try:
                 context = self._call("status_context", self.client.status_context, value)
-            except PermanentError as error:
-                if not isinstance(error.__cause__, mastodon.MastodonNotFoundError):
-                    raise
+            except NotFound:
                 # Our post was deleted on the instance: its replies still come as mentions.
                 return RoutePage(replies=(), state={}, done=True)
             statuses = list(context.get("descendants") or [])
@@ -237,11 +247,9 @@ class MastodonConnector(Connector):
         for post_id in ids:
             try:
                 status = self._call("status", self.client.status, post_id)
-            except PermanentError as error:
-                if isinstance(error.__cause__, mastodon.MastodonNotFoundError):
-                    states[str(post_id)] = PostState.DELETED
-                    continue
-                raise
+            except NotFound:
+                states[str(post_id)] = PostState.DELETED
+                continue
             private = status.get("visibility") in _NOT_PUBLIC
             states[str(post_id)] = PostState.PRIVATE if private else PostState.LIVE
         return states
@@ -254,7 +262,7 @@ class MastodonConnector(Connector):
             id=status_id,
             url=status.get("url") or status.get("uri") or "",
             text=sent_text or html_to_text(status.get("content", "")),
-            created_at=created if isinstance(created, datetime) else None,
+            created_at=parse_time(created),
             author_id=str((status.get("account") or {}).get("id", "")),
             author_handle=(status.get("account") or {}).get("acct", ""),
             reply_to_id=str(reply_to) if reply_to else "",

@@ -13,10 +13,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import tweepy
+from pydantic import Field
 
-from connectors.base import Connector, RoutePage, split_items
-from connectors.exceptions import OutcomeUnknown, PermanentError, RateLimited, TransientError
-from connectors.formatting import NetworkRules, rules_for_x
+from connectors.base import Connector, RoutePage, parse_time, split_items
+from connectors.exceptions import (
+    ConnectorError,
+    NotFound,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+from connectors.formatting import CharacterWeights, NetworkRules
+from connectors.schemas import SecretsSchema
 from connectors.types import (
     CollectionScope,
     ExternalAccount,
@@ -52,32 +61,52 @@ class _RedirectingSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def _parse_time(value) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+class XSecrets(SecretsSchema):
+    consumer_key: str = Field(min_length=1, title="X API key (consumer key)")
+    consumer_secret: str = Field(min_length=1, title="X API key secret (consumer secret)")
+    access_token: str = Field(min_length=1, title="X access token")
+    access_token_secret: str = Field(min_length=1, title="X access token secret")
+    bearer_token: str = Field(default="", title="X bearer token (optional)")
+
+
+# twitter-text v3: code points in these ranges weigh one character, the rest (and every
+# emoji) two; text is NFC normalised first and every URL, bare domains included, weighs 23.
+TWITTER_TEXT_WEIGHTS = CharacterWeights(
+    scale=100,
+    default_weight=200,
+    light_ranges=((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247)),
+)
 
 
 class XConnector(Connector):
     network = "x"
     label = "X"
     default_base_url = "https://api.x.com"
-    required_secrets = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    secrets_schema = XSecrets
+    text_rules = NetworkRules(
+        network="X",
+        limit=280,
+        url_length=23,
+        weights=TWITTER_TEXT_WEIGHTS,
+        bare_domains_are_links=True,
+    )
+    # Under X's published limits for the read endpoints (per 15 minutes, per user).
+    poll_interval = 45
+    request_budget = 150
+    # X bills every post read, lookups by the deletion sweep included.
+    bills_reads = True
+    read_budget = 10_000
+    client_errors = (tweepy.HTTPException, requests.RequestException)
 
     def __init__(self, credentials, *, timeout=10.0):
         super().__init__(credentials, timeout=timeout)
-        secrets = credentials.secrets
-        missing = [key for key in self.required_secrets if not secrets.get(key)]
-        if missing:
-            raise PermanentError(f"X credentials are missing {', '.join(missing)}")
+        secrets = self.secrets
         self.client = tweepy.Client(
-            bearer_token=secrets.get("bearer_token") or None,
-            consumer_key=secrets["consumer_key"],
-            consumer_secret=secrets["consumer_secret"],
-            access_token=secrets["access_token"],
-            access_token_secret=secrets["access_token_secret"],
+            bearer_token=secrets.bearer_token or None,
+            consumer_key=secrets.consumer_key,
+            consumer_secret=secrets.consumer_secret,
+            access_token=secrets.access_token,
+            access_token_secret=secrets.access_token_secret,
             # Workers must never sleep on a rate limit: the task retries at the reset instead.
             wait_on_rate_limit=False,
         )
@@ -86,32 +115,24 @@ class XConnector(Connector):
 
     # --- Errors -----------------------------------------------------------------------
 
-    def _call(self, what: str, function, *args, write: bool = False, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except tweepy.TooManyRequests as error:
-            reset = error.reset_time
-            reset_at = datetime.fromtimestamp(reset, tz=UTC) if reset else datetime.now(tz=UTC)
-            raise RateLimited(reset_at, f"X rate limit on {what}") from error
-        except (tweepy.Unauthorized, tweepy.Forbidden, tweepy.BadRequest) as error:
-            raise PermanentError(f"X refused {what}: {_describe(error)}") from error
-        except tweepy.NotFound as error:
-            raise PermanentError(
-                f"X could not find what {what} needs: {_describe(error)}"
-            ) from error
-        except tweepy.TwitterServerError as error:
-            raise TransientError(f"X server error on {what}: {_describe(error)}") from error
-        except tweepy.HTTPException as error:
-            raise TransientError(f"X answered {what} with {_describe(error)}") from error
-        except (requests.ConnectionError, requests.Timeout) as error:
-            if write:
-                raise OutcomeUnknown(f"no answer from X to {what}: {error}") from error
-            raise TransientError(f"no answer from X to {what}: {error}") from error
-        except requests.exceptions.JSONDecodeError as error:
+    def translate_error(self, error: BaseException, what: str) -> ConnectorError:
+        if isinstance(error, tweepy.TooManyRequests):
+            reset_at = parse_time(error.reset_time) or datetime.now(tz=UTC)
+            return RateLimited(reset_at, f"X rate limit on {what}")
+        if isinstance(error, tweepy.Unauthorized | tweepy.Forbidden | tweepy.BadRequest):
+            return PermanentError(f"X refused {what}: {_describe(error)}")
+        if isinstance(error, tweepy.NotFound):
+            return NotFound(f"X could not find what {what} needs: {_describe(error)}")
+        if isinstance(error, tweepy.TwitterServerError):
+            return TransientError(f"X server error on {what}: {_describe(error)}")
+        if isinstance(error, tweepy.HTTPException):
+            return TransientError(f"X answered {what} with {_describe(error)}")
+        if isinstance(error, requests.exceptions.JSONDecodeError):
             # A 2xx with a body we cannot read: a write may well have happened.
-            if write:
-                raise OutcomeUnknown(f"unreadable answer from X to {what}") from error
-            raise TransientError(f"unreadable answer from X to {what}") from error
+            return OutcomeUnknown(f"unreadable answer from X to {what}")
+        if isinstance(error, requests.ConnectionError | requests.Timeout):
+            return OutcomeUnknown(f"no answer from X to {what}: {error}")
+        return TransientError(f"X request for {what} failed: {error}")
 
     # --- Account ----------------------------------------------------------------------
 
@@ -127,9 +148,6 @@ class XConnector(Connector):
         return self._user_id
 
     # --- Publishing -------------------------------------------------------------------
-
-    def rules(self) -> NetworkRules:
-        return rules_for_x()
 
     def publish(self, post: OutgoingPost) -> ExternalPost:
         response = self._call(
@@ -157,10 +175,8 @@ class XConnector(Connector):
     def delete(self, post: ExternalPost) -> None:
         try:
             self._call("delete_tweet", self.client.delete_tweet, post.id, user_auth=True)
-        except PermanentError as error:
-            if isinstance(error.__cause__, tweepy.NotFound):
-                return
-            raise
+        except NotFound:
+            return
 
     def recent_posts(self, *, limit: int = 50) -> list[ExternalPost]:
         user_id = self._me()
@@ -187,7 +203,7 @@ class XConnector(Connector):
                     id=str(tweet.id),
                     url=self.public_url(str(tweet.id)),
                     text=tweet.text,
-                    created_at=_parse_time(tweet.created_at),
+                    created_at=parse_time(tweet.created_at),
                     author_id=str(tweet.author_id or user_id),
                     reply_to_id=replied_to,
                     root_id=str(tweet.conversation_id or ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
@@ -9,16 +10,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.formatting import (
-    Message,
-    MessageTooLong,
-    compose_thread,
-    grapheme_length,
-    rules_for_bluesky,
-    rules_for_mastodon,
-    rules_for_x,
-    x_weighted_length,
-)
+from connectors.backends.bluesky import BlueskyConnector
+from connectors.backends.mastodon import MastodonConnector
+from connectors.backends.x import XConnector
+from connectors.formatting import Message, MessageTooLong, compose_thread, grapheme_length
+
+
+def rules_for_x():
+    return XConnector.text_rules
+
+
+def rules_for_mastodon(**changes):
+    return dataclasses.replace(MastodonConnector.text_rules, **changes)
+
+
+def rules_for_bluesky():
+    return BlueskyConnector.text_rules
+
+
+def x_weighted_length(text: str) -> int:
+    return XConnector.text_rules.length(text)
+
 
 LINK = "https://consult.example.gov.uk/consultations/clean-air-zones/"
 LONG_LINK = "https://consult.example.gov.uk/consultations/" + "very-long-slug-" * 20 + "end/"
@@ -182,7 +194,7 @@ def test_a_word_longer_than_a_post_is_cut_between_characters_not_inside_them():
 
 
 def test_link_and_hashtag_that_cannot_fit_are_refused_with_the_reason():
-    rules = rules_for_mastodon(max_characters=30)
+    rules = rules_for_mastodon(limit=30)
 
     with pytest.raises(MessageTooLong, match="link and hashtag"):
         compose_thread(Message(text="Have your say", link=LINK, hashtag="A" * 40), rules)
