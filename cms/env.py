@@ -47,6 +47,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from error
 
 
+def env_options(**names: str) -> dict[str, int]:
+    """``{OPTION: int(os.environ[VARIABLE])}`` for the variables that are set; unset ones are
+    left out, so the class's own default applies (``HUB_CONNECTORS`` OPTIONS)."""
+    return {
+        option: env_int(variable, 0)
+        for option, variable in names.items()
+        if (os.environ.get(variable) or "").strip()
+    }
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

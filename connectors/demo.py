@@ -15,13 +15,8 @@ from pathlib import Path
 from django.db import transaction
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors.models import (
-    ChannelAccount,
-    CollectionState,
-    ConsultationChannel,
-    Delivery,
-    Network,
-)
+from connectors.models import ChannelAccount, CollectionState, ConsultationChannel, Delivery
+from connectors.registry import connector_names
 
 
 class _SandboxAccount(BaseModel):
@@ -52,8 +47,9 @@ def read_sandbox_credentials(path: Path) -> dict[str, _SandboxEntry]:
     if not isinstance(raw, dict):
         raise SandboxCredentialsError(f"{path} must hold a JSON object keyed by network")
     entries = {}
+    known = connector_names()
     for network, entry in raw.items():
-        if network not in Network.values:
+        if network not in known:
             continue
         try:
             entries[network] = _SandboxEntry.model_validate(entry)
@@ -94,7 +90,7 @@ def channel_accounts_seed_from_sandbox(*, department, consultation, path: Path) 
             channel.account_id = entry.account.id
             channel.last_error = ""
             channel.save(update_fields=["handle", "account_id", "last_error", "updated_at"])
-            # New sandbox, new credentials; the old Bluesky session is dropped with them.
+            # New sandbox, new credentials; a stored session is dropped with them.
             channel_account_set_credentials(channel=channel, credentials=entry.credentials)
             # A restarted sandbox starts empty: the posts of earlier deliveries (and the
             # collection cursors among them) are gone, so the demo announces afresh.

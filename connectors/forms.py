@@ -5,44 +5,44 @@ from __future__ import annotations
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from connectors.schemas import SECRETS_BY_NETWORK, InvalidCredentials, credentials_validate
-
-SECRET_FIELDS = {
-    "consumer_key": "X API key (consumer key)",
-    "consumer_secret": "X API key secret (consumer secret)",
-    "access_token": "Access token (X or Mastodon)",
-    "access_token_secret": "X access token secret",
-    "bearer_token": "X bearer token (optional)",
-    "identifier": "Bluesky handle or email",
-    "password": "Bluesky app password",
-}
+from connectors.registry import connector_class, connector_names, credentials_validate
+from connectors.schemas import InvalidCredentials
 
 
-def _secret_field(label: str) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Leave blank to keep what is stored.",
-    )
+def secret_fields() -> dict[str, forms.CharField]:
+    """One field per secret a registered network needs, labelled from its backend's schema.
+
+    A name several networks use (an access token) is one field: only the chosen
+    network's secrets are kept.
+    """
+    titles: dict[str, list[str]] = {}
+    hidden: dict[str, bool] = {}
+    for network in connector_names():
+        for name, info in connector_class(network).secrets_schema.model_fields.items():
+            titles.setdefault(name, []).append(info.title or name.replace("_", " "))
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            hidden[name] = hidden.get(name, True) and extra.get("secret", True) is not False
+    fields = {}
+    for name, labels in titles.items():
+        label = " / ".join(labels)
+        if hidden[name]:
+            fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                strip=True,
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                help_text="Leave blank to keep what is stored.",
+            )
+        else:
+            fields[name] = forms.CharField(label=label, required=False, strip=True)
+    return fields
 
 
 class ChannelAccountForm(WagtailAdminModelForm):
-    consumer_key = _secret_field(SECRET_FIELDS["consumer_key"])
-    consumer_secret = _secret_field(SECRET_FIELDS["consumer_secret"])
-    access_token = _secret_field(SECRET_FIELDS["access_token"])
-    access_token_secret = _secret_field(SECRET_FIELDS["access_token_secret"])
-    bearer_token = _secret_field(SECRET_FIELDS["bearer_token"])
-    identifier = forms.CharField(
-        label=SECRET_FIELDS["identifier"], required=False, help_text="Bluesky only."
-    )
-    password = _secret_field(SECRET_FIELDS["password"])
-
     def clean(self):
         cleaned = super().clean()
         network = cleaned.get("network")
-        if network not in SECRETS_BY_NETWORK:
+        if network not in connector_names():
             return cleaned
         typed = {name: cleaned.get(name) for name in SECRET_FIELDS if cleaned.get(name)}
         stored = {}
@@ -63,3 +63,9 @@ class ChannelAccountForm(WagtailAdminModelForm):
             channel.save()
             self.save_m2m()
         return channel
+
+
+# Built once the settings are read (the form is imported by the admin hooks, after setup).
+SECRET_FIELDS = secret_fields()
+ChannelAccountForm.base_fields.update(SECRET_FIELDS)
+ChannelAccountForm.declared_fields.update(SECRET_FIELDS)

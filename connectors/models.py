@@ -12,17 +12,12 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
 from connectors.crypto import credentials_decrypt, credentials_encrypt
+from connectors.registry import network_choices
 from connectors.types import ChannelCredentials
 
 
 def _new_idempotency_key() -> str:
     return uuid.uuid4().hex
-
-
-class Network(models.TextChoices):
-    X = "x", "X"
-    MASTODON = "mastodon", "Mastodon"
-    BLUESKY = "bluesky", "Bluesky"
 
 
 class ChannelAccount(models.Model):
@@ -31,10 +26,10 @@ class ChannelAccount(models.Model):
     department = models.ForeignKey(
         "consultations.Department", on_delete=models.CASCADE, related_name="channel_accounts"
     )
-    network = models.CharField(max_length=20, choices=Network.choices)
+    network = models.CharField(max_length=20, choices=network_choices)
     base_url = models.URLField(
         blank=True,
-        help_text="The API, Mastodon instance or Bluesky PDS; blank means the network's own service.",
+        help_text="The API, instance or server; blank means the network's own service.",
     )
     account_id = models.CharField(max_length=200, blank=True)
     handle = models.CharField(max_length=200)
@@ -299,7 +294,7 @@ class QuarantinedPayload(models.Model):
         on_delete=models.SET_NULL,
         related_name="quarantined_payloads",
     )
-    network = models.CharField(max_length=20, choices=Network.choices)
+    network = models.CharField(max_length=20, choices=network_choices)
     route = models.CharField(max_length=40, blank=True)
     payload = models.JSONField(default=dict)
     error = models.TextField()

@@ -6,10 +6,11 @@ Exactly once in effect, for every network:
    first write to the network. A worker that dies between "posted" and "saved"
    therefore leaves ``sending`` behind, and the next attempt knows the outcome
    of the last write is unknown.
-2. On such a retry, Mastodon is simply asked again with the same
-   ``Idempotency-Key`` (it returns the status it already made). X and Bluesky
-   have no such key, so we first read the account's recent posts and adopt any
-   part of our thread already there, in order, before posting the rest.
+2. On such a retry, a network that de-duplicates writes itself
+   (``Connector.idempotent_writes``, e.g. Mastodon's ``Idempotency-Key``) is simply
+   asked again with the same key. The others have no such key, so we first read the
+   account's recent posts and adopt any part of our thread already there, in
+   order, before posting the rest.
 3. Each part is saved as soon as it is posted; the row lock on the delivery
    keeps two workers from sending the same delivery at once.
 """
@@ -45,8 +46,7 @@ from connectors.models import (
     DeliveryPost,
     DeliveryStatus,
 )
-from connectors.registry import connector_class
-from connectors.schemas import credentials_validate
+from connectors.registry import connector_class, credentials_validate
 from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def channel_account_set_credentials(*, channel: ChannelAccount, credentials: dic
 
 
 def _channel_keep_session(channel: ChannelAccount, connector: Connector) -> None:
-    """Store a session the connector made or refreshed (Bluesky), encrypted with the rest."""
+    """Store a session the connector made or refreshed (e.g. Bluesky's), encrypted with the rest."""
     session = connector.session
     if not session:
         return

@@ -191,10 +191,37 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # .data/channel_key (mode 0600).
 
 HUB_CHANNEL_KEY = env.env_str("HUB_CHANNEL_KEY") or env.local_secret("channel_key")
+# The networks, by name (connectors.registry): the backend class that declares everything
+# about the network, OPTIONS over its defaults (POLL_INTERVAL seconds between polls of one
+# consultation, REQUEST_BUDGET requests per channel per HUB_COLLECT_RATE_WINDOW, READ_BUDGET
+# posts read per consultation where the network bills reads), and the sandbox that stands
+# in for it in the demo and the tests (not shipped in the installed package).
 HUB_CONNECTORS = {
-    "x": "connectors.backends.x.XConnector",
-    "mastodon": "connectors.backends.mastodon.MastodonConnector",
-    "bluesky": "connectors.backends.bluesky.BlueskyConnector",
+    "x": {
+        "BACKEND": "connectors.backends.x.XConnector",
+        "OPTIONS": env.env_options(
+            POLL_INTERVAL="HUB_COLLECT_INTERVAL_X",
+            REQUEST_BUDGET="HUB_COLLECT_RATE_BUDGET_X",
+            READ_BUDGET="HUB_X_READ_BUDGET",
+        ),
+        "SANDBOX": "connectors.sandbox.x.XApi",
+    },
+    "mastodon": {
+        "BACKEND": "connectors.backends.mastodon.MastodonConnector",
+        "OPTIONS": env.env_options(
+            POLL_INTERVAL="HUB_COLLECT_INTERVAL_MASTODON",
+            REQUEST_BUDGET="HUB_COLLECT_RATE_BUDGET_MASTODON",
+        ),
+        "SANDBOX": "connectors.sandbox.mastodon.MastodonApi",
+    },
+    "bluesky": {
+        "BACKEND": "connectors.backends.bluesky.BlueskyConnector",
+        "OPTIONS": env.env_options(
+            POLL_INTERVAL="HUB_COLLECT_INTERVAL_BLUESKY",
+            REQUEST_BUDGET="HUB_COLLECT_RATE_BUDGET_BLUESKY",
+        ),
+        "SANDBOX": "connectors.sandbox.bluesky.BlueskyApi",
+    },
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).
 HUB_CONNECTOR_TIMEOUT = env.env_int("HUB_CONNECTOR_TIMEOUT", 10)
@@ -202,27 +229,15 @@ HUB_DELIVERY_RETRY_BASE = env.env_int("HUB_DELIVERY_RETRY_BASE", 30)
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
 HUB_SANDBOX_CREDENTIALS = env.env_str("HUB_SANDBOX_CREDENTIALS")
 # Collecting replies: beat looks for due polls every HUB_COLLECT_TICK seconds; each
-# consultation is polled per channel every HUB_COLLECT_INTERVAL_<NETWORK> seconds while
-# open and for HUB_COLLECT_AFTER_CLOSE_DAYS after it closes.
+# consultation is polled per channel every POLL_INTERVAL seconds of its network (above)
+# while open and for HUB_COLLECT_AFTER_CLOSE_DAYS after it closes.
 HUB_COLLECT_TICK = env.env_int("HUB_COLLECT_TICK", 15)
-HUB_COLLECT_INTERVAL = {
-    "x": env.env_int("HUB_COLLECT_INTERVAL_X", 45),
-    "mastodon": env.env_int("HUB_COLLECT_INTERVAL_MASTODON", 20),
-    "bluesky": env.env_int("HUB_COLLECT_INTERVAL_BLUESKY", 20),
-}
 HUB_COLLECT_AFTER_CLOSE_DAYS = env.env_int("HUB_COLLECT_AFTER_CLOSE_DAYS", 7)
 HUB_COLLECT_PAGE_SIZE = env.env_int("HUB_COLLECT_PAGE_SIZE", 100)
 HUB_COLLECT_PAGES_PER_POLL = env.env_int("HUB_COLLECT_PAGES_PER_POLL", 50)
-# Requests per channel per window (under each network's published limits), and X's
-# posts read per consultation (X bills reads); over either, collection stops and the
-# record says it is incomplete.
+# The window of each network's REQUEST_BUDGET; over a budget (or a READ_BUDGET),
+# collection stops and the record says it is incomplete.
 HUB_COLLECT_RATE_WINDOW = env.env_int("HUB_COLLECT_RATE_WINDOW", 900)
-HUB_COLLECT_RATE_BUDGET = {
-    "x": env.env_int("HUB_COLLECT_RATE_BUDGET_X", 150),
-    "mastodon": env.env_int("HUB_COLLECT_RATE_BUDGET_MASTODON", 600),
-    "bluesky": env.env_int("HUB_COLLECT_RATE_BUDGET_BLUESKY", 2500),
-}
-HUB_X_READ_BUDGET = env.env_int("HUB_X_READ_BUDGET", 10_000)
 # The deletion sweep: how often, and how many collected posts per consultation and channel.
 HUB_SWEEP_INTERVAL = env.env_int("HUB_SWEEP_INTERVAL", 600)
 HUB_SWEEP_BATCH = env.env_int("HUB_SWEEP_BATCH", 100)

@@ -7,6 +7,7 @@ sandboxes as the test.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass
 
@@ -23,6 +24,13 @@ WRITE_PATHS = {
     "bluesky": "/xrpc/com.atproto.repo.createRecord",
 }
 _handles = itertools.count(1)
+
+
+def connector_options_set(settings, network: str, **options) -> None:
+    """Override one network's HUB_CONNECTORS OPTIONS for this test (pytest-django's settings)."""
+    connectors = copy.deepcopy(settings.HUB_CONNECTORS)
+    connectors[network]["OPTIONS"] = {**connectors[network].get("OPTIONS", {}), **options}
+    settings.HUB_CONNECTORS = connectors
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,10 @@ from cms import env
 from connectors.base import Connector
 from connectors.crypto import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
 from connectors.models import ChannelAccount, ConsultationChannel
-from connectors.registry import connector_class, connector_names
+from connectors.registry import connector_class, connector_names, connector_options
 from connectors.schemas import InvalidCredentials
 from connectors.services import channel_account_create
+from tests.connectors.conftest import connector_options_set
 from tests.factories.connectors import DepartmentFactory, consultation_page
 
 SECRET = "s3cret-access-token-that-must-never-be-stored-in-plaintext"
@@ -128,7 +129,47 @@ def test_registry_names_the_known_networks_when_asked_for_an_unknown_one():
 
 
 def test_registry_refuses_a_path_that_is_not_a_connector(settings):
-    settings.HUB_CONNECTORS = {**settings.HUB_CONNECTORS, "odd": "connectors.types.ExternalPost"}
+    settings.HUB_CONNECTORS = {
+        **settings.HUB_CONNECTORS,
+        "odd": {"BACKEND": "connectors.types.ExternalPost"},
+    }
 
     with pytest.raises(ImproperlyConfigured, match="not a Connector"):
         connector_class("odd")
+
+
+def test_registry_refuses_an_entry_without_a_backend_or_with_unknown_options(settings):
+    settings.HUB_CONNECTORS = {
+        **settings.HUB_CONNECTORS,
+        "bare": "connectors.backends.mastodon.MastodonConnector",
+        "typo": {
+            "BACKEND": "connectors.backends.mastodon.MastodonConnector",
+            "OPTIONS": {"POLL_INTERVALL": 5},
+        },
+    }
+
+    with pytest.raises(ImproperlyConfigured, match="BACKEND"):
+        connector_class("bare")
+    with pytest.raises(ImproperlyConfigured, match="POLL_INTERVALL"):
+        connector_options("typo")
+
+
+def test_registry_refuses_a_backend_registered_under_another_name(settings):
+    settings.HUB_CONNECTORS = {
+        **settings.HUB_CONNECTORS,
+        "elsewhere": {"BACKEND": "connectors.backends.mastodon.MastodonConnector"},
+    }
+
+    with pytest.raises(ImproperlyConfigured, match="whose network is 'mastodon'"):
+        connector_class("elsewhere")
+
+
+def test_options_override_the_backends_own_defaults(settings):
+    backend = connector_class("mastodon")
+    assert connector_options("mastodon").poll_interval == backend.poll_interval
+    connector_options_set(settings, "mastodon", POLL_INTERVAL=7, REQUEST_BUDGET=3)
+
+    options = connector_options("mastodon")
+
+    assert (options.poll_interval, options.request_budget) == (7, 3)
+    assert options.read_budget == backend.read_budget
