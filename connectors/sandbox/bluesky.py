@@ -527,11 +527,10 @@ def _newest_first(post: dict[str, Any]) -> int:
 
 class BlueskyApi(NetworkApi):
     network = "bluesky"
+    state_class = BlueskyState
+    state: BlueskyState
+    default_port = 8103
     rate_limit = 3000
-
-    def __init__(self, state: BlueskyState):
-        super().__init__(state)
-        self.state: BlueskyState = state
 
     def routes(self):
         methods = {

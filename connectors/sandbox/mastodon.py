@@ -437,11 +437,10 @@ def _newest_first(item: dict[str, Any]) -> int:
 
 class MastodonApi(NetworkApi):
     network = "mastodon"
+    state_class = MastodonState
+    state: MastodonState
+    default_port = 8102
     rate_limit = 300
-
-    def __init__(self, state: MastodonState):
-        super().__init__(state)
-        self.state: MastodonState = state
 
     def routes(self):
         return [

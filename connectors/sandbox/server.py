@@ -189,12 +189,17 @@ class NetworkState:
 
 
 class NetworkApi:
-    """What a network module provides to the shared server."""
+    """What a network's sandbox module provides to the shared server: its routes and the
+    shapes of its rate-limit headers and error bodies. Registered by dotted path as the
+    ``SANDBOX`` of the network's ``HUB_CONNECTORS`` entry."""
 
     network = ""
+    state_class: type[NetworkState] = NetworkState
+    #: Where ``manage.py sandbox`` listens for it unless told otherwise.
+    default_port = 0
 
-    def __init__(self, state: NetworkState):
-        self.state = state
+    def __init__(self, state: NetworkState | None = None):
+        self.state = state if state is not None else self.state_class()
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         raise NotImplementedError

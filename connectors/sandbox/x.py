@@ -600,11 +600,10 @@ def _username(state: XState, user_id: str) -> str:
 
 class XApi(NetworkApi):
     network = "x"
+    state_class = XState
+    state: XState
+    default_port = 8101
     rate_limit = 300
-
-    def __init__(self, state: XState):
-        super().__init__(state)
-        self.state: XState = state
 
     def routes(self):
         return [

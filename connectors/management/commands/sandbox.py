@@ -1,4 +1,4 @@
-"""Run the three sandbox networks on loopback until interrupted."""
+"""Run the registered networks' sandboxes on loopback until interrupted."""
 
 from __future__ import annotations
 
@@ -10,21 +10,19 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connectors.sandbox import NETWORKS, start_sandbox
-
-DEFAULT_PORTS = {"x": 8101, "mastodon": 8102, "bluesky": 8103}
+from connectors.sandbox import sandbox_api_class, sandbox_names, start_sandbox
 
 
 class Command(BaseCommand):
-    help = "Start the X, Mastodon and Bluesky sandboxes (local stand-ins for the real networks)."
+    help = "Start every registered network's sandbox (local stand-ins for the real networks)."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-        for network in NETWORKS:
+        for network in sandbox_names():
             parser.add_argument(
                 f"--{network}-port",
                 type=int,
-                default=DEFAULT_PORTS[network],
+                default=sandbox_api_class(network).default_port,
                 help=f"port for the {network} sandbox (0 picks a free one)",
             )
         parser.add_argument(
@@ -53,7 +51,7 @@ class Command(BaseCommand):
             credentials_file.unlink(missing_ok=True)
         servers = {}
         try:
-            for network in NETWORKS:
+            for network in sandbox_names():
                 port = options[f"{network}_port"]
                 try:
                     servers[network] = start_sandbox(network, host=options["host"], port=port)
