@@ -40,7 +40,7 @@ assets: ## Build GOV.UK Frontend from the npm registry into cms/static/vendor
 demo: install assets ## Run the whole hub on its embedded default at http://127.0.0.1:8000
 	@$(MANAGE) migrate --no-input -v0
 	@$(MANAGE) ensure_demo_admin
-	@# The sandbox networks (X, Mastodon, Bluesky stand-ins) run in the background for as
+	@# The sandbox networks (one per registered network) run in the background for as
 	@# long as the server does; seed_demo reads their accounts from the credentials file.
 	@mkdir -p .data; rm -f $(SANDBOX_CREDENTIALS); \
 	$(MANAGE) sandbox --seed-accounts --credentials-file $(SANDBOX_CREDENTIALS) >.data/sandbox.log 2>&1 & \
@@ -50,7 +50,7 @@ demo: install assets ## Run the whole hub on its embedded default at http://127.
 		test -s $(SANDBOX_CREDENTIALS) && break; kill -0 $$sandbox_pid 2>/dev/null || break; sleep 0.2; \
 	done; \
 	if test -s $(SANDBOX_CREDENTIALS); then \
-		echo "==> Sandbox networks: X http://127.0.0.1:8101, Mastodon http://127.0.0.1:8102, Bluesky http://127.0.0.1:8103"; \
+		echo "==> Sandbox networks:"; grep ' http://' .data/sandbox.log | sed 's/^/    /'; \
 	else \
 		echo "==> The sandbox networks did not start (see .data/sandbox.log); the demo runs without them"; \
 	fi; \
