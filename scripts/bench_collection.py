@@ -38,7 +38,8 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from connectors.collection import CollectOutcome, _record_page
+    from connectors.collection.outcomes import CollectOutcome
+    from connectors.collection.recording import page_record
     from connectors.models import ChannelAccount
     from connectors.types import CollectionScope, IncomingReply
 
@@ -73,7 +74,7 @@ def main() -> None:
         outcome = CollectOutcome()
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
-            _record_page(
+            page_record(
                 consultation=page,
                 channel=channel,
                 scope=scope,

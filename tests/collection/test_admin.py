@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from connectors.collection import replies_collect
 from connectors.models import QuarantinedPayload
+from tests.connectors.conftest import connector_options_set
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def test_the_admin_shows_an_incomplete_collection_and_a_quarantined_payload(
     reply = announced.reply(announced.root_id, "odd", "A reply without its text")
     del announced.state.posts[reply]["record"]["text"]
     # One request: the thread is read (and its bad item quarantined), notifications are not.
-    settings.HUB_COLLECT_RATE_BUDGET = {"bluesky": 1}
+    connector_options_set(settings, "bluesky", REQUEST_BUDGET=1)
     replies_collect(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
     item = QuarantinedPayload.objects.get()
 

@@ -12,6 +12,7 @@ from connectors.collection import StopReason, replies_collect
 from connectors.models import CollectionState, QuarantinedPayload
 from connectors.selectors import collection_due, collection_gaps_for
 from engagement.models import Response
+from tests.connectors.conftest import connector_options_set
 
 # The first request of a poll on each network: where a fault stops it before anything is read.
 READ_PATHS = {
@@ -104,7 +105,7 @@ def test_a_page_limit_leaves_the_rest_for_the_next_poll_and_says_so(announced, s
 def test_the_x_read_budget_stops_collection_and_the_record_says_it_is_incomplete(
     announced, settings, small_pages
 ):
-    settings.HUB_X_READ_BUDGET = 15
+    connector_options_set(settings, "x", READ_BUDGET=15)
     for n in range(30):
         announced.reply(announced.root_id, f"b{n}", f"Reply {n}")
 
@@ -124,7 +125,7 @@ def test_the_request_budget_of_a_network_stops_collection_until_the_window_ends(
     announced, settings
 ):
     network = announced.channel.network
-    settings.HUB_COLLECT_RATE_BUDGET = {network: 1}
+    connector_options_set(settings, network, REQUEST_BUDGET=1)
     announced.reply(announced.root_id, "r", "One reply.")
 
     outcome = _collect(announced)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from connectors.collection import collection_claim
 from connectors.selectors import collection_due, collection_gaps_for, collection_pairs, sweep_pairs
+from tests.connectors.conftest import connector_options_set
 from tests.factories.collection import CollectionStateFactory
 from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory, consultation_page
 
@@ -51,7 +52,7 @@ def test_open_and_recently_closed_consultations_are_polled_on_active_channels(ho
 
 
 def test_a_claimed_poll_is_not_due_again_until_its_interval_has_passed(home_page, settings):
-    settings.HUB_COLLECT_INTERVAL = {"mastodon": 20}
+    connector_options_set(settings, "mastodon", POLL_INTERVAL=20)
     channel = ChannelAccountFactory(network="mastodon")
     page = _page(home_page, channel, live=True)
     now = timezone.now()

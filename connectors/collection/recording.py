@@ -1,0 +1,117 @@
+"""One page of replies into the record; payloads that fail validation into quarantine."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+
+from django.utils import timezone
+
+from connectors.collection.outcomes import CollectOutcome
+from connectors.collection.scope import replies_for_consultation
+from connectors.models import ChannelAccount, QuarantinedPayload
+from connectors.types import CollectionScope, IncomingReply, QuarantinedItem
+from consultations.models import ConsultationPage
+from engagement.models import Response
+from engagement.services.record import (
+    RespondentInput,
+    ResponseInput,
+    response_text_update,
+    responses_record_batch,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def page_record(
+    *,
+    consultation: ConsultationPage,
+    channel: ChannelAccount,
+    scope: CollectionScope,
+    replies: Sequence[IncomingReply],
+    quarantined: Sequence[QuarantinedItem],
+    outcome: CollectOutcome,
+) -> None:
+    network = channel.network
+    belonging = replies_for_consultation(
+        network=network, consultation_id=consultation.pk, scope=scope, replies=replies
+    )
+    items = [
+        ResponseInput(
+            channel=network,
+            text=reply.text,
+            received_at=reply.created_at or timezone.now(),
+            respondent=RespondentInput(
+                external_id=reply.author_id,
+                handle=reply.author_handle,
+                display_name=reply.author_display_name,
+            ),
+            external_id=reply.id,
+            parent_external_id=reply.parent_id,
+            root_external_id=root,
+            url=reply.url,
+            language=reply.language,
+            raw_payload=dict(reply.raw),
+        )
+        for reply, root in belonging
+    ]
+    if items:
+        result = responses_record_batch(consultation=consultation, items=items)
+        outcome.created += result.created
+        outcome.already_recorded += result.already_recorded
+    edited = {reply.id: reply for reply, _ in belonging if reply.edited_at is not None}
+    if edited:
+        for pk, external_id, text, edited_at in Response.objects.filter(
+            channel=network, external_id__in=list(edited), withdrawn_at__isnull=True
+        ).values_list("pk", "external_id", "text", "edited_at"):
+            reply = edited[external_id]
+            if text != reply.text and (edited_at is None or reply.edited_at > edited_at):
+                if response_text_update(response_id=pk, text=reply.text, edited_at=reply.edited_at):
+                    outcome.edited += 1
+    if quarantined:
+        outcome.quarantined += payloads_quarantine(
+            channel=channel, consultation=consultation, items=quarantined
+        )
+
+
+def payloads_quarantine(
+    *,
+    channel: ChannelAccount,
+    consultation: ConsultationPage | None,
+    items: Sequence[QuarantinedItem],
+) -> int:
+    """Keep payloads that failed validation, once each, for an administrator to look at."""
+    rows = []
+    for item in items:
+        payload = json.loads(json.dumps(dict(item.raw), default=str))
+        # The same bad post reached by two routes (or every poll) is kept once.
+        key = (
+            f"{item.external_id}\n{item.error}"
+            if item.external_id
+            else json.dumps(payload, sort_keys=True)
+        )
+        fingerprint = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        rows.append(
+            QuarantinedPayload(
+                channel=channel,
+                consultation=consultation,
+                network=channel.network,
+                route=item.route[:40],
+                payload=payload,
+                error=item.error,
+                fingerprint=fingerprint,
+            )
+        )
+        logger.warning(
+            "Quarantined a %s payload from %s: %s", channel.network, item.route, item.error
+        )
+    before = QuarantinedPayload.objects.filter(
+        network=channel.network, fingerprint__in=[row.fingerprint for row in rows]
+    ).count()
+    QuarantinedPayload.objects.bulk_create(rows, ignore_conflicts=True)
+    after = QuarantinedPayload.objects.filter(
+        network=channel.network, fingerprint__in=[row.fingerprint for row in rows]
+    ).count()
+    return after - before
