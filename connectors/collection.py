@@ -40,14 +40,9 @@ from connectors.models import (
 from connectors.services import _channel_keep_session, channel_account_connector
 from connectors.types import CollectionScope, IncomingReply, PostState, QuarantinedItem
 from consultations.models import ConsultationPage
-from engagement.models import Response, WithdrawalReason
-from engagement.services.record import (
-    RespondentInput,
-    ResponseInput,
-    response_text_update,
-    responses_record_batch,
-    responses_withdraw,
-)
+from engagement.moderation.services import response_text_update, responses_withdraw
+from engagement.record.models import Response, WithdrawalReason
+from engagement.record.services import RespondentInput, ResponseInput, responses_record_batch
 
 logger = logging.getLogger(__name__)
 

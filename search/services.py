@@ -25,11 +25,12 @@ from django.db.models import Q
 from django.utils import timezone
 from modelsearch.backends import get_search_backends_with_name
 
+from engagement.record.models import Response
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
 
 logger = logging.getLogger(__name__)
 
-RESPONSE_MODEL = "engagement.Response"
+RESPONSE_MODEL = "record.Response"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def search_index_enqueue(
 def _request_drain() -> None:
     if not getattr(settings, "HUB_SEARCH_DRAIN_ON_COMMIT", True):
         return
+    # why: search.tasks calls this module's drain; the task module imports it, not the reverse.
     from search.tasks import drain_search_index
 
     try:
@@ -95,8 +97,6 @@ def _sweep(state: SearchIndexState, *, limit: int) -> tuple[list[int], tuple]:
     Rows younger than HUB_SEARCH_SWEEP_SETTLE seconds wait, so a transaction that
     commits late with an earlier ``updated_at`` is not stepped over.
     """
-    from engagement.models import Response
-
     settle = timedelta(seconds=getattr(settings, "HUB_SEARCH_SWEEP_SETTLE", 30))
     since = state.swept_to or timezone.now()
     rows = list(

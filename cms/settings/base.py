@@ -27,7 +27,10 @@ INSTALLED_APPS = [
     "cms",
     "cms.home",
     "consultations",
-    "engagement",
+    "engagement.record",
+    "engagement.moderation",
+    "engagement.analysis",
+    "engagement.opendata",
     "connectors",
     "search",
     "wagtail.contrib.forms",
@@ -229,7 +232,7 @@ HUB_X_READ_BUDGET = env.per_network_int("HUB_READ_BUDGET", "x", 10_000)
 # The deletion sweep: how often, and how many collected posts per consultation and channel.
 HUB_SWEEP_INTERVAL = ENV.HUB_SWEEP_INTERVAL
 HUB_SWEEP_BATCH = ENV.HUB_SWEEP_BATCH
-# Analysis (engagement.services.analysis): beat re-analyses consultations with new or
+# Analysis (engagement.analysis.services): beat re-analyses consultations with new or
 # changed responses every HUB_ANALYSIS_INTERVAL seconds (the debounce), with a fixed seed.
 HUB_ANALYSIS_INTERVAL = ENV.HUB_ANALYSIS_INTERVAL
 HUB_ANALYSIS_SEED = ENV.HUB_ANALYSIS_SEED
@@ -254,8 +257,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connectors.tasks.sweep_deletions",
         "schedule": float(HUB_SWEEP_INTERVAL),
     },
-    "engagement-analyse-due": {
-        "task": "engagement.tasks.analyse_due",
+    "analysis-analyse-due": {
+        "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),
     },
 }

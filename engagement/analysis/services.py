@@ -21,7 +21,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from consultations.models import ConsultationPage
-from engagement.analysis import (
+from engagement.analysis.engine import (
     get_embedder,
     get_sentiment_model,
     theme_signature,
@@ -29,14 +29,13 @@ from engagement.analysis import (
     themes_find,
     themes_match,
 )
-from engagement.analysis.campaigns import campaigns_find
-from engagement.analysis.terms import language_of
-from engagement.analysis.types import ThemeSignature
-from engagement.models import (
+from engagement.analysis.engine.campaigns import campaigns_find
+from engagement.analysis.engine.terms import language_of
+from engagement.analysis.engine.types import ThemeSignature
+from engagement.analysis.models import (
     AnalysisRun,
     AnalysisRunStatus,
     CampaignGroup,
-    Response,
     ResponseAnalysis,
     Theme,
     ThemeAssignedBy,
@@ -44,7 +43,8 @@ from engagement.models import (
     ThemeEditAction,
     ThemeMembership,
 )
-from engagement.selectors import public_responses
+from engagement.record.models import Response
+from engagement.record.selectors import public_responses
 
 EMBED_BATCH = 32
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from consultations.models import ConsultationPage
-from engagement.services.analysis import analysis_run, consultations_needing_analysis
+from engagement.analysis.services import analysis_run, consultations_needing_analysis
 
 logger = logging.getLogger(__name__)
 

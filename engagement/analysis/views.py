@@ -10,30 +10,32 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from wagtail import hooks
 
 from consultations.models import ConsultationPage, department_ids_for_user
-from engagement import charts
-from engagement.models import Response, ThemeEdit
-from engagement.selectors import (
-    ConsultationFigures,
-    accountability_counts,
-    consultation_figures,
-    engagement_per_delivery,
-    themes_live,
-)
-from engagement.services.analysis import (
+from consultations.selectors import consultation_public
+from engagement.analysis import charts
+from engagement.analysis.models import ThemeEdit
+from engagement.analysis.selectors import ConsultationFigures, consultation_figures, themes_live
+from engagement.analysis.services import (
     AnalysisError,
     response_theme_assign,
     theme_rename,
     theme_split,
     themes_merge,
 )
+from engagement.csv_cells import csv_cell_safe
+from engagement.record.models import Response
+from engagement.record.selectors import accountability_counts
 
 
 def _consultation(slug: str) -> ConsultationPage:
-    return get_object_or_404(ConsultationPage.objects.live().public(), slug=slug)
+    consultation = consultation_public(slug=slug)
+    if consultation is None:
+        raise Http404("No such consultation")
+    return consultation
 
 
 def summary_charts(figures: ConsultationFigures) -> list[dict]:
@@ -77,7 +79,7 @@ def consultation_summary(request, slug: str):
     figures = consultation_figures(consultation=consultation, public=True)
     return render(
         request,
-        "engagement/summary/summary.html",
+        "analysis/summary/summary.html",
         {
             "consultation": consultation,
             "figures": figures,
@@ -114,28 +116,26 @@ def consultation_summary_csv(request, slug: str):
     ):
         for row in rows:
             label = row.key if section == "day" else row.label
-            writer.writerow([section, _cell(label), row.count])
+            writer.writerow([section, csv_cell_safe(label), row.count])
     for tally in figures.answer_tallies:
         for row in tally.rows:
-            writer.writerow([f"answers: {_cell(tally.question_text)}", _cell(row.label), row.count])
+            writer.writerow(
+                [
+                    f"answers: {csv_cell_safe(tally.question_text)}",
+                    csv_cell_safe(row.label),
+                    row.count,
+                ]
+            )
     for campaign in figures.campaigns:
-        writer.writerow(["campaign", _cell(campaign.representative_text), campaign.count])
+        writer.writerow(["campaign", csv_cell_safe(campaign.representative_text), campaign.count])
     return response
 
 
-def _cell(value: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheets: quote it.
-    value = str(value)
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
-# --- Officer dashboard (in the Wagtail admin; registered in engagement.wagtail_hooks) -------
+# --- Officer dashboard (in the Wagtail admin; registered in engagement.analysis.wagtail_hooks) ---
 
 
 def user_may_analyse(user) -> bool:
-    return bool(
-        user.is_active and (user.is_superuser or user.has_perm("engagement.export_response"))
-    )
+    return bool(user.is_active and (user.is_superuser or user.has_perm("record.export_response")))
 
 
 def _officer_consultations(user):
@@ -156,7 +156,7 @@ def dashboard_index(request):
         (consultation, accountability_counts(consultation=consultation))
         for consultation in _officer_consultations(request.user)[:50]
     ]
-    return render(request, "engagement/dashboard/index.html", {"rows": rows})
+    return render(request, "analysis/dashboard/index.html", {"rows": rows})
 
 
 def _theme_action(request, consultation) -> str:
@@ -212,7 +212,7 @@ def dashboard_consultation(request, pk: int):
     themes = list(themes_live(consultation=consultation).order_by("sort_order", "pk"))
     return render(
         request,
-        "engagement/dashboard/consultation.html",
+        "analysis/dashboard/consultation.html",
         {
             "consultation": consultation,
             "figures": figures,
@@ -220,10 +220,21 @@ def dashboard_consultation(request, pk: int):
             "charts": summary_charts(figures),
             "themes": themes,
             "theme_figures": {figure.theme_id: figure for figure in figures.themes},
-            "deliveries": engagement_per_delivery(consultation=consultation),
             "edits": ThemeEdit.objects.filter(theme__consultation=consultation).select_related(
                 "theme", "edited_by"
             )[:20],
             "runs": consultation.analysis_runs.all()[:5],
+            # Apps above this one add to the dashboard (connectors: engagement per post).
+            **dashboard_contributions(consultation),
         },
     )
+
+
+DASHBOARD_CONTEXT_HOOK = "analysis_dashboard_context"
+
+
+def dashboard_contributions(consultation: ConsultationPage) -> dict:
+    context: dict = {}
+    for contribute in hooks.get_hooks(DASHBOARD_CONTEXT_HOOK):
+        context.update(contribute(consultation))
+    return context

@@ -1,1 +1,1 @@
-"""Writes to the record. Each module owns one kind of write; see record.py."""
+"""Moderation: redaction and screening (pure), moderators' decisions, the inbox."""

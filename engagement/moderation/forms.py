@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from engagement.models import Channel, ModerationReason, ModerationState
-from engagement.selectors import InboxFilters, consultations_moderated_by
+from engagement.moderation.selectors import InboxFilters, consultations_moderated_by
+from engagement.record.models import Channel, ModerationReason, ModerationState
 
 APPROVE = "approve"
 HIDE = "hide"

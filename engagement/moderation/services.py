@@ -3,11 +3,13 @@
 Every change of a response's moderation state goes through this module and writes a
 ``ModerationDecision`` (who, when, from, to, why). A moderator acts only on the
 consultations of departments they belong to (``DepartmentMembership``) and only with
-the ``engagement.moderate_response`` permission (the "Response moderator" role).
+the ``record.moderate_response`` permission (the "Response moderator" role).
 
 Also here: what the record applies to each new or edited response before anything
 of it can be public — redaction with the consultation's mention policy, the abuse
-screen, and the consultation's auto-approve policy.
+screen, and the consultation's auto-approve policy (``ModerationPublishingPolicy``,
+registered with the record in ``ModerationConfig.ready()``) — and the changes the
+source makes after a response was recorded: edits and withdrawals.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -22,18 +26,22 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from consultations.models import ConsultationPage, department_ids_for_user
-from engagement.models import (
+from engagement.moderation.models import ModerationDecision
+from engagement.moderation.redaction import MentionPolicy, redact
+from engagement.moderation.screening import screen_many
+from engagement.record.models import (
     Answer,
-    ModerationDecision,
     ModerationReason,
     ModerationState,
     Response,
+    ResponseRevision,
+    WithdrawalReason,
 )
-from engagement.services.redaction import MentionPolicy, redact
-from engagement.services.screening import screen_many
-from search.services import search_index_enqueue
+from engagement.record.services import RecordError, check_channel
+from engagement.record.signals import responses_changed
 
-MODERATE_PERMISSION = "engagement.moderate_response"
+MODERATE_PERMISSION = "record.moderate_response"
+_CHUNK = 1000
 # The states a moderator may move a response to; pending and withdrawn are the
 # record's own (new or edited at the source; deleted at the source).
 MODERATOR_TARGETS = (ModerationState.APPROVED, ModerationState.HIDDEN)
@@ -126,9 +134,9 @@ def responses_auto_approve(
             moderated_by=None,
             updated_at=now,
         )
-        # A bulk update sends no signals: queue the rows for the search index now,
-        # rather than waiting for the outbox's sweep (which needs Celery beat).
-        search_index_enqueue(model=Response, pks=approvable)
+        # A bulk update sends no model signals: tell the layers above (the search index)
+        # now, rather than leaving it to the outbox's sweep (which needs Celery beat).
+        responses_changed.send(sender=Response, response_ids=approvable)
         ModerationDecision.objects.bulk_create(
             [
                 ModerationDecision(
@@ -144,6 +152,27 @@ def responses_auto_approve(
             batch_size=1000,
         )
     return len(approvable)
+
+
+class ModerationPublishingPolicy:
+    """What the record asks on every write (see ``engagement.record.publishing``)."""
+
+    def response_published_fields(
+        self, *, consultation: ConsultationPage, text: str, answer_texts: Sequence[str]
+    ) -> dict[str, Any]:
+        return response_published_fields(
+            consultation=consultation, text=text, answer_texts=answer_texts
+        )
+
+    def answer_published_text(self, *, consultation: ConsultationPage, text: str) -> str:
+        return text_redacted(text=text, mentions=mention_policy_for(consultation=consultation))[0]
+
+    def responses_auto_approve(
+        self, *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
+    ) -> int:
+        return responses_auto_approve(
+            consultation=consultation, response_ids=response_ids, note=note
+        )
 
 
 # --- Permissions ----------------------------------------------------------------------------
@@ -457,7 +486,7 @@ def responses_redact_existing(
                 )
                 for name, value in fields.items():
                     setattr(response, name, value)
-                # bulk_update skips auto_now; search's sweep finds changes by updated_at.
+                # bulk_update skips auto_now; kept for whatever reads changes by updated_at.
                 response.updated_at = timezone.now()
                 changed_responses.append(response)
                 mentions = mention_policy_for(consultation=response.consultation)
@@ -468,7 +497,119 @@ def responses_redact_existing(
                 changed_responses, ["published_text", "redactions", "flagged_terms", "updated_at"]
             )
             Answer.objects.bulk_update(changed_answers, ["published_text"])
+            responses_changed.send(
+                sender=Response, response_ids=[response.pk for response in changed_responses]
+            )
             redacted += len(changed_responses)
         if on_progress is not None:
             on_progress(len(chunk))
     return RedactExistingResult(redacted=redacted, kept_manual=kept_manual)
+
+
+# --- Changes at the source ---------------------------------------------------------------
+
+
+def response_text_update(*, response_id: int, text: str, edited_at: datetime | None) -> bool:
+    """The author edited the post at the source: keep the earlier wording as a revision.
+
+    Returns False (and changes nothing) when the text is the same or the response is
+    withdrawn. An approved response goes back to pending: the new words are unmoderated.
+    """
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("consultation", "consultation__department")
+            .get(pk=response_id)
+        )
+        if response.withdrawn_at is not None or response.text == text:
+            return False
+        if edited_at is not None and response.edited_at is not None:
+            if edited_at <= response.edited_at:
+                return False  # an older wording than the one we already have
+        ResponseRevision.objects.create(
+            response=response, text=response.text, replaced_at=edited_at
+        )
+        response.text = text
+        response.edited_at = edited_at or timezone.now()
+        answer_texts = Answer.objects.filter(response=response).values_list("text", flat=True)
+        published = response_published_fields(
+            consultation=response.consultation, text=text, answer_texts=list(answer_texts)
+        )
+        for name, value in published.items():
+            setattr(response, name, value)
+        fields = ["text", "edited_at", "updated_at", *published]
+        if response.moderation_state == ModerationState.APPROVED:
+            response.moderation_state = ModerationState.PENDING
+            fields.append("moderation_state")
+            ModerationDecision.objects.create(
+                response=response,
+                from_state=ModerationState.APPROVED,
+                to_state=ModerationState.PENDING,
+                note="Edited by its author at the source: the new words need moderating.",
+                automatic=True,
+            )
+        response.save(update_fields=fields)
+        responses_auto_approve(
+            consultation=response.consultation,
+            response_ids=[response.pk],
+            note="Approved automatically after an edit at the source: auto-approve policy.",
+        )
+        return True
+
+
+def responses_withdraw(
+    *, channel: str, external_ids: Iterable[str], reason: str, withdrawn_at: datetime | None = None
+) -> int:
+    """Posts deleted or made private at the source leave the record's words behind.
+
+    Each becomes a tombstone: ids, thread ids and times stay, with the reason; the
+    text, earlier wordings, answers and raw payload are erased. Idempotent: a response
+    already withdrawn is left as it is. Returns how many were withdrawn now.
+    """
+    check_channel(channel)
+    if reason not in WithdrawalReason.values:
+        raise RecordError(f"Unknown withdrawal reason {reason!r}.")
+    ids = [external_id for external_id in external_ids if external_id]
+    moment = withdrawn_at or timezone.now()
+    withdrawn = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            states = dict(
+                Response.objects.select_for_update()
+                .filter(channel=channel, external_id__in=chunk, withdrawn_at__isnull=True)
+                .values_list("pk", "moderation_state")
+            )
+            pks = list(states)
+            if not pks:
+                continue
+            ResponseRevision.objects.filter(response_id__in=pks).delete()
+            Answer.objects.filter(response_id__in=pks).update(
+                text="", published_text="", choices=[]
+            )
+            ModerationDecision.objects.bulk_create(
+                [
+                    ModerationDecision(
+                        response_id=pk,
+                        from_state=from_state,
+                        to_state=ModerationState.WITHDRAWN,
+                        note=WithdrawalReason(reason).label,
+                        automatic=True,
+                    )
+                    for pk, from_state in states.items()
+                ]
+            )
+            withdrawn += Response.objects.filter(pk__in=pks).update(
+                text="",
+                published_text="",
+                redactions=[],
+                flagged_terms=[],
+                raw_payload={},
+                moderation_state=ModerationState.WITHDRAWN,
+                withdrawn_at=moment,
+                withdrawn_reason=reason,
+                updated_at=moment,
+            )
+            # Out of the search index at the next drain, not after the outbox's sweep.
+            responses_changed.send(sender=Response, response_ids=pks)
+    return withdrawn

@@ -19,19 +19,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from engagement.forms import (
+from engagement.moderation.forms import (
     BulkModerationForm,
     InboxFilterForm,
     ModerationActionForm,
     RedactFurtherForm,
 )
-from engagement.models import ModerationReason, ModerationState, Response
-from engagement.selectors import (
-    accountability_counts,
-    consultations_moderated_by,
-    moderation_inbox,
-)
-from engagement.services.moderation import (
+from engagement.moderation.selectors import consultations_moderated_by, moderation_inbox
+from engagement.moderation.services import (
     MODERATE_PERMISSION,
     ModerationError,
     ModerationPermissionDenied,
@@ -39,6 +34,8 @@ from engagement.services.moderation import (
     response_redact_further,
     responses_moderate_bulk,
 )
+from engagement.record.models import ModerationReason, ModerationState, Response
+from engagement.record.selectors import accountability_counts
 
 PAGE_SIZE = 50
 _DASHBOARD_CONSULTATIONS = 10
@@ -95,7 +92,7 @@ def _row(response: Response) -> dict:
 
 
 def _inbox_url(query: str) -> str:
-    url = reverse("engagement_moderation:inbox")
+    url = reverse("moderation:inbox")
     return f"{url}?{query}" if query else url
 
 
@@ -129,7 +126,7 @@ def inbox(request):
         shown = consultations[:_DASHBOARD_CONSULTATIONS]
     return TemplateResponse(
         request,
-        "engagement/admin/inbox.html",
+        "moderation/admin/inbox.html",
         {
             "filter_form": filter_form,
             "action_form": ModerationActionForm(),
@@ -196,7 +193,7 @@ def response_detail(request, pk: int):
                         note=redact_form.cleaned_data["note"],
                     )
                     messages.success(request, f"Redacted {response.reference} further.")
-                    return redirect("engagement_moderation:response", pk=response.pk)
+                    return redirect("moderation:response", pk=response.pk)
             else:
                 action_form = ModerationActionForm(request.POST)
                 if action_form.is_valid():
@@ -212,13 +209,13 @@ def response_detail(request, pk: int):
                         f"{response.reference} is now "
                         f"{ModerationState(action_form.to_state).label.lower()}.",
                     )
-                    return redirect("engagement_moderation:response", pk=response.pk)
+                    return redirect("moderation:response", pk=response.pk)
         except (ModerationError, ModerationPermissionDenied) as error:
             messages.error(request, str(error))
         response = _response_for(request, pk)
     return TemplateResponse(
         request,
-        "engagement/admin/response.html",
+        "moderation/admin/response.html",
         {
             "response": response,
             "row": _row(response),

@@ -1,6 +1,6 @@
 """The read-only JSON API at /api/v1/: published consultations and their public responses.
 
-Every response served comes from ``engagement.selectors.public_responses`` and
+Every response served comes from ``engagement.record.selectors.public_responses`` and
 shows only published (redacted) words. Errors are RFC 9457 problem details.
 The OpenAPI 3 schema is at /api/v1/schema/. Ninja's interactive docs are off:
 without "ninja" in INSTALLED_APPS they would load Swagger UI from a CDN.
@@ -23,16 +23,17 @@ from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
 
 from consultations.models import ConsultationPage, Question
-from engagement import exports
-from engagement.api_schemas import (
+from consultations.selectors import consultations_public
+from engagement.opendata import exports
+from engagement.opendata.schemas import (
     ConsultationPageOut,
     PageQuery,
     Problem,
     ResponseFilters,
     ResponsePageOut,
 )
-from engagement.models import Answer, Response
-from engagement.selectors import accountability_counts, public_responses
+from engagement.record.models import Answer, Response
+from engagement.record.selectors import accountability_counts, public_responses
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _published_consultations() -> QuerySet[ConsultationPage]:
-    return ConsultationPage.objects.live().public().select_related("department")
+    return consultations_public().order_by()
 
 
 def _page_of(request: HttpRequest, queryset, *, page: int, size: int, count: int | None = None):
@@ -164,7 +165,7 @@ def _consultation_out(request: HttpRequest, page: ConsultationPage) -> dict[str,
         "status": page.status.value,
         "opens_at": page.opens_at,
         "closes_at": page.closes_at,
-        "url": page.get_full_url(request) or request.build_absolute_uri(page.url or "/"),
+        "url": page.public_url,
         "responses_csv": _absolute(request, "consultation_responses_csv", page.slug),
         "responses_json": _absolute(request, "consultation_responses_json", page.slug),
         "counts": {

@@ -1,6 +1,6 @@
 """Open data: a consultation's public responses as CSV or JSON, streamed row by row.
 
-Only ``engagement.selectors.public_responses`` rows leave, and of them only the
+Only ``engagement.record.selectors.public_responses`` rows leave, and of them only the
 published (redacted) text, the answers' published text and choices — never the
 original ``text``. Rows are read with ``.iterator(chunk_size=...)`` and written
 one at a time, so memory stays flat however many responses there are.
@@ -20,15 +20,13 @@ from typing import Any
 from django.db.models import QuerySet
 
 from consultations.models import ConsultationPage, Question
-from engagement.models import Answer, Respondent, Response
-from engagement.selectors import public_responses
+from engagement.csv_cells import csv_cell_safe
+from engagement.record.models import Answer, Respondent, Response
+from engagement.record.selectors import public_responses
 
 CHUNK_SIZE = 2000
 LICENCE_NAME = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-
-# OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 # Keys of export_records' dicts, in column order; the questions' columns go between.
 BASE_COLUMNS = [
@@ -40,14 +38,6 @@ BASE_COLUMNS = [
     "published_text",
 ]
 TRAILING_COLUMNS = ["url", "language"]
-
-
-def csv_cell_safe(value: Any) -> str:
-    """The value as a CSV cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
 
 
 def utc_iso(moment: datetime) -> str:

@@ -1,4 +1,4 @@
-"""The shapes the read-only JSON API (engagement/api.py) answers with."""
+"""The shapes the read-only JSON API (engagement/opendata/api.py) answers with."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from ninja import Schema
 from pydantic import Field
 
 from consultations.models import ConsultationStatus
-from engagement.exports import LICENCE_NAME, LICENCE_URL
-from engagement.models import Channel
+from engagement.opendata.exports import LICENCE_NAME, LICENCE_URL
+from engagement.record.models import Channel
 
 ChannelName = StrEnum("ChannelName", {value: value for value in Channel.values})
 StatusName = StrEnum("StatusName", {value: value for value in ConsultationStatus.values})
@@ -118,7 +118,7 @@ class ResponseFilters(PageQuery):
     question: int | None = Field(
         None, ge=1, le=MAX_ID, description="Only responses answering this question (its id)"
     )
-    # A string parsed by the view (engagement.api.since_parse): pydantic's datetime would
+    # A string parsed by the view (engagement.opendata.api.since_parse): pydantic's datetime would
     # also take a bare number as a Unix time, which the schema does not promise.
     since: str | None = Field(
         None,

@@ -6,8 +6,8 @@ take /consultations/<slug>/... for a page path.
 
 from django.urls import path
 
-from engagement.api import api
-from engagement.views_public import responses_csv, responses_json
+from engagement.opendata.api import api
+from engagement.opendata.views import responses_csv, responses_json
 
 urlpatterns = [
     path(

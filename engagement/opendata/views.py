@@ -6,12 +6,13 @@ from django.http import Http404, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from consultations.models import ConsultationPage
-from engagement import exports
+from consultations.selectors import consultation_public
+from engagement.opendata import exports
 
 
 def public_consultation_get(*, slug: str) -> ConsultationPage:
     """The live, unrestricted consultation with this slug, or 404."""
-    consultation = ConsultationPage.objects.live().public().filter(slug=slug).first()
+    consultation = consultation_public(slug=slug)
     if consultation is None:
         raise Http404(f"There is no published consultation called {slug!r}.")
     return consultation

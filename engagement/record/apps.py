@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 
-class EngagementConfig(AppConfig):
-    name = "engagement"
-    verbose_name = "Engagement record"
+class RecordConfig(AppConfig):
+    name = "engagement.record"
+    label = "record"
+    verbose_name = "Record of responses"

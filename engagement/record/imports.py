@@ -2,7 +2,7 @@
 
 Each row is checked with a pydantic schema; a bad row is reported with its line
 number and left out, the good rows are recorded in bulk through
-``engagement.services.record``. Importing the same file again records nothing
+``engagement.record.services``. Importing the same file again records nothing
 new: each row's external id is a keyed hash of what it says.
 """
 
@@ -25,7 +25,7 @@ from django.utils.crypto import salted_hmac
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from consultations.models import ConsultationPage, Question, QuestionKind
-from engagement.services.record import (
+from engagement.record.services import (
     AnswerInput,
     RespondentInput,
     ResponseInput,

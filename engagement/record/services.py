@@ -1,10 +1,16 @@
 """The one way into the record.
 
 Every channel — the web form, the social connectors, the email/letter/event
-imports — writes responses through this module. Writes are idempotent on
-``(channel, external_id)``: recording the same platform post twice returns the
+imports — writes responses through this module, and every write is a batch
+(``responses_record_batch``; one response is a batch of one). Writes are idempotent
+on ``(channel, external_id)``: recording the same platform post twice returns the
 first record (single) or counts it as already there (batch), so pollers and
 imports can safely be re-run.
+
+What may be published of each response (redaction, the abuse screen, auto-approval)
+is decided by the publishing policy moderation registers (``record.publishing``);
+the layers above hear of new rows through ``record.signals.responses_changed``.
+Edits and withdrawals at the source go through ``engagement.moderation.services``.
 """
 
 from __future__ import annotations
@@ -16,28 +22,14 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from consultations.models import ConsultationPage, Question
-from engagement.models import (
-    Answer,
-    Channel,
-    ModerationDecision,
-    ModerationState,
-    Respondent,
-    Response,
-    ResponseRevision,
-    WithdrawalReason,
-)
-from engagement.services.moderation import (
-    mention_policy_for,
-    response_published_fields,
-    responses_auto_approve,
-    text_redacted,
-)
-from search.services import search_index_enqueue
+from consultations.models import ConsultationPage, Question, QuestionKind
+from engagement.record.models import Answer, Channel, Respondent, Response
+from engagement.record.publishing import publishing_policy
+from engagement.record.signals import responses_changed
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 PSEUDONYM_RANGE = (1000, 9_999_999)
@@ -89,6 +81,8 @@ class ResponseInput:
 class RecordBatchResult:
     created: int
     already_recorded: int
+    # The new rows' ids, in the order of the items that made them.
+    response_ids: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:
@@ -131,7 +125,7 @@ def _respondent_key(channel: str, respondent: RespondentInput) -> str:
     raise RecordError(f"A {channel} respondent needs an external_id (the platform's user id).")
 
 
-def _check_channel(channel: str) -> None:
+def check_channel(channel: str) -> None:
     if channel not in Channel.values:
         raise RecordError(f"Unknown channel {channel!r}; expected one of {Channel.values}.")
 
@@ -143,7 +137,7 @@ def _answers_build(
     *, consultation: ConsultationPage, answers: Iterable[AnswerInput], questions=None
 ) -> list[Answer]:
     questions = questions if questions is not None else _questions_of(consultation)
-    mentions = mention_policy_for(consultation=consultation)
+    policy = publishing_policy()
     built = []
     seen: set[int] = set()
     for answer in answers:
@@ -165,7 +159,9 @@ def _answers_build(
                 question=question,
                 question_text=question.text,
                 text=answer.text,
-                published_text=text_redacted(text=answer.text, mentions=mentions)[0],
+                published_text=policy.answer_published_text(
+                    consultation=consultation, text=answer.text
+                ),
                 choices=list(answer.choices),
             )
         )
@@ -174,125 +170,6 @@ def _answers_build(
 
 def _questions_of(consultation: ConsultationPage) -> dict[int, Question]:
     return {question.pk: question for question in Question.objects.filter(page=consultation)}
-
-
-# --- One response ------------------------------------------------------------------
-
-
-def respondent_get_or_create(*, channel: str, respondent: RespondentInput) -> Respondent:
-    """The respondent for this channel and id, created (with a fresh pseudonym) if new.
-
-    A returning web respondent's latest name and consent replace the earlier ones.
-    """
-    _check_channel(channel)
-    external_id = _respondent_key(channel, respondent)
-    details = {
-        "handle": respondent.handle,
-        "display_name": respondent.display_name,
-        "name": respondent.name,
-        "email": respondent.email if channel == Channel.WEB else "",
-        "consented_to_publish_name": respondent.consented_to_publish_name,
-    }
-    existing = Respondent.objects.filter(channel=channel, external_id=external_id).first()
-    if existing is not None:
-        changed = [
-            name for name, value in details.items() if value and getattr(existing, name) != value
-        ]
-        if (
-            channel == Channel.WEB
-            and existing.consented_to_publish_name != details["consented_to_publish_name"]
-        ):
-            changed.append("consented_to_publish_name")
-        for name in changed:
-            setattr(existing, name, details[name])
-        if changed:
-            existing.save(update_fields=[*set(changed), "updated_at"])
-        return existing
-    for _ in range(_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return Respondent.objects.create(
-                    channel=channel,
-                    external_id=external_id,
-                    pseudonym=_pseudonym_generate(),
-                    **details,
-                )
-        except IntegrityError:
-            # Either another process created this respondent, or the pseudonym was taken.
-            existing = Respondent.objects.filter(channel=channel, external_id=external_id).first()
-            if existing is not None:
-                return existing
-    raise RecordError("Could not allocate a pseudonym for the respondent; try again.")
-
-
-@transaction.atomic
-def response_record(
-    *,
-    consultation: ConsultationPage,
-    channel: str,
-    text: str,
-    received_at: datetime,
-    respondent: RespondentInput,
-    answers: Sequence[AnswerInput] = (),
-    external_id: str | None = None,
-    consent_to_publish: bool = False,
-    parent_external_id: str = "",
-    root_external_id: str = "",
-    url: str = "",
-    language: str = "",
-    raw_payload: Mapping[str, Any] | None = None,
-) -> Response:
-    """Record one response (with its answers) and return it.
-
-    Idempotent for platform posts: when ``(channel, external_id)`` is already in the
-    record, the existing response is returned unchanged.
-    """
-    _check_channel(channel)
-    if received_at.tzinfo is None:
-        raise RecordError("received_at must be timezone-aware.")
-    if external_id == "":
-        external_id = None
-    if external_id is not None:
-        existing = Response.objects.filter(channel=channel, external_id=external_id).first()
-        if existing is not None:
-            return existing
-    built_answers = _answers_build(consultation=consultation, answers=answers)
-    published = response_published_fields(
-        consultation=consultation, text=text, answer_texts=[a.text for a in built_answers]
-    )
-    who = respondent_get_or_create(channel=channel, respondent=respondent)
-    for _ in range(_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                response = Response.objects.create(
-                    consultation=consultation,
-                    channel=channel,
-                    external_id=external_id,
-                    respondent=who,
-                    text=text,
-                    **published,
-                    received_at=received_at,
-                    reference=reference_generate(),
-                    consent_to_publish=consent_to_publish,
-                    parent_external_id=parent_external_id,
-                    root_external_id=root_external_id,
-                    url=url,
-                    language=language,
-                    raw_payload=dict(raw_payload or {}),
-                )
-        except IntegrityError:
-            if external_id is not None:
-                existing = Response.objects.filter(channel=channel, external_id=external_id).first()
-                if existing is not None:
-                    return existing
-            continue  # the reference was taken: draw another
-        for answer in built_answers:
-            answer.response = response
-        Answer.objects.bulk_create(built_answers)
-        if responses_auto_approve(consultation=consultation, response_ids=[response.pk]):
-            response.refresh_from_db()
-        return response
-    raise RecordError("Could not allocate a unique reference for the response; try again.")
 
 
 # --- Many responses --------------------------------------------------------------------
@@ -323,20 +200,20 @@ def _respondents_ensure(
 ) -> dict[tuple[str, str], int]:
     """Respondent ids for each (channel, external_id), creating the missing in bulk."""
 
-    def fetch(keys) -> dict[tuple[str, str], int]:
+    def fetch(keys) -> dict[tuple[str, str], Respondent]:
         by_channel: dict[str, list[str]] = {}
         for channel, external_id in keys:
             by_channel.setdefault(channel, []).append(external_id)
         found = {}
         for channel, ids in by_channel.items():
             for chunk in _chunks(ids):
-                for pk, external_id in Respondent.objects.filter(
-                    channel=channel, external_id__in=chunk
-                ).values_list("pk", "external_id"):
-                    found[(channel, external_id)] = pk
+                for respondent in Respondent.objects.filter(channel=channel, external_id__in=chunk):
+                    found[(channel, respondent.external_id)] = respondent
         return found
 
-    ids = fetch(wanted.keys())
+    existing = fetch(wanted.keys())
+    _respondents_refresh(existing, wanted)
+    ids = {key: respondent.pk for key, respondent in existing.items()}
     for _ in range(_ATTEMPTS):
         missing = [key for key in wanted if key not in ids]
         if not missing:
@@ -346,14 +223,8 @@ def _respondents_ensure(
                 Respondent(
                     channel=channel,
                     external_id=external_id,
-                    handle=wanted[(channel, external_id)].handle,
-                    display_name=wanted[(channel, external_id)].display_name,
-                    name=wanted[(channel, external_id)].name,
-                    email=wanted[(channel, external_id)].email if channel == Channel.WEB else "",
-                    consented_to_publish_name=wanted[
-                        (channel, external_id)
-                    ].consented_to_publish_name,
                     pseudonym=_pseudonym_generate(),
+                    **_respondent_details(channel, wanted[(channel, external_id)]),
                 )
                 for channel, external_id in missing
             ],
@@ -361,8 +232,47 @@ def _respondents_ensure(
             batch_size=_CHUNK,
         )
         # A row still missing lost a pseudonym collision: draw again.
-        ids.update(fetch(missing))
+        ids.update({key: respondent.pk for key, respondent in fetch(missing).items()})
     raise RecordError("Could not allocate pseudonyms for the respondents; try again.")
+
+
+def _respondent_details(channel: str, respondent: RespondentInput) -> dict[str, Any]:
+    return {
+        "handle": respondent.handle,
+        "display_name": respondent.display_name,
+        "name": respondent.name,
+        "email": respondent.email if channel == Channel.WEB else "",
+        "consented_to_publish_name": respondent.consented_to_publish_name,
+    }
+
+
+def _respondents_refresh(
+    existing: dict[tuple[str, str], Respondent], wanted: dict[tuple[str, str], RespondentInput]
+) -> None:
+    """A returning respondent's latest details replace the earlier ones; on the web form
+    that includes withdrawing consent to show their name."""
+    changed_rows: list[Respondent] = []
+    changed_fields: set[str] = set()
+    for (channel, external_id), respondent in existing.items():
+        details = _respondent_details(channel, wanted[(channel, external_id)])
+        changed = [
+            name for name, value in details.items() if value and getattr(respondent, name) != value
+        ]
+        if (
+            channel == Channel.WEB
+            and respondent.consented_to_publish_name != details["consented_to_publish_name"]
+        ):
+            changed.append("consented_to_publish_name")
+        for name in changed:
+            setattr(respondent, name, details[name])
+        if changed:
+            respondent.updated_at = timezone.now()
+            changed_rows.append(respondent)
+            changed_fields.update(changed)
+    if changed_rows:
+        Respondent.objects.bulk_update(
+            changed_rows, [*sorted(changed_fields), "updated_at"], batch_size=_CHUNK
+        )
 
 
 @transaction.atomic
@@ -376,10 +286,11 @@ def responses_record_batch(
     as they are. Invalid input raises ``RecordError`` before anything is written.
     """
     questions = _questions_of(consultation)
+    policy = publishing_policy()
     unique: list[ResponseInput] = []
     seen: set[tuple[str, str]] = set()
     for item in items:
-        _check_channel(item.channel)
+        check_channel(item.channel)
         if item.received_at.tzinfo is None:
             raise RecordError("received_at must be timezone-aware.")
         if item.external_id:
@@ -400,7 +311,7 @@ def responses_record_batch(
         for item in pending
     ]
     published_for = [
-        response_published_fields(
+        policy.response_published_fields(
             consultation=consultation,
             text=item.text,
             answer_texts=[answer.text for answer in answers],
@@ -414,7 +325,7 @@ def responses_record_batch(
         {key: item.respondent for key, item in zip(respondent_keys, pending, strict=True)}
     )
 
-    created = 0
+    created_ids: dict[int, int] = {}
     todo = list(range(len(pending)))
     for _ in range(_ATTEMPTS):
         if not todo:
@@ -473,8 +384,11 @@ def responses_record_batch(
                     )
                 )
         Answer.objects.bulk_create(new_answers, batch_size=_CHUNK)
-        responses_auto_approve(consultation=consultation, response_ids=list(inserted.values()))
-        created += len(inserted)
+        responses_changed.send(sender=Response, response_ids=list(inserted.values()))
+        policy.responses_auto_approve(
+            consultation=consultation, response_ids=list(inserted.values())
+        )
+        created_ids.update({references[reference]: pk for reference, pk in inserted.items()})
         left = [index for reference, index in references.items() if reference not in inserted]
         # A row left out either was recorded meanwhile by someone else (done) or
         # lost a reference collision (try again with a fresh reference).
@@ -493,112 +407,110 @@ def responses_record_batch(
         ]
     if todo:
         raise RecordError("Could not allocate unique references for the responses; try again.")
-    return RecordBatchResult(created=created, already_recorded=len(items) - created)
+    return RecordBatchResult(
+        created=len(created_ids),
+        already_recorded=len(items) - len(created_ids),
+        response_ids=tuple(created_ids[index] for index in sorted(created_ids)),
+    )
 
 
-# --- Changes at the source ---------------------------------------------------------------
+# --- One response: a batch of one ---------------------------------------------------------
 
 
-def response_text_update(*, response_id: int, text: str, edited_at: datetime | None) -> bool:
-    """The author edited the post at the source: keep the earlier wording as a revision.
+@transaction.atomic
+def response_record(
+    *,
+    consultation: ConsultationPage,
+    channel: str,
+    text: str,
+    received_at: datetime,
+    respondent: RespondentInput,
+    answers: Sequence[AnswerInput] = (),
+    external_id: str | None = None,
+    consent_to_publish: bool = False,
+    parent_external_id: str = "",
+    root_external_id: str = "",
+    url: str = "",
+    language: str = "",
+    raw_payload: Mapping[str, Any] | None = None,
+) -> Response:
+    """Record one response (with its answers) and return it.
 
-    Returns False (and changes nothing) when the text is the same or the response is
-    withdrawn. An approved response goes back to pending: the new words are unmoderated.
+    Idempotent for platform posts: when ``(channel, external_id)`` is already in the
+    record, the existing response is returned unchanged.
     """
-    with transaction.atomic():
-        response = (
-            Response.objects.select_for_update(of=("self",))
-            .select_related("consultation", "consultation__department")
-            .get(pk=response_id)
-        )
-        if response.withdrawn_at is not None or response.text == text:
-            return False
-        if edited_at is not None and response.edited_at is not None:
-            if edited_at <= response.edited_at:
-                return False  # an older wording than the one we already have
-        ResponseRevision.objects.create(
-            response=response, text=response.text, replaced_at=edited_at
-        )
-        response.text = text
-        response.edited_at = edited_at or timezone.now()
-        answer_texts = Answer.objects.filter(response=response).values_list("text", flat=True)
-        published = response_published_fields(
-            consultation=response.consultation, text=text, answer_texts=list(answer_texts)
-        )
-        for name, value in published.items():
-            setattr(response, name, value)
-        fields = ["text", "edited_at", "updated_at", *published]
-        if response.moderation_state == ModerationState.APPROVED:
-            response.moderation_state = ModerationState.PENDING
-            fields.append("moderation_state")
-            ModerationDecision.objects.create(
-                response=response,
-                from_state=ModerationState.APPROVED,
-                to_state=ModerationState.PENDING,
-                note="Edited by its author at the source: the new words need moderating.",
-                automatic=True,
-            )
-        response.save(update_fields=fields)
-        responses_auto_approve(
-            consultation=response.consultation,
-            response_ids=[response.pk],
-            note="Approved automatically after an edit at the source: auto-approve policy.",
-        )
-        return True
+    item = ResponseInput(
+        channel=channel,
+        text=text,
+        received_at=received_at,
+        respondent=respondent,
+        external_id=external_id or None,
+        answers=tuple(answers),
+        consent_to_publish=consent_to_publish,
+        parent_external_id=parent_external_id,
+        root_external_id=root_external_id,
+        url=url,
+        language=language,
+        raw_payload=dict(raw_payload or {}),
+    )
+    result = responses_record_batch(consultation=consultation, items=[item])
+    if result.response_ids:
+        return Response.objects.get(pk=result.response_ids[0])
+    return Response.objects.get(channel=channel, external_id=item.external_id)
 
 
-def responses_withdraw(
-    *, channel: str, external_ids: Iterable[str], reason: str, withdrawn_at: datetime | None = None
-) -> int:
-    """Posts deleted or made private at the source leave the record's words behind.
+# --- The hub's own web form -------------------------------------------------------------------
 
-    Each becomes a tombstone: ids, thread ids and times stay, with the reason; the
-    text, earlier wordings, answers and raw payload are erased. Idempotent: a response
-    already withdrawn is left as it is. Returns how many were withdrawn now.
+USER_AGENT_MAX_LENGTH = 300
+
+
+def web_response_record(
+    *,
+    consultation: ConsultationPage,
+    answers: Mapping[int, str | Sequence[str]],
+    name: str = "",
+    email: str = "",
+    publish_name: bool = False,
+    consent_to_publish: bool = False,
+    user_agent: str = "",
+) -> Response:
+    """Record a response sent on the web form, from its validated values.
+
+    ``answers`` maps question ids to what was given: the text of a free-text
+    question, one option, or a list of options. The whole response's text is each
+    answered question followed by its answer.
     """
-    _check_channel(channel)
-    if reason not in WithdrawalReason.values:
-        raise RecordError(f"Unknown withdrawal reason {reason!r}.")
-    ids = [external_id for external_id in external_ids if external_id]
-    moment = withdrawn_at or timezone.now()
-    withdrawn = 0
-    with transaction.atomic():
-        for chunk in _chunks(ids):
-            states = dict(
-                Response.objects.select_for_update()
-                .filter(channel=channel, external_id__in=chunk, withdrawn_at__isnull=True)
-                .values_list("pk", "moderation_state")
-            )
-            pks = list(states)
-            if not pks:
-                continue
-            ResponseRevision.objects.filter(response_id__in=pks).delete()
-            Answer.objects.filter(response_id__in=pks).update(
-                text="", published_text="", choices=[]
-            )
-            ModerationDecision.objects.bulk_create(
-                [
-                    ModerationDecision(
-                        response_id=pk,
-                        from_state=from_state,
-                        to_state=ModerationState.WITHDRAWN,
-                        note=WithdrawalReason(reason).label,
-                        automatic=True,
-                    )
-                    for pk, from_state in states.items()
-                ]
-            )
-            withdrawn += Response.objects.filter(pk__in=pks).update(
-                text="",
-                published_text="",
-                redactions=[],
-                flagged_terms=[],
-                raw_payload={},
-                moderation_state=ModerationState.WITHDRAWN,
-                withdrawn_at=moment,
-                withdrawn_reason=reason,
-                updated_at=moment,
-            )
-            # Out of the search index at the next drain, not after the outbox's sweep.
-            search_index_enqueue(model=Response, pks=pks)
-    return withdrawn
+    questions = _questions_of(consultation)
+    answer_inputs: list[AnswerInput] = []
+    parts: list[str] = []
+    for question_id, value in answers.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise RecordError(f"Question {question_id} does not belong to “{consultation.title}”.")
+        if not value:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if question.kind == QuestionKind.FREE_TEXT:
+                answer_inputs.append(AnswerInput(question_id=question_id, text=value))
+            else:
+                answer_inputs.append(AnswerInput(question_id=question_id, choices=(value,)))
+            parts.append(f"{question.text}\n{value}")
+        else:
+            answer_inputs.append(AnswerInput(question_id=question_id, choices=tuple(value)))
+            parts.append(f"{question.text}\n{', '.join(value)}")
+    name = name.strip()
+    return response_record(
+        consultation=consultation,
+        channel=Channel.WEB,
+        text="\n\n".join(parts),
+        received_at=timezone.now(),
+        respondent=RespondentInput(
+            name=name,
+            email=email.strip(),
+            consented_to_publish_name=bool(publish_name and name),
+        ),
+        answers=answer_inputs,
+        consent_to_publish=consent_to_publish,
+        raw_payload={"user_agent": user_agent[:USER_AGENT_MAX_LENGTH]},
+    )

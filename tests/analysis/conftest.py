@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from consultations.models import AGREEMENT_SCALE, ConsultationPage
-from engagement.analysis.synthetic import synthetic_corpus
-from engagement.models import Channel, ModerationState, Response
+from engagement.analysis.engine.synthetic import synthetic_corpus
+from engagement.record.models import Channel, ModerationState, Response
 from tests.factories.consultations import consultation_with_questions
-from tests.factories.engagement import AnswerFactory, ResponseFactory
+from tests.factories.record import AnswerFactory, ResponseFactory
 
 # Kept small: every response is embedded (~30 ms each) on a test's first run.
 PER_TOPIC = 14

@@ -8,17 +8,16 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from engagement.models import (
+from engagement.analysis.models import (
     AnalysisRunStatus,
-    ModerationState,
     ResponseAnalysis,
     Theme,
     ThemeAssignedBy,
     ThemeEdit,
     ThemeMembership,
 )
-from engagement.selectors import answer_tallies, consultation_figures, figures_responses
-from engagement.services.analysis import (
+from engagement.analysis.selectors import answer_tallies, consultation_figures, figures_responses
+from engagement.analysis.services import (
     AnalysisError,
     analysis_run,
     response_theme_assign,
@@ -26,8 +25,9 @@ from engagement.services.analysis import (
     theme_split,
     themes_merge,
 )
+from engagement.record.models import ModerationState
 from tests.factories.consultations import UserFactory
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,14 +7,14 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from connectors.models import Delivery, DeliveryKind, DeliveryPost, DeliveryStatus
+from connectors.selectors import engagement_per_delivery
 from consultations.models import DepartmentMembership
 from consultations.services import roles_ensure
-from engagement.models import Theme, ThemeEdit
-from engagement.selectors import engagement_per_delivery
-from engagement.services.analysis import analysis_run
+from engagement.analysis.models import Theme, ThemeEdit
+from engagement.analysis.services import analysis_run
 from tests.factories.connectors import ChannelAccountFactory
 from tests.factories.consultations import ConsultationPageFactory, UserFactory, consultation_index
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 
 pytestmark = pytest.mark.django_db
 

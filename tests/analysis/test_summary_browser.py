@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from engagement.services.analysis import analysis_run
+from engagement.analysis.services import analysis_run
 from tests.browser.conftest import axe_violations, browser, chromium  # noqa: F401
 from tests.summary.conftest import seed_corpus
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from engagement.models import ModerationState
-from engagement.services.analysis import analysis_run
-from tests.factories.engagement import ResponseFactory
+from engagement.analysis.services import analysis_run
+from engagement.record.models import ModerationState
+from tests.factories.record import ResponseFactory
 from tests.summary.conftest import HIDDEN_MARKER
 
 pytestmark = pytest.mark.django_db

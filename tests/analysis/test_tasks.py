@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engagement.models import AnalysisRun
-from engagement.services.analysis import consultations_needing_analysis
-from engagement.tasks import analyse_consultation
+from engagement.analysis.models import AnalysisRun
+from engagement.analysis.services import consultations_needing_analysis
+from engagement.analysis.tasks import analyse_consultation
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_a_moderation_change_is_analysed_once_not_on_every_beat(seeded):
 
 
 def test_responses_without_text_do_not_keep_a_consultation_due(seeded):
-    from tests.factories.engagement import ResponseFactory
+    from tests.factories.record import ResponseFactory
 
     ResponseFactory(consultation=seeded.consultation, text="", published_text="")
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 from django.db import connection
-from engagement.models import Respondent, Response
 
 from connectors.models import CollectionState
 from connectors.tasks import collect_replies
+from engagement.record.models import Respondent, Response
 from tests.collection.conftest import announce, post_id
 from tests.conftest import PROJECT_DIR, worker_environment
 from tests.connectors.conftest import NETWORKS, make_sandbox_channel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from engagement.models import Answer, Channel, Respondent, Response
+from engagement.record.models import Answer, Channel, Respondent, Response
 from tests.factories.consultations import ConsultationPageFactory
 
 

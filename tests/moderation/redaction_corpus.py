@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engagement.services.redaction import MentionPolicy
+from engagement.moderation.redaction import MentionPolicy
 
 # The corpus replies are read with this policy: the department's and Parliament's
 # accounts stay, private individuals go.

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engagement.services.redaction import (
+from engagement.moderation.redaction import (
     MARKERS,
     MentionPolicy,
     Redaction,
@@ -19,7 +19,7 @@ from engagement.services.redaction import (
     find_removals,
     redact,
 )
-from tests.engagement.redaction_corpus import CORPUS, CORPUS_MENTION_POLICY, LabelledExample
+from tests.moderation.redaction_corpus import CORPUS, CORPUS_MENTION_POLICY, LabelledExample
 
 # Modest, so the suite stays quick; no example database left in the working tree.
 PROPERTY_SETTINGS = settings(

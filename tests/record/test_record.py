@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from engagement.models import Answer, Channel, ModerationState, Respondent, Response
-from engagement.services.record import (
+from engagement.record.models import Answer, Channel, ModerationState, Respondent, Response
+from engagement.record.services import (
     AnswerInput,
     RecordError,
     RespondentInput,
@@ -15,7 +15,7 @@ from engagement.services.record import (
     responses_record_batch,
 )
 from tests.factories.consultations import QuestionFactory, consultation_with_questions
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 
 RECEIVED = datetime(2027, 3, 2, 10, 30, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ import numpy as np
 from django.utils.module_loading import import_string
 from scipy.special import erf
 
-DEFAULT_EMBEDDER = "engagement.analysis.embeddings.MiniLMEmbedder"
+DEFAULT_EMBEDDER = "engagement.analysis.engine.embeddings.MiniLMEmbedder"
 
 
 class EmbeddingModelUnavailable(RuntimeError):

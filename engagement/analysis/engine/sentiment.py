@@ -18,7 +18,7 @@ from .types import SentimentLabel, SentimentScore
 
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
-DEFAULT_SENTIMENT_MODEL = "engagement.analysis.sentiment.VaderSentimentModel"
+DEFAULT_SENTIMENT_MODEL = "engagement.analysis.engine.sentiment.VaderSentimentModel"
 
 # VADER's lexicon was built from social media in American English. Consultation replies say
 # "I object", "I oppose", "my concern is" far more than tweets do, and VADER scores none of

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from engagement.analysis.embeddings import get_embedder
-from engagement.analysis.synthetic import synthetic_corpus
+from engagement.analysis.engine.embeddings import get_embedder
+from engagement.analysis.engine.synthetic import synthetic_corpus
 
 # Several hundred replies: five topics of 60 plus a campaign of 50.
 PER_TOPIC = 60

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from engagement.analysis.campaigns import campaigns_find, normalise_text
-from engagement.analysis.synthetic import CAMPAIGN_TEMPLATE
+from engagement.analysis.engine.campaigns import campaigns_find, normalise_text
+from engagement.analysis.engine.synthetic import CAMPAIGN_TEMPLATE
 
 
 def test_campaign_is_found_as_one_group_with_its_exact_count(corpus):

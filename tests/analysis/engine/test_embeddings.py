@@ -5,7 +5,7 @@ import socket
 import numpy as np
 import pytest
 
-from engagement.analysis.embeddings import (
+from engagement.analysis.engine.embeddings import (
     Embedder,
     HashingEmbedder,
     MiniLMEmbedder,
@@ -54,12 +54,12 @@ def test_model_loads_and_embeds_with_the_network_refused(monkeypatch):
 
 def test_embedder_is_built_once_per_process():
     assert get_embedder() is get_embedder() is get_embedder(None)
-    assert get_embedder() is get_embedder("engagement.analysis.embeddings.MiniLMEmbedder")
+    assert get_embedder() is get_embedder("engagement.analysis.engine.embeddings.MiniLMEmbedder")
     assert isinstance(get_embedder(), Embedder)
 
 
 def test_embedder_is_chosen_by_dotted_path():
-    chosen = get_embedder("engagement.analysis.embeddings.HashingEmbedder")
+    chosen = get_embedder("engagement.analysis.engine.embeddings.HashingEmbedder")
     assert isinstance(chosen, HashingEmbedder)
 
 

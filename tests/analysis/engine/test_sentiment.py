@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from engagement.analysis.sentiment import (
+from engagement.analysis.engine.sentiment import (
     NEGATIVE_THRESHOLD,
     POSITIVE_THRESHOLD,
     SentimentModel,
@@ -12,7 +12,7 @@ from engagement.analysis.sentiment import (
     get_sentiment_model,
     sentiment_label,
 )
-from engagement.analysis.types import SentimentScore
+from engagement.analysis.engine.types import SentimentScore
 from tests.analysis.labelled_sentiment import LABELLED_REPLIES
 
 REQUIRED_ACCURACY = 0.80

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from engagement.analysis.terms import content_words, language_mix, top_terms
+from engagement.analysis.engine.terms import content_words, language_mix, top_terms
 
 WELSH = (
     "Rwy'n cefnogi'r cynllun i wella'r llwybrau beicio yn y dref.",

@@ -5,8 +5,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from engagement.analysis.synthetic import TOPIC_CLAUSES
-from engagement.analysis.themes import (
+from engagement.analysis.engine.synthetic import TOPIC_CLAUSES
+from engagement.analysis.engine.themes import (
     theme_signature,
     theme_signatures_merge,
     themes_find,

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from consultations.models import ConsultationPage
-from engagement.analysis import EmbeddingModelUnavailable
-from engagement.services.analysis import analysis_run
+from engagement.analysis.engine import EmbeddingModelUnavailable
+from engagement.analysis.services import analysis_run
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from consultations.models import ConsultationPage
-from engagement.services.moderation import responses_needing_redaction, responses_redact_existing
+from engagement.moderation.services import responses_needing_redaction, responses_redact_existing
 
 
 class Command(BaseCommand):

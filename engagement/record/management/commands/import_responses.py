@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from consultations.models import ConsultationPage
-from engagement.services.imports import IMPORT_CHANNELS, ImportFileError, responses_import
+from engagement.record.imports import IMPORT_CHANNELS, ImportFileError, responses_import
 
 
 class Command(BaseCommand):
