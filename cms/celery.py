@@ -13,7 +13,6 @@ delivery and collection one by one instead of once, loudly, at start-up.
 import os
 
 from celery import Celery, signals
-from django.core.exceptions import ImproperlyConfigured
 
 from cms.settings import SERVER_SETTINGS_MODULE
 
@@ -36,7 +35,8 @@ def refuse_unreadable_channel_key(**kwargs) -> None:
     )
     unreadable = credentials_unreadable(dict(stored))
     if unreadable:
-        raise ImproperlyConfigured(
+        # SystemExit, not an exception: Celery logs and ignores what signal handlers raise.
+        raise SystemExit(
             f"HUB_CHANNEL_KEY cannot decrypt the credentials of {len(unreadable)} channel "
             f"account(s) (ids {', '.join(map(str, unreadable[:10]))}): this process must use "
             "the same DJANGO_SETTINGS_MODULE and HUB_CHANNEL_KEY as the web process"
