@@ -118,7 +118,7 @@ def _matched_pks(
         scope = scope.filter(consultation=consultation)
     # Scoring is the slow part on the database backend: only rank when sorting by relevance.
     results = backend.search(words, scope, operator="and", order_by_relevance=ranked)
-    limit = getattr(settings, "HUB_SEARCH_MAX_MATCHES", 10_000)
+    limit = settings.HUB_SEARCH_MAX_MATCHES
     return [response.pk for response in results[:limit]]
 
 

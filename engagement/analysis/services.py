@@ -157,8 +157,8 @@ def _run(
     total = len(to_embed)
     if progress:
         progress(0, total)
-    embedder = get_embedder(getattr(settings, "HUB_EMBEDDER", None))
-    sentiment_model = get_sentiment_model(getattr(settings, "HUB_SENTIMENT_MODEL", None))
+    embedder = get_embedder(settings.HUB_EMBEDDER)
+    sentiment_model = get_sentiment_model(settings.HUB_SENTIMENT_MODEL)
     for start in range(0, total, EMBED_BATCH):
         batch = to_embed[start : start + EMBED_BATCH]
         batch_texts = [texts[response.pk] for response in batch]
