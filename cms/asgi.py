@@ -4,6 +4,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
+from cms.settings import SERVER_SETTINGS_MODULE
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", SERVER_SETTINGS_MODULE)
 
 application = get_asgi_application()

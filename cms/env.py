@@ -1,8 +1,15 @@
 """The one place the hub reads its environment.
 
-Every setting has a safe embedded default so that ``make demo`` works on a fresh
-machine with nothing else running. Production settings add checks on top
-(``cms/settings/production.py``); they never read the environment themselves.
+Every variable is declared once in ``HubEnvironment`` with its type, its
+embedded default and what it means; settings modules read them from
+``environment()`` and nothing else reads ``os.environ``. Every variable has a
+safe embedded default so that ``make demo`` works on a fresh machine with
+nothing else running. Production settings add checks on top
+(``cms/settings/production.py``). ``tests/cms/test_settings.py`` keeps the
+README's table of variables and this declaration in step.
+
+Settings that differ per social network (polling interval, request budget) are
+read by ``cms/settings/`` for each registered connector; see the README.
 """
 
 from __future__ import annotations
@@ -10,63 +17,227 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+
+def _comma_separated(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+class HubEnvironment(BaseSettings):
+    """Every environment variable the hub reads: type, embedded default, meaning.
+
+    An empty variable counts as unset. A value of the wrong type stops the hub
+    at start-up with the variable's name (see ``environment()``).
+    """
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore")
+
+    # --- Core
+    SECRET_KEY: str = Field(
+        "",
+        description="Django's secret key; **required** in production (embedded: a random key kept in `.data/secret_key`)",
+    )
+    DEBUG: bool | None = Field(
+        None,
+        description="Django debug mode (`true` embedded, `false` in production, which refuses to start with it on)",
+    )
+    ALLOWED_HOSTS: CommaList = Field(
+        ["127.0.0.1", "localhost", "[::1]"],
+        description="comma-separated host names the hub answers to; **required** in production",
+    )
+    CSRF_TRUSTED_ORIGINS: CommaList = Field(
+        [], description="comma-separated origins, e.g. `https://hub.example.gov.uk`"
+    )
+    HUB_DATA_DIR: Path = Field(
+        PROJECT_DIR / ".data",
+        description="where the embedded default keeps its database, media and local keys",
+    )
+    TIME_ZONE: str = Field("Europe/London", description="the hub's time zone")
+    LOG_LEVEL: LogLevel = Field("INFO", description="root log level")
+    MEDIA_ROOT: Path | None = Field(None, description="uploaded files (embedded: `.data/media`)")
+    STATIC_ROOT: Path = Field(
+        PROJECT_DIR / "staticfiles", description="where `collectstatic` writes"
+    )
+    SECURE_SSL_REDIRECT: bool = Field(
+        True,
+        description="production: redirect HTTP to HTTPS (behind a proxy that sets `X-Forwarded-Proto`)",
+    )
+    SECURE_HSTS_SECONDS: int = Field(
+        31_536_000, ge=0, description="production: HSTS max-age in seconds"
+    )
+    HUB_SITE_NAME: str = Field("Consultation hub", description="the service name in the header")
+    HUB_BASE_URL: str = Field(
+        "http://127.0.0.1:8000",
+        description="the public base URL, for links in the admin, the API and notifications",
+    )
+
+    # --- Database
+    DATABASE_URL: str = Field(
+        "",
+        description="e.g. `postgres://hub:secret@db.internal:5432/hub` (embedded: SQLite file `.data/hub.sqlite3`)",
+    )
+    DATABASE_CONN_MAX_AGE: int = Field(
+        0, ge=0, description="seconds to keep database connections open"
+    )
+
+    # --- Celery
+    CELERY_BROKER_URL: str = Field(
+        "",
+        description="e.g. `redis://redis.internal:6379/0` (embedded: none, tasks run in-process); Wagtail's background tasks (django-tasks) then go to Celery too",
+    )
+    CELERY_RESULT_BACKEND: str = Field(
+        "", description="where task results are kept (default: the broker URL)"
+    )
+    CELERY_TASK_DEFAULT_QUEUE: str = Field("hub", description="the queue workers consume")
+
+    # --- Cache
+    CACHE_URL: str = Field(
+        "",
+        description="e.g. `redis://redis.internal:6379/2` (embedded: per-process memory); set it when more than one web process runs, so the response form's rate limit is shared",
+    )
+
+    # --- Search
+    SEARCH_URL: str = Field(
+        "",
+        description="`opensearch3+http://127.0.0.1:9201`, `opensearch2+…`, `elasticsearch7/8/9+https://user:pass@host:9200`; several nodes of one cluster comma-separated (embedded: none, the database backend: SQLite FTS5 / PostgreSQL full text)",
+    )
+    SEARCH_INDEX_PREFIX: str = Field(
+        "hub_",
+        description="prefix of the hub's index names (`hubtest_` in tests), so several hubs can share a cluster",
+    )
+    SEARCH_TIMEOUT: int = Field(10, gt=0, description="seconds per search request")
+    HUB_SEARCH_DRAIN_INTERVAL: int = Field(
+        10,
+        gt=0,
+        description="seconds between drains of the search index outbox (changes queued in the database, so a search outage loses nothing)",
+    )
+    HUB_SEARCH_DRAIN_BATCH: int = Field(
+        500, gt=0, description="outbox rows per bulk request to the search backend"
+    )
+    HUB_SEARCH_DRAIN_ON_COMMIT: bool = Field(
+        True, description="also drain right after each change commits"
+    )
+    HUB_SEARCH_SWEEP_SETTLE: int = Field(
+        30,
+        ge=0,
+        description="seconds after which bulk updates (which send no signals) are swept into the outbox",
+    )
+    HUB_SEARCH_MAX_MATCHES: int = Field(
+        10_000, gt=0, description="most matches one public search ranks, counts and pages through"
+    )
+
+    # --- The web response form
+    HUB_RESPONSE_RATE_LIMIT: int = Field(
+        20,
+        gt=0,
+        description="web responses one client (IP address) may send per window; over it they get a 'too many requests' page (HTTP 429)",
+    )
+    HUB_RESPONSE_RATE_WINDOW: int = Field(
+        3600, gt=0, description="the rate limit's window, in seconds"
+    )
+    HUB_TRUSTED_PROXY_COUNT: int = Field(
+        0,
+        ge=0,
+        description="reverse proxies in front of the hub that append to `X-Forwarded-For` (set `1` behind one load balancer), so the rate limit sees the real client",
+    )
+
+    # --- Connectors
+    HUB_CHANNEL_KEY: str = Field(
+        "",
+        description="Fernet key(s) that encrypt channel credentials at rest; comma-separated to rotate (the first encrypts, all decrypt); **required** in production, the same on every machine (embedded: a random key kept in `.data/channel_key`)",
+    )
+    HUB_CONNECTOR_TIMEOUT: int = Field(
+        10, gt=0, description="seconds per request to a social network"
+    )
+    HUB_DELIVERY_RETRY_BASE: int = Field(
+        30,
+        gt=0,
+        description="seconds before the first retry of a failed post (doubling after; a network's own rate-limit reset wins)",
+    )
+    HUB_SANDBOX_CREDENTIALS: str = Field(
+        "",
+        description="a JSON file of sandbox accounts (written by `manage.py sandbox --credentials-file`); `seed_demo` links the demo department's channels to them",
+    )
+    HUB_COLLECT_TICK: int = Field(
+        15,
+        gt=0,
+        description="seconds between Celery beat's looks for consultations whose replies are due to be collected",
+    )
+    HUB_COLLECT_AFTER_CLOSE_DAYS: int = Field(
+        7,
+        ge=0,
+        description="days after a consultation closes during which replies are still collected",
+    )
+    HUB_COLLECT_PAGE_SIZE: int = Field(
+        100, gt=0, description="replies asked for per request (capped by each network)"
+    )
+    HUB_COLLECT_PAGES_PER_POLL: int = Field(
+        50, gt=0, description="pages one poll may read before leaving the rest to the next"
+    )
+    HUB_COLLECT_RATE_WINDOW: int = Field(
+        900, gt=0, description="the window, in seconds, of each network's request budget"
+    )
+    HUB_SWEEP_INTERVAL: int = Field(600, gt=0, description="seconds between deletion sweeps")
+    HUB_SWEEP_BATCH: int = Field(
+        100,
+        gt=0,
+        description="collected posts re-checked per consultation and channel per sweep; deleted or private posts become withdrawn tombstones",
+    )
+
+    # --- Analysis
+    HUB_ANALYSIS_INTERVAL: int = Field(
+        300,
+        gt=0,
+        description="seconds between Celery beat's incremental analysis runs for consultations with new responses",
+    )
+    HUB_ANALYSIS_SEED: int = Field(0, description="the fixed seed that makes themes repeatable")
+    HUB_EMBEDDER: str = Field(
+        "",
+        description="dotted path of the sentence embedder (empty: the bundled all-MiniLM-L6-v2 run in numpy)",
+    )
+    HUB_SENTIMENT_MODEL: str = Field(
+        "",
+        description="dotted path of the sentiment model (empty: VADER with the consultation vocabulary)",
+    )
 
 
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
+@cache
+def environment() -> HubEnvironment:
+    """The environment, read and checked once per process."""
     try:
-        return int(raw)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from error
+        return HubEnvironment()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise ImproperlyConfigured(f"The environment is not valid: {problems}") from None
 
 
-def env_options(**names: str) -> dict[str, int]:
-    """``{OPTION: int(os.environ[VARIABLE])}`` for the variables that are set; unset ones are
-    left out, so the class's own default applies (``HUB_CONNECTORS`` OPTIONS)."""
-    return {
-        option: env_int(variable, 0)
-        for option, variable in names.items()
-        if (os.environ.get(variable) or "").strip()
-    }
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
+def is_set(name: str) -> bool:
+    """Whether the variable was given (non-empty) rather than left to its default."""
+    return name in environment().model_fields_set
 
 
 def data_dir() -> Path:
     """Project-local folder for the embedded default's files (SQLite, media, keys)."""
-    path = Path(env_str("HUB_DATA_DIR", str(PROJECT_DIR / ".data")))
+    path = environment().HUB_DATA_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -141,3 +312,41 @@ def redact_url(url: str) -> str:
     user = unquote(parts.username or "")
     netloc = f"{user}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def per_network_int(prefix: str, network: str, default: int) -> int:
+    """A whole-number setting given per social network, e.g. ``HUB_COLLECT_INTERVAL_X``.
+
+    Networks are registered in settings (``HUB_CONNECTORS``), so their variables
+    cannot be declared on ``HubEnvironment``; the README lists them.
+    """
+    name = f"{prefix}_{network.upper()}"
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be greater than 0, not {value}")
+    return value
+
+
+#: ``HUB_CONNECTORS`` OPTIONS a network may take from the environment, by variable prefix.
+NETWORK_OPTION_PREFIXES = {
+    "POLL_INTERVAL": "HUB_COLLECT_INTERVAL",
+    "REQUEST_BUDGET": "HUB_COLLECT_RATE_BUDGET",
+    "READ_BUDGET": "HUB_READ_BUDGET",
+}
+
+
+def network_options(network: str) -> dict[str, int]:
+    """The OPTIONS of ``HUB_CONNECTORS[network]`` given in the environment
+    (``HUB_COLLECT_INTERVAL_<NETWORK>``, ...). Unset ones are left out, so the backend
+    class's own default applies."""
+    options = {}
+    for option, prefix in NETWORK_OPTION_PREFIXES.items():
+        if os.environ.get(f"{prefix}_{network.upper()}", "").strip():
+            options[option] = per_network_int(prefix, network, 0)
+    return options

@@ -13,9 +13,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
     # Open data: /consultations/<slug>/responses.csv|.json and the API at /api/v1/.
-    path("", include("engagement.urls")),
+    path("", include("engagement.opendata.urls")),
     # Public summaries of responses, before Wagtail's catch-all below.
-    path("", include("engagement.urls_summary")),
+    path("", include("engagement.analysis.urls")),
     # The public record's pages and site search (search/), before Wagtail's catch-all.
     path("", include("search.urls")),
 ]

@@ -51,3 +51,15 @@ def credentials_decrypt(token: str) -> dict[str, str]:
             "(was the key changed without keeping the old one?)"
         ) from error
     return json.loads(payload)
+
+
+def credentials_unreadable(tokens: dict[int, str]) -> list[int]:
+    """The keys of ``tokens`` whose credentials the configured keys cannot decrypt."""
+    cipher = _cipher(settings.HUB_CHANNEL_KEY)
+    unreadable = []
+    for key, token in tokens.items():
+        try:
+            cipher.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            unreadable.append(key)
+    return unreadable

@@ -15,6 +15,8 @@ from connectors.models import (
     DeliveryKind,
     DeliveryStatus,
 )
+from consultations.models import ConsultationPage
+from engagement.record.models import Response
 
 # A delivery left "sending" this long has lost its task (e.g. the broker lost it): try again.
 STUCK_AFTER = timedelta(minutes=15)
@@ -142,3 +144,44 @@ def collection_gaps_for(page) -> list[CollectionGap]:
         )
         for state in states
     ]
+
+
+# --- Engagement per delivered post (the analysts' dashboard) --------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryEngagement:
+    network: str
+    handle: str
+    kind: str
+    url: str
+    posted_at: object
+    responses: int
+
+
+def engagement_per_delivery(*, consultation: ConsultationPage) -> tuple[DeliveryEngagement, ...]:
+    """Responses per delivered post: replies whose thread root is one of the post's parts."""
+    deliveries = (
+        Delivery.objects.filter(consultation=consultation, delivered_at__isnull=False)
+        .select_related("channel")
+        .prefetch_related("posts")
+        .order_by("delivered_at", "pk")
+    )
+    result = []
+    for delivery in deliveries:
+        parts = [post.external_id for post in delivery.posts.all()]
+        result.append(
+            DeliveryEngagement(
+                network=delivery.channel.get_network_display(),
+                handle=delivery.channel.handle,
+                kind=delivery.get_kind_display(),
+                url=delivery.first_url,
+                posted_at=delivery.delivered_at,
+                responses=Response.objects.filter(
+                    consultation=consultation, root_external_id__in=parts
+                ).count()
+                if parts
+                else 0,
+            )
+        )
+    return tuple(result)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -134,9 +133,7 @@ def channel_account_verify(*, channel: ChannelAccount) -> ExternalAccount:
 
 def consultation_public_link(page) -> str:
     """The consultation's address on the public site (HUB_BASE_URL), for posts to link to."""
-    full_url = page.get_full_url() or page.url or ""
-    path = urlsplit(full_url).path or "/"
-    return urljoin(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/", path.lstrip("/"))
+    return page.public_url
 
 
 def delivery_message(*, page, kind: str) -> Message:

@@ -17,7 +17,6 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from connectors.crypto import CredentialsUnreadable
@@ -30,8 +29,10 @@ from connectors.models import (
     DeliveryStatus,
     QuarantinedPayload,
 )
+from connectors.selectors import delivered_posts_for, engagement_per_delivery
 from connectors.services import channel_account_verify, delivery_delete_posts, delivery_retry
 from consultations.models import department_ids_for_user
+from consultations.permissions import ReadOnlyPermissionPolicy
 
 # --- Channel accounts ------------------------------------------------------------------
 
@@ -102,23 +103,6 @@ def channel_test_view(request, pk: int):
 
 
 # --- Deliveries ---------------------------------------------------------------------------
-
-
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """Rows the connectors' services write; the admin only looks at them.
-
-    Deliveries (written by connectors.services; retries and deletes of posts are
-    their own confirmed actions), collection states and quarantined payloads
-    (written by connectors.collection).
-    """
-
-    def user_has_permission(self, user, action):
-        if action in {"add", "change", "delete"}:
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
 
 
 class PostLinkColumn(Column):
@@ -384,3 +368,17 @@ def register_connector_admin_urls():
             name="connectors_delivery_delete_posts",
         ),
     ]
+
+
+# --- What connectors add to pages of the layers below (which never import connectors) ------
+
+
+@hooks.register("consultation_page_context")
+def add_delivered_posts(request, page):
+    """The consultation's announcement on each network, for "how to respond"."""
+    return {"delivered_posts": delivered_posts_for(page)}
+
+
+@hooks.register("analysis_dashboard_context")
+def add_engagement_per_delivery(consultation):
+    return {"deliveries": engagement_per_delivery(consultation=consultation)}

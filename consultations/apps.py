@@ -6,6 +6,7 @@ class ConsultationsConfig(AppConfig):
     verbose_name = "Consultations"
 
     def ready(self):
+        # why: the policies import models, which may not load before the app registry is ready.
         from consultations import permissions
 
         permissions.register()

@@ -58,3 +58,11 @@ class ConsultationsAtomFeed(ConsultationsRssFeed):
 
     def subtitle(self):
         return self.description()
+
+
+def rss_feed(request, index_page):
+    return ConsultationsRssFeed(index_page)(request)
+
+
+def atom_feed(request, index_page):
+    return ConsultationsAtomFeed(index_page)(request)

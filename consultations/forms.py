@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django import forms
 
 from consultations.models import Question, QuestionKind
-from engagement.services.record import AnswerInput, RespondentInput
 
 ANSWER_MAX_LENGTH = 5000
 NAME_MAX_LENGTH = 200
@@ -140,37 +139,10 @@ class ConsultationResponseForm(forms.Form):
             links.extend((anchor, message) for message in self.errors[name])
         return links
 
-    # --- Into the record ---------------------------------------------------------
-
-    def answers(self) -> tuple[AnswerInput, ...]:
-        result = []
-        for question in self.questions:
-            value = self.cleaned_data.get(_field_name(question))
-            if not value:
-                continue
-            if isinstance(value, list):
-                result.append(AnswerInput(question_id=question.pk, choices=tuple(value)))
-            elif question.kind == QuestionKind.FREE_TEXT:
-                result.append(AnswerInput(question_id=question.pk, text=value.strip()))
-            else:
-                result.append(AnswerInput(question_id=question.pk, choices=(value,)))
-        return tuple(result)
-
-    def response_text(self) -> str:
-        """The whole response as one text: each answered question and its answer."""
-        parts = []
-        for question in self.questions:
-            value = self.cleaned_data.get(_field_name(question))
-            if not value:
-                continue
-            answer = ", ".join(value) if isinstance(value, list) else value.strip()
-            parts.append(f"{question.text}\n{answer}")
-        return "\n\n".join(parts)
-
-    def respondent(self) -> RespondentInput:
-        name = self.cleaned_data.get("name", "").strip()
-        return RespondentInput(
-            name=name,
-            email=self.cleaned_data.get("email", "").strip(),
-            consented_to_publish_name=bool(self.cleaned_data.get("publish_name") and name),
-        )
+    def answers_given(self) -> dict[int, str | list[str]]:
+        """Question id → the validated answer (text, an option or a list of options)."""
+        return {
+            question.pk: value
+            for question in self.questions
+            if (value := self.cleaned_data.get(_field_name(question)))
+        }

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -27,6 +28,31 @@ from wagtail.search import index
 from consultations.blocks import ConsultationBodyBlock
 
 HASHTAG_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# These models are the lowest layer (docs/adr/0006-app-layers.md): the record refers to
+# them. The pages' public views sit higher (the response form writes to the record), so
+# the pages reach them, and what other apps add to a page, through Wagtail hooks:
+# - "register_consultation_page_views": returns {route name: view}, see consultations/wagtail_hooks.py;
+# - "consultation_page_context": fn(request, page) -> dict, merged into the page's context.
+PAGE_VIEWS_HOOK = "register_consultation_page_views"
+PAGE_CONTEXT_HOOK = "consultation_page_context"
+
+
+def page_view(name: str):
+    """The view registered for one of the pages' routes."""
+    for register in hooks.get_hooks(PAGE_VIEWS_HOOK):
+        views = register()
+        if name in views:
+            return views[name]
+    raise ImproperlyConfigured(f"No view is registered for the consultation route {name!r}.")
+
+
+def page_context_contributions(request, page) -> dict:
+    """What other apps add to a consultation page's context (e.g. the delivered posts)."""
+    context: dict = {}
+    for contribute in hooks.get_hooks(PAGE_CONTEXT_HOOK):
+        context.update(contribute(request, page))
+    return context
 
 
 class Department(models.Model):
@@ -127,23 +153,17 @@ class ConsultationIndexPage(RoutablePageMixin, Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from consultations.views import consultation_index_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(consultation_index_context(request, self))
+        context.update(page_view("index_context")(request, self))
         return context
 
     @path("feed/")
     def rss_feed(self, request):
-        from consultations.feeds import ConsultationsRssFeed
-
-        return ConsultationsRssFeed(self)(request)
+        return page_view("rss_feed")(request, self)
 
     @path("feed/atom/")
     def atom_feed(self, request):
-        from consultations.feeds import ConsultationsAtomFeed
-
-        return ConsultationsAtomFeed(self)(request)
+        return page_view("atom_feed")(request, self)
 
 
 class ConsultationStatus(models.TextChoices):
@@ -293,13 +313,6 @@ class ConsultationPage(RoutablePageMixin, Page):
 
     # --- Status ---------------------------------------------------------------
 
-    @cached_property
-    def delivered_posts(self):
-        """The consultation's announcement on each network, for "how to respond"."""
-        from connectors.selectors import delivered_posts_for
-
-        return delivered_posts_for(self)
-
     def status_at(self, moment: datetime | None = None) -> ConsultationStatus:
         moment = moment or timezone.now()
         if moment < self.opens_at:
@@ -326,6 +339,14 @@ class ConsultationPage(RoutablePageMixin, Page):
             ConsultationStatus.CLOSED: "govuk-tag--grey",
             ConsultationStatus.OUTCOME_PUBLISHED: "govuk-tag--purple",
         }[self.status]
+
+    @property
+    def public_url(self) -> str:
+        """The page's address on the public site (HUB_BASE_URL), for links that leave it:
+        posts on the networks, the open-data API."""
+        full_url = self.get_full_url() or self.url or ""
+        path = urlsplit(full_url).path or "/"
+        return urljoin(settings.HUB_BASE_URL.rstrip("/") + "/", path.lstrip("/"))
 
     @property
     def outcome_is_public(self) -> bool:
@@ -381,19 +402,16 @@ class ConsultationPage(RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["questions"] = list(self.questions.all())
+        context.update(page_context_contributions(request, self))
         return context
 
     @path("respond/")
     def respond(self, request):
-        from consultations.views import consultation_respond
-
-        return consultation_respond(request, self)
+        return page_view("respond")(request, self)
 
     @path("respond/confirmation/")
     def respond_confirmation(self, request):
-        from consultations.views import consultation_respond_confirmation
-
-        return consultation_respond_confirmation(request, self)
+        return page_view("respond_confirmation")(request, self)
 
     def get_sitemap_urls(self, request=None):
         urls = super().get_sitemap_urls(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from consultations.models import ConsultationPage, ConsultationStatus, Department, Topic
@@ -32,7 +32,9 @@ def consultations_public(
     topic_slug: str = "",
     now: datetime | None = None,
 ) -> QuerySet[ConsultationPage]:
-    """Published consultations the public may see, newest closing date first."""
+    """Published consultations the public may see, newest first: the ONE definition of a
+    public consultation (live, and not behind a view restriction). Everything that asks
+    "may the public see this consultation?" asks this."""
     pages = (
         ConsultationPage.objects.live()
         .public()
@@ -48,18 +50,16 @@ def consultations_public(
     return pages
 
 
+def consultation_public(*, slug: str) -> ConsultationPage | None:
+    """The public consultation with this slug, or None."""
+    return consultations_public().filter(slug=slug).first()
+
+
 def departments_with_consultations() -> QuerySet[Department]:
     return Department.objects.filter(
-        consultations__in=ConsultationPage.objects.live().public()
+        consultations__in=consultations_public().values("pk")
     ).distinct()
 
 
 def topics_with_consultations() -> QuerySet[Topic]:
-    return Topic.objects.filter(
-        consultations__in=ConsultationPage.objects.live().public()
-    ).distinct()
-
-
-def consultations_with_response_counts(queryset=None) -> QuerySet[ConsultationPage]:
-    queryset = queryset if queryset is not None else ConsultationPage.objects.all()
-    return queryset.annotate(response_count=Count("responses", distinct=True))
+    return Topic.objects.filter(consultations__in=consultations_public().values("pk")).distinct()

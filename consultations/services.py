@@ -62,12 +62,12 @@ _COLLECTION_PERMISSIONS = {
 _MODEL_PERMISSIONS = {
     COMMS_OFFICER: (),
     COMMS_APPROVER: (),
-    MODERATOR: ("engagement.view_response", "engagement.moderate_response"),
-    ANALYST: ("engagement.view_response", "engagement.export_response"),
+    MODERATOR: ("record.view_response", "record.moderate_response"),
+    ANALYST: ("record.view_response", "record.export_response"),
     ADMINISTRATOR: (
-        "engagement.view_response",
-        "engagement.moderate_response",
-        "engagement.export_response",
+        "record.view_response",
+        "record.moderate_response",
+        "record.export_response",
         "consultations.add_department",
         "consultations.change_department",
         "consultations.add_topic",

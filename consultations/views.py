@@ -1,4 +1,5 @@
-"""Public views: the consultation listing and the web response form."""
+"""Public views: the consultation listing and the web response form (rendered and validated
+here, recorded by ``engagement.record.services.web_response_record``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from consultations.forms import ConsultationResponseForm
 from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationStatus
@@ -18,8 +18,7 @@ from consultations.selectors import (
     departments_with_consultations,
     topics_with_consultations,
 )
-from engagement.models import Channel
-from engagement.services.record import response_record
+from engagement.record.services import web_response_record
 
 PAGE_SIZE = 10
 _SESSION_REFERENCE_KEY = "hub_response_reference_{page_id}"
@@ -139,16 +138,14 @@ def consultation_respond(request, page: ConsultationPage):
         return _render(request, page, "consultations/respond_rejected.html", status=400)
     if not form.is_valid():
         return _render(request, page, "consultations/respond.html", {"form": form}, status=400)
-    response = response_record(
+    response = web_response_record(
         consultation=page,
-        channel=Channel.WEB,
-        text=form.response_text(),
-        received_at=timezone.now(),
-        respondent=form.respondent(),
-        answers=form.answers(),
+        answers=form.answers_given(),
+        name=form.cleaned_data.get("name", ""),
+        email=form.cleaned_data.get("email", ""),
+        publish_name=bool(form.cleaned_data.get("publish_name")),
         consent_to_publish=form.cleaned_data["consent_to_publish"],
-        url="",
-        raw_payload={"user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]},
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     request.session[_SESSION_REFERENCE_KEY.format(page_id=page.pk)] = response.reference
     return redirect(page.url + page.reverse_subpage("respond_confirmation"))

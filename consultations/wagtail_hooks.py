@@ -7,6 +7,7 @@ from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from consultations import feeds, views
 from consultations.models import (
     ConsultationPage,
     Department,
@@ -14,7 +15,7 @@ from consultations.models import (
     Topic,
     department_ids_for_user,
 )
-from engagement.models import Response
+from engagement.record.models import Response
 
 
 class DepartmentViewSet(SnippetViewSet):
@@ -120,3 +121,15 @@ class ConsultationPageListingViewSet(PageListingViewSet):
 @hooks.register("register_admin_viewset")
 def register_consultation_listing():
     return ConsultationPageListingViewSet()
+
+
+@hooks.register("register_consultation_page_views")
+def register_consultation_page_views():
+    """The pages' routes (consultations.models) reach their views through this hook."""
+    return {
+        "index_context": views.consultation_index_context,
+        "rss_feed": feeds.rss_feed,
+        "atom_feed": feeds.atom_feed,
+        "respond": views.consultation_respond,
+        "respond_confirmation": views.consultation_respond_confirmation,
+    }

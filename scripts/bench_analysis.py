@@ -19,12 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import benchkit  # noqa: E402
 
-from engagement.analysis.campaigns import campaigns_find  # noqa: E402
-from engagement.analysis.embeddings import MiniLMEmbedder  # noqa: E402
-from engagement.analysis.sentiment import VaderSentimentModel  # noqa: E402
-from engagement.analysis.synthetic import TOPIC_CLAUSES, synthetic_corpus  # noqa: E402
-from engagement.analysis.terms import language_mix, top_terms  # noqa: E402
-from engagement.analysis.themes import themes_find  # noqa: E402
+from engagement.analysis.engine.campaigns import campaigns_find  # noqa: E402
+from engagement.analysis.engine.embeddings import MiniLMEmbedder  # noqa: E402
+from engagement.analysis.engine.sentiment import VaderSentimentModel  # noqa: E402
+from engagement.analysis.engine.synthetic import TOPIC_CLAUSES, synthetic_corpus  # noqa: E402
+from engagement.analysis.engine.terms import language_mix, top_terms  # noqa: E402
+from engagement.analysis.engine.themes import themes_find  # noqa: E402
 
 
 def measure(name: str, stage: Callable[[], Any], rows: list[tuple]) -> Any:

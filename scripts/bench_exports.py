@@ -62,9 +62,9 @@ def main() -> None:
         Question,
         QuestionKind,
     )
-    from engagement import exports
-    from engagement.models import Answer, Channel, ModerationState, Respondent, Response
-    from engagement.views_public import responses_csv, responses_json
+    from engagement.opendata import exports
+    from engagement.opendata.views import responses_csv, responses_json
+    from engagement.record.models import Answer, Channel, ModerationState, Respondent, Response
 
     if "DATABASE_URL" in os.environ:
         print("Using DATABASE_URL; the bench's rows stay there.")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engagement.services.redaction import MentionPolicy, redact  # noqa: E402
+from engagement.moderation.redaction import MentionPolicy, redact  # noqa: E402
 
 SENTENCES = (
     "I support the proposal but the funding is not enough.",

@@ -44,7 +44,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from engagement.models import Channel, ModerationState, Respondent, Response
+    from engagement.record.models import Channel, ModerationState, Respondent, Response
     from search.selectors import ResponseFilters, responses_search
     from search.services import search_index_drain, search_index_enqueue
 

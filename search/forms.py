@@ -7,8 +7,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from engagement.models import Channel
-from engagement.selectors import SENTIMENT_LABELS
+from engagement.analysis.selectors import SENTIMENT_LABELS
+from engagement.record.models import Channel
 from search.selectors import ResponseFilters, Sort
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

@@ -22,8 +22,11 @@ from django.utils import timezone
 from modelsearch.backends import get_search_backend
 
 from consultations.models import ConsultationPage
-from engagement.models import Answer, Channel, Response, Theme, ThemeMembership
-from engagement.selectors import figures_sentiment, public_responses, themes_live
+from consultations.selectors import consultations_public
+from engagement.analysis.models import Theme, ThemeMembership
+from engagement.analysis.selectors import figures_sentiment, themes_live
+from engagement.record.models import Answer, Channel, Response
+from engagement.record.selectors import public_responses
 
 PAGE_SIZE = 20
 
@@ -44,7 +47,7 @@ class ResponseFilters:
     months: tuple[str, ...] = ()
     # Live themes of the consultation; a theme merged into one counts as that one.
     theme_ids: tuple[int, ...] = ()
-    # "positive", "neutral", "negative" (engagement.selectors.SENTIMENT_LABELS).
+    # "positive", "neutral", "negative" (engagement.analysis.selectors.SENTIMENT_LABELS).
     sentiments: tuple[str, ...] = ()
     sort: str = ""
 
@@ -115,7 +118,7 @@ def _matched_pks(
         scope = scope.filter(consultation=consultation)
     # Scoring is the slow part on the database backend: only rank when sorting by relevance.
     results = backend.search(words, scope, operator="and", order_by_relevance=ranked)
-    limit = getattr(settings, "HUB_SEARCH_MAX_MATCHES", 10_000)
+    limit = settings.HUB_SEARCH_MAX_MATCHES
     return [response.pk for response in results[:limit]]
 
 
@@ -357,11 +360,6 @@ def responses_search(
     )
 
 
-def public_consultation(*, slug: str) -> ConsultationPage | None:
-    """A live, publicly viewable consultation page by its slug."""
-    return ConsultationPage.objects.live().public().filter(slug=slug).first()
-
-
 def public_response(*, consultation: ConsultationPage, reference: str) -> Response | None:
     return (
         public_responses(consultation=consultation)
@@ -376,4 +374,4 @@ def consultations_search(*, q: str, limit: int = 10) -> list[ConsultationPage]:
     words = plain_query(q)
     if not words:
         return []
-    return list(ConsultationPage.objects.live().public().search(words, operator="and")[:limit])
+    return list(consultations_public().order_by().search(words, operator="and")[:limit])

@@ -25,11 +25,12 @@ from django.db.models import Q
 from django.utils import timezone
 from modelsearch.backends import get_search_backends_with_name
 
+from engagement.record.models import Response
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
 
 logger = logging.getLogger(__name__)
 
-RESPONSE_MODEL = "engagement.Response"
+RESPONSE_MODEL = "record.Response"
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ def search_index_enqueue(
 
 
 def _request_drain() -> None:
-    if not getattr(settings, "HUB_SEARCH_DRAIN_ON_COMMIT", True):
+    if not settings.HUB_SEARCH_DRAIN_ON_COMMIT:
         return
+    # why: search.tasks calls this module's drain; the task module imports it, not the reverse.
     from search.tasks import drain_search_index
 
     try:
@@ -95,9 +97,7 @@ def _sweep(state: SearchIndexState, *, limit: int) -> tuple[list[int], tuple]:
     Rows younger than HUB_SEARCH_SWEEP_SETTLE seconds wait, so a transaction that
     commits late with an earlier ``updated_at`` is not stepped over.
     """
-    from engagement.models import Response
-
-    settle = timedelta(seconds=getattr(settings, "HUB_SEARCH_SWEEP_SETTLE", 30))
+    settle = timedelta(seconds=settings.HUB_SEARCH_SWEEP_SETTLE)
     since = state.swept_to or timezone.now()
     rows = list(
         Response.objects.filter(updated_at__lt=timezone.now() - settle)
@@ -151,7 +151,7 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
     never overwrite a newer one in the index. On an error from a search node the
     batch stays queued with its attempt count and error, and the drain stops.
     """
-    batch_size = batch_size or getattr(settings, "HUB_SEARCH_DRAIN_BATCH", 500)
+    batch_size = batch_size or settings.HUB_SEARCH_DRAIN_BATCH
     indexed = removed = swept = 0
     for _ in range(max_batches):
         with transaction.atomic():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engagement.models import Response
+from engagement.record.models import Response
 from search.models import IndexAction
 from search.services import search_index_enqueue
 
@@ -21,3 +21,7 @@ def answer_changed(sender, instance, raw=False, **kwargs) -> None:
     if raw or instance.response_id is None:
         return
     search_index_enqueue(model=Response, pks=[instance.response_id])
+
+
+def responses_changed(sender, response_ids, **kwargs) -> None:
+    search_index_enqueue(model=Response, pks=response_ids)

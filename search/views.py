@@ -7,20 +7,21 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from consultations.models import Question
-from engagement.selectors import accountability_counts, themes_live
+from consultations.selectors import consultation_public
+from engagement.analysis.selectors import themes_live
+from engagement.record.selectors import accountability_counts
 from search.forms import ResponseSearchForm, SiteSearchForm
 from search.selectors import (
     ResponseFilters,
     Sort,
     consultations_search,
-    public_consultation,
     public_response,
     responses_search,
 )
 
 
 def _consultation_or_404(slug: str):
-    consultation = public_consultation(slug=slug)
+    consultation = consultation_public(slug=slug)
     if consultation is None:
         raise Http404("No such consultation")
     return consultation

@@ -97,8 +97,11 @@ def search_backend(db):
     return get_search_backend()
 
 
-def _worker_env() -> dict[str, str]:
-    """The worker sees the same test database as this process (pytest-django's test_ name)."""
+def worker_environment(connection) -> dict[str, str]:
+    """The environment for a Celery process that sees this test run's database.
+
+    The worker must see pytest-django's ``test_`` database, not the configured one.
+    """
     db = connection.settings_dict
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
@@ -115,7 +118,7 @@ def celery_worker(django_db_setup, django_db_blocker, broker_url):
 
     name = f"hubtest-{uuid.uuid4().hex[:8]}@%h"
     with django_db_blocker.unblock():
-        env = _worker_env()
+        env = worker_environment(connection)
     log_path = PROJECT_DIR / ".services" / "celery-test-worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115

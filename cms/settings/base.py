@@ -9,23 +9,28 @@ import dj_database_url
 from cms import env
 from cms.env import PROJECT_DIR
 
+ENV = env.environment()
+
 BASE_DIR = PROJECT_DIR
 DATA_DIR = env.data_dir()
 
 # --- Core --------------------------------------------------------------------
 
-DEBUG = env.env_bool("DEBUG", default=True)
+DEBUG = True if ENV.DEBUG is None else ENV.DEBUG
 # The embedded default keeps its own key in .data/ (mode 0600); production
 # settings refuse to start without SECRET_KEY in the environment.
-SECRET_KEY = env.env_str("SECRET_KEY") or env.local_secret("secret_key")
-ALLOWED_HOSTS = env.env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.env_list("CSRF_TRUSTED_ORIGINS", [])
+SECRET_KEY = ENV.SECRET_KEY or env.local_secret("secret_key")
+ALLOWED_HOSTS = ENV.ALLOWED_HOSTS
+CSRF_TRUSTED_ORIGINS = ENV.CSRF_TRUSTED_ORIGINS
 
 INSTALLED_APPS = [
     "cms",
     "cms.home",
     "consultations",
-    "engagement",
+    "engagement.record",
+    "engagement.moderation",
+    "engagement.analysis",
+    "engagement.opendata",
     "connectors",
     "search",
     "wagtail.contrib.forms",
@@ -93,8 +98,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env.env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'hub.sqlite3'}",
-        conn_max_age=env.env_int("DATABASE_CONN_MAX_AGE", 0),
+        ENV.DATABASE_URL or f"sqlite:///{DATA_DIR / 'hub.sqlite3'}",
+        conn_max_age=ENV.DATABASE_CONN_MAX_AGE,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -107,17 +112,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env.env_str("TIME_ZONE", "Europe/London")
+TIME_ZONE = ENV.TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
 # --- Static and media ----------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = env.env_str("STATIC_ROOT", str(PROJECT_DIR / "staticfiles"))
+STATIC_ROOT = str(ENV.STATIC_ROOT)
 STATICFILES_DIRS = [PROJECT_DIR / "cms" / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.env_str("MEDIA_ROOT", str(DATA_DIR / "media"))
+MEDIA_ROOT = str(ENV.MEDIA_ROOT or DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -130,11 +135,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # --- Celery and background tasks --------------------------------------------------
 # With no broker the hub runs every task in-process, so nothing else has to run.
 
-CELERY_BROKER_URL = env.env_str("CELERY_BROKER_URL")
-CELERY_RESULT_BACKEND = env.env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_BROKER_URL = ENV.CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = ENV.CELERY_RESULT_BACKEND or CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_DEFAULT_QUEUE = env.env_str("CELERY_TASK_DEFAULT_QUEUE", "hub")
+CELERY_TASK_DEFAULT_QUEUE = ENV.CELERY_TASK_DEFAULT_QUEUE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -161,7 +166,7 @@ TASKS = {
 # SEARCH_URL, e.g. opensearch3+http://127.0.0.1:9201; unset means the database
 # backend (SQLite FTS5 or PostgreSQL full text).
 
-SEARCH = env.parse_search_url(env.env_str("SEARCH_URL"))
+SEARCH = env.parse_search_url(ENV.SEARCH_URL)
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": SEARCH.backend,
@@ -170,8 +175,8 @@ WAGTAILSEARCH_BACKENDS = {
             if SEARCH.is_database
             else {
                 "URLS": list(SEARCH.urls),
-                "INDEX_PREFIX": env.env_str("SEARCH_INDEX_PREFIX", "hub_"),
-                "TIMEOUT": env.env_int("SEARCH_TIMEOUT", 10),
+                "INDEX_PREFIX": ENV.SEARCH_INDEX_PREFIX,
+                "TIMEOUT": ENV.SEARCH_TIMEOUT,
                 "ATOMIC_REBUILD": True,
             }
         ),
@@ -180,8 +185,9 @@ WAGTAILSEARCH_BACKENDS = {
 
 # --- Wagtail -------------------------------------------------------------------
 
-WAGTAIL_SITE_NAME = env.env_str("HUB_SITE_NAME", "Consultation hub")
-WAGTAILADMIN_BASE_URL = env.env_str("HUB_BASE_URL", "http://127.0.0.1:8000")
+WAGTAIL_SITE_NAME = ENV.HUB_SITE_NAME
+HUB_BASE_URL = ENV.HUB_BASE_URL.rstrip("/")
+WAGTAILADMIN_BASE_URL = HUB_BASE_URL
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
@@ -190,61 +196,55 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # the first encrypts, all decrypt); the embedded default keeps a random key in
 # .data/channel_key (mode 0600).
 
-HUB_CHANNEL_KEY = env.env_str("HUB_CHANNEL_KEY") or env.local_secret("channel_key")
+HUB_CHANNEL_KEY = ENV.HUB_CHANNEL_KEY or env.local_secret("channel_key")
 # The networks, by name (connectors.registry): the backend class that declares everything
 # about the network, OPTIONS over its defaults (POLL_INTERVAL seconds between polls of one
 # consultation, REQUEST_BUDGET requests per channel per HUB_COLLECT_RATE_WINDOW, READ_BUDGET
-# posts read per consultation where the network bills reads), and the sandbox that stands
-# in for it in the demo and the tests (not shipped in the installed package).
+# posts read per consultation where the network bills reads; each also from the environment
+# as HUB_COLLECT_INTERVAL_<NETWORK>, HUB_COLLECT_RATE_BUDGET_<NETWORK>, HUB_READ_BUDGET_<NETWORK>),
+# and the sandbox that stands in for it in the demo and the tests (not shipped).
 HUB_CONNECTORS = {
     "x": {
         "BACKEND": "connectors.backends.x.XConnector",
-        "OPTIONS": env.env_options(
-            POLL_INTERVAL="HUB_COLLECT_INTERVAL_X",
-            REQUEST_BUDGET="HUB_COLLECT_RATE_BUDGET_X",
-            READ_BUDGET="HUB_X_READ_BUDGET",
-        ),
+        "OPTIONS": env.network_options("x"),
         "SANDBOX": "connectors.sandbox.x.XApi",
     },
     "mastodon": {
         "BACKEND": "connectors.backends.mastodon.MastodonConnector",
-        "OPTIONS": env.env_options(
-            POLL_INTERVAL="HUB_COLLECT_INTERVAL_MASTODON",
-            REQUEST_BUDGET="HUB_COLLECT_RATE_BUDGET_MASTODON",
-        ),
+        "OPTIONS": env.network_options("mastodon"),
         "SANDBOX": "connectors.sandbox.mastodon.MastodonApi",
     },
     "bluesky": {
         "BACKEND": "connectors.backends.bluesky.BlueskyConnector",
-        "OPTIONS": env.env_options(
-            POLL_INTERVAL="HUB_COLLECT_INTERVAL_BLUESKY",
-            REQUEST_BUDGET="HUB_COLLECT_RATE_BUDGET_BLUESKY",
-        ),
+        "OPTIONS": env.network_options("bluesky"),
         "SANDBOX": "connectors.sandbox.bluesky.BlueskyApi",
     },
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).
-HUB_CONNECTOR_TIMEOUT = env.env_int("HUB_CONNECTOR_TIMEOUT", 10)
-HUB_DELIVERY_RETRY_BASE = env.env_int("HUB_DELIVERY_RETRY_BASE", 30)
+HUB_CONNECTOR_TIMEOUT = ENV.HUB_CONNECTOR_TIMEOUT
+HUB_DELIVERY_RETRY_BASE = ENV.HUB_DELIVERY_RETRY_BASE
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
-HUB_SANDBOX_CREDENTIALS = env.env_str("HUB_SANDBOX_CREDENTIALS")
+HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
 # Collecting replies: beat looks for due polls every HUB_COLLECT_TICK seconds; each
 # consultation is polled per channel every POLL_INTERVAL seconds of its network (above)
 # while open and for HUB_COLLECT_AFTER_CLOSE_DAYS after it closes.
-HUB_COLLECT_TICK = env.env_int("HUB_COLLECT_TICK", 15)
-HUB_COLLECT_AFTER_CLOSE_DAYS = env.env_int("HUB_COLLECT_AFTER_CLOSE_DAYS", 7)
-HUB_COLLECT_PAGE_SIZE = env.env_int("HUB_COLLECT_PAGE_SIZE", 100)
-HUB_COLLECT_PAGES_PER_POLL = env.env_int("HUB_COLLECT_PAGES_PER_POLL", 50)
+HUB_COLLECT_TICK = ENV.HUB_COLLECT_TICK
+HUB_COLLECT_AFTER_CLOSE_DAYS = ENV.HUB_COLLECT_AFTER_CLOSE_DAYS
+HUB_COLLECT_PAGE_SIZE = ENV.HUB_COLLECT_PAGE_SIZE
+HUB_COLLECT_PAGES_PER_POLL = ENV.HUB_COLLECT_PAGES_PER_POLL
 # The window of each network's REQUEST_BUDGET; over a budget (or a READ_BUDGET),
 # collection stops and the record says it is incomplete.
-HUB_COLLECT_RATE_WINDOW = env.env_int("HUB_COLLECT_RATE_WINDOW", 900)
+HUB_COLLECT_RATE_WINDOW = ENV.HUB_COLLECT_RATE_WINDOW
 # The deletion sweep: how often, and how many collected posts per consultation and channel.
-HUB_SWEEP_INTERVAL = env.env_int("HUB_SWEEP_INTERVAL", 600)
-HUB_SWEEP_BATCH = env.env_int("HUB_SWEEP_BATCH", 100)
-# Analysis (engagement.services.analysis): beat re-analyses consultations with new or
+HUB_SWEEP_INTERVAL = ENV.HUB_SWEEP_INTERVAL
+HUB_SWEEP_BATCH = ENV.HUB_SWEEP_BATCH
+# Analysis (engagement.analysis.services): beat re-analyses consultations with new or
 # changed responses every HUB_ANALYSIS_INTERVAL seconds (the debounce), with a fixed seed.
-HUB_ANALYSIS_INTERVAL = env.env_int("HUB_ANALYSIS_INTERVAL", 300)
-HUB_ANALYSIS_SEED = env.env_int("HUB_ANALYSIS_SEED", 0)
+HUB_ANALYSIS_INTERVAL = ENV.HUB_ANALYSIS_INTERVAL
+HUB_ANALYSIS_SEED = ENV.HUB_ANALYSIS_SEED
+# Dotted paths of the embedder and the sentiment model; empty means the built-in ones.
+HUB_EMBEDDER = ENV.HUB_EMBEDDER
+HUB_SENTIMENT_MODEL = ENV.HUB_SENTIMENT_MODEL
 CELERY_BEAT_SCHEDULE = {
     # Wagtail's go-live and expiry dates (consultations scheduled to publish).
     "consultations-publish-scheduled": {
@@ -263,8 +263,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connectors.tasks.sweep_deletions",
         "schedule": float(HUB_SWEEP_INTERVAL),
     },
-    "engagement-analyse-due": {
-        "task": "engagement.tasks.analyse_due",
+    "analysis-analyse-due": {
+        "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),
     },
 }
@@ -274,13 +274,13 @@ CELERY_BEAT_SCHEDULE = {
 # bulk: on commit (in-process without a broker) and by beat every
 # HUB_SEARCH_DRAIN_INTERVAL seconds, which also catches up after a search node outage.
 
-HUB_SEARCH_DRAIN_INTERVAL = env.env_int("HUB_SEARCH_DRAIN_INTERVAL", 10)
-HUB_SEARCH_DRAIN_BATCH = env.env_int("HUB_SEARCH_DRAIN_BATCH", 500)
-HUB_SEARCH_DRAIN_ON_COMMIT = env.env_bool("HUB_SEARCH_DRAIN_ON_COMMIT", True)
+HUB_SEARCH_DRAIN_INTERVAL = ENV.HUB_SEARCH_DRAIN_INTERVAL
+HUB_SEARCH_DRAIN_BATCH = ENV.HUB_SEARCH_DRAIN_BATCH
+HUB_SEARCH_DRAIN_ON_COMMIT = ENV.HUB_SEARCH_DRAIN_ON_COMMIT
 # Bulk updates send no signals: the drain sweeps rows older than this many seconds.
-HUB_SEARCH_SWEEP_SETTLE = env.env_int("HUB_SEARCH_SWEEP_SETTLE", 30)
+HUB_SEARCH_SWEEP_SETTLE = ENV.HUB_SEARCH_SWEEP_SETTLE
 # Most matches a public search ranks, counts and pages through.
-HUB_SEARCH_MAX_MATCHES = env.env_int("HUB_SEARCH_MAX_MATCHES", 10_000)
+HUB_SEARCH_MAX_MATCHES = ENV.HUB_SEARCH_MAX_MATCHES
 CELERY_BEAT_SCHEDULE["search-drain-index"] = {
     "task": "search.drain_search_index",
     "schedule": float(HUB_SEARCH_DRAIN_INTERVAL),
@@ -290,7 +290,7 @@ CELERY_BEAT_SCHEDULE["search-drain-index"] = {
 # CACHE_URL, e.g. redis://redis.internal:6379/2, shared by every web process; the
 # embedded default is per-process memory, enough for one runserver.
 
-CACHE_URL = env.env_str("CACHE_URL")
+CACHE_URL = ENV.CACHE_URL
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -302,11 +302,11 @@ CACHES = {
 # --- Consultations ---------------------------------------------------------------
 # Web responses one client (IP address) may submit per window of seconds.
 
-HUB_RESPONSE_RATE_LIMIT = env.env_int("HUB_RESPONSE_RATE_LIMIT", 20)
-HUB_RESPONSE_RATE_WINDOW = env.env_int("HUB_RESPONSE_RATE_WINDOW", 3600)
+HUB_RESPONSE_RATE_LIMIT = ENV.HUB_RESPONSE_RATE_LIMIT
+HUB_RESPONSE_RATE_WINDOW = ENV.HUB_RESPONSE_RATE_WINDOW
 # Reverse proxies in front of the hub that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Behind one load balancer, set 1.
-HUB_TRUSTED_PROXY_COUNT = env.env_int("HUB_TRUSTED_PROXY_COUNT", 0)
+HUB_TRUSTED_PROXY_COUNT = ENV.HUB_TRUSTED_PROXY_COUNT
 
 # --- Logging -------------------------------------------------------------------
 
@@ -315,7 +315,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": ENV.LOG_LEVEL},
     "loggers": {
         "elastic_transport": {"level": "WARNING"},
         "opensearch": {"level": "WARNING"},

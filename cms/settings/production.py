@@ -4,31 +4,30 @@ It refuses to start when a required variable is missing or a development
 default would leak into production. DEBUG defaults to off here.
 """
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
 from cms import env
 from cms.settings.base import *  # noqa: F403
+from cms.settings.base import ENV
 
-if not os.environ.get("SECRET_KEY"):
+if not env.is_set("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment for production.")
-DEBUG = env.env_bool("DEBUG", default=False)
+DEBUG = bool(ENV.DEBUG)
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production (set DEBUG=false).")
-if not os.environ.get("HUB_CHANNEL_KEY"):
+if not env.is_set("HUB_CHANNEL_KEY"):
     # Without it each machine would invent its own key file and none could read
     # the channel credentials the others encrypted.
     raise ImproperlyConfigured(
         "HUB_CHANNEL_KEY must be set in production (generate one with "
         "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
     )
-if not os.environ.get("ALLOWED_HOSTS"):
+if not env.is_set("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the hub's host names in production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = env.env_int("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_SSL_REDIRECT = ENV.SECURE_SSL_REDIRECT
+SECURE_HSTS_SECONDS = ENV.SECURE_HSTS_SECONDS
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -22,6 +22,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 # Keep test indices apart from anything a developer runs on the same node.
 if not SEARCH.is_database:  # noqa: F405
-    WAGTAILSEARCH_BACKENDS["default"]["INDEX_PREFIX"] = env.env_str(  # noqa: F405
-        "SEARCH_INDEX_PREFIX", "hubtest_"
+    WAGTAILSEARCH_BACKENDS["default"]["INDEX_PREFIX"] = (  # noqa: F405
+        ENV.SEARCH_INDEX_PREFIX if env.is_set("SEARCH_INDEX_PREFIX") else "hubtest_"  # noqa: F405
     )

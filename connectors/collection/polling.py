@@ -20,7 +20,7 @@ from connectors.models import ChannelAccount, CollectionState
 from connectors.services import _channel_keep_session, channel_account_connector
 from connectors.types import CollectionScope
 from consultations.models import ConsultationPage
-from engagement.models import Response
+from engagement.record.models import Response
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,9 @@ from connectors.collection.scope import replies_for_consultation
 from connectors.models import ChannelAccount, QuarantinedPayload
 from connectors.types import CollectionScope, IncomingReply, QuarantinedItem
 from consultations.models import ConsultationPage
-from engagement.models import Response
-from engagement.services.record import (
-    RespondentInput,
-    ResponseInput,
-    response_text_update,
-    responses_record_batch,
-)
+from engagement.moderation.services import response_text_update
+from engagement.record.models import Response
+from engagement.record.services import RespondentInput, ResponseInput, responses_record_batch
 
 logger = logging.getLogger(__name__)
 

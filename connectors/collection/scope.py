@@ -11,7 +11,7 @@ from django.conf import settings
 from connectors.models import ChannelAccount, DeliveryPost, DeliveryStatus
 from connectors.types import CollectionScope, IncomingReply
 from consultations.models import ConsultationPage
-from engagement.models import Response
+from engagement.record.models import Response
 
 
 def collection_scope(

@@ -13,8 +13,8 @@ from connectors.models import ChannelAccount, CollectionState
 from connectors.registry import connector_options
 from connectors.services import _channel_keep_session, channel_account_connector
 from connectors.types import PostState
-from engagement.models import Response, WithdrawalReason
-from engagement.services.record import responses_withdraw
+from engagement.moderation.services import responses_withdraw
+from engagement.record.models import Response, WithdrawalReason
 
 
 def responses_sweep(

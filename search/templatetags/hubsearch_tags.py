@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from engagement.models import Channel, Response
+from engagement.record.models import Channel, Response
 
 register = template.Library()
 

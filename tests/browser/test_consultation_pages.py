@@ -4,7 +4,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-from engagement.models import Channel, Response
+from engagement.record.models import Channel, Response
 from tests.factories.consultations import consultation_with_questions
 
 # The live server needs committed data; serialized_rollback restores what the

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from connectors.collection import StopReason, replies_collect
 from connectors.models import CollectionState
-from engagement.models import ModerationState, Respondent, Response
+from engagement.record.models import ModerationState, Respondent, Response
 from tests.collection.conftest import announce, post_id
 from tests.connectors.conftest import make_sandbox_channel
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from connectors.models import CollectionState
-from engagement.models import Answer, Channel, Response
+from engagement.record.models import Answer, Channel, Response
 from tests.factories.consultations import QuestionFactory
 
 

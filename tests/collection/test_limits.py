@@ -11,7 +11,7 @@ from django.utils import timezone
 from connectors.collection import StopReason, replies_collect
 from connectors.models import CollectionState, QuarantinedPayload
 from connectors.selectors import collection_due, collection_gaps_for
-from engagement.models import Response
+from engagement.record.models import Response
 from tests.connectors.conftest import connector_options_set
 
 # The first request of a poll on each network: where a fault stops it before anything is read.

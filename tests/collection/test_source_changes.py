@@ -6,7 +6,7 @@ import pytest
 
 from connectors.collection import replies_collect, responses_sweep
 from connectors.models import CollectionState
-from engagement.models import ModerationState, Response, ResponseRevision, WithdrawalReason
+from engagement.record.models import ModerationState, Response, ResponseRevision, WithdrawalReason
 
 
 def _collect(announced):
@@ -161,7 +161,7 @@ def test_our_own_post_deleted_outside_the_hub_does_not_stop_collection(announced
 
 @pytest.mark.parametrize("network", ["x"])
 def test_a_withdrawn_response_leaves_what_the_public_sees_and_the_search_index(announced):
-    from engagement.selectors import public_responses
+    from engagement.record.selectors import public_responses
 
     reply_id = announced.reply(announced.root_id, "public", "Published, then deleted.")
     _collect(announced)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.db import connection
 
 from connectors.models import CollectionState
 from connectors.tasks import collect_replies
-from engagement.models import Respondent, Response
+from engagement.record.models import Respondent, Response
 from tests.collection.conftest import announce, post_id
-from tests.conftest import PROJECT_DIR, _worker_env
+from tests.conftest import PROJECT_DIR, worker_environment
 from tests.connectors.conftest import NETWORKS, make_sandbox_channel
 from tests.factories.connectors import DepartmentFactory
 
@@ -47,7 +48,11 @@ class Processes:
     def __init__(self, tmp_path: Path, queue: str, extra_env: dict[str, str]):
         self.tmp_path = tmp_path
         self.queue = queue
-        self.env = {**_worker_env(), "CELERY_TASK_DEFAULT_QUEUE": queue, **extra_env}
+        self.env = {
+            **worker_environment(connection),
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            **extra_env,
+        }
         self.started: list[subprocess.Popen] = []
 
     def _start(self, args: list[str], log_name: str) -> subprocess.Popen:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.collection import replies_collect, responses_sweep
-from engagement.models import ModerationState, Response, ResponseRevision, WithdrawalReason
+from engagement.record.models import ModerationState, Response, ResponseRevision, WithdrawalReason
 
 pytestmark = pytest.mark.parametrize("network", ["x"])
 

@@ -1,9 +1,9 @@
 import pytest
 
 from consultations.services import ANALYST, COMMS_OFFICER, department_member_add
-from engagement.models import Channel
+from engagement.record.models import Channel
 from tests.factories.consultations import ConsultationPageFactory, DepartmentFactory, UserFactory
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 
 
 @pytest.fixture

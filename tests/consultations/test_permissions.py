@@ -154,10 +154,10 @@ def test_roles_carry_the_record_permissions_later_work_needs(roles, transport):
     department_member_add(user=analyst, department=transport, roles=(ANALYST,))
     department_member_add(user=admin, department=transport, roles=(ADMINISTRATOR,))
 
-    assert moderator.has_perm("engagement.moderate_response")
-    assert not moderator.has_perm("engagement.export_response")
-    assert analyst.has_perm("engagement.export_response")
-    assert not analyst.has_perm("engagement.moderate_response")
+    assert moderator.has_perm("record.moderate_response")
+    assert not moderator.has_perm("record.export_response")
+    assert analyst.has_perm("record.export_response")
+    assert not analyst.has_perm("record.moderate_response")
     assert admin.has_perm("consultations.add_department")
     assert Permission.objects.filter(group__name=COMMS_OFFICER, codename="access_admin").exists()
 

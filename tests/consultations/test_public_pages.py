@@ -127,10 +127,13 @@ def test_social_links_render_delivered_posts_and_nothing_without_them(index):
     assert "Reply on" not in render_to_string(
         "consultations/includes/social_links.html", {"page": page}
     )
-    page.delivered_posts = [
+    delivered_posts = [
         {"url": "https://social.example/@dft/1", "network_label": "Mastodon"},
     ]
-    html = render_to_string("consultations/includes/social_links.html", {"page": page})
+    html = render_to_string(
+        "consultations/includes/social_links.html",
+        {"page": page, "delivered_posts": delivered_posts},
+    )
     assert 'href="https://social.example/@dft/1"' in html
     assert "Reply on Mastodon" in html
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from engagement.models import Channel, ModerationState, Respondent, Response
+from engagement.record.models import Channel, ModerationState, Respondent, Response
 
 FORM = "/consultations/quieter-streets/respond/"
 CONFIRMATION = "/consultations/quieter-streets/respond/confirmation/"

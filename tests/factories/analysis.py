@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import factory
 
-from engagement.models import ResponseAnalysis, Theme, ThemeMembership
+from engagement.analysis.models import ResponseAnalysis, Theme, ThemeMembership
 from tests.factories.consultations import ConsultationPageFactory
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 
 
 class ResponseAnalysisFactory(factory.django.DjangoModelFactory):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import factory
 
-from engagement.models import ModerationState
-from tests.factories.engagement import AnswerFactory, ResponseFactory
+from engagement.record.models import ModerationState
+from tests.factories.record import AnswerFactory, ResponseFactory
 
 
 class PublicResponseFactory(ResponseFactory):

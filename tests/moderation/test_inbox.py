@@ -8,14 +8,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement.models import Channel, ModerationDecision, ModerationState
-from engagement.services.moderation import response_published_fields
+from engagement.moderation.models import ModerationDecision
+from engagement.moderation.services import response_published_fields
+from engagement.record.models import Channel, ModerationState
 from tests.factories.consultations import ConsultationPageFactory
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 
 pytestmark = pytest.mark.django_db
 
-INBOX = reverse("engagement_moderation:inbox")
+INBOX = reverse("moderation:inbox")
 
 
 def _response(consultation, text, **fields):
@@ -142,7 +143,7 @@ def test_response_page_shows_the_audit_trail_and_takes_a_decision(
     as_moderator, consultation, moderator
 ):
     response = _response(consultation, "Off topic rambling")
-    url = reverse("engagement_moderation:response", args=[response.pk])
+    url = reverse("moderation:response", args=[response.pk])
 
     page = as_moderator.post(
         url, {"form": "moderate", "action": "hide", "reason": "off_topic", "note": "Not about it"}
@@ -157,7 +158,7 @@ def test_response_page_shows_the_audit_trail_and_takes_a_decision(
 
 def test_response_page_redacts_further(as_moderator, consultation):
     response = _response(consultation, "My neighbour Jo agrees")
-    url = reverse("engagement_moderation:response", args=[response.pk])
+    url = reverse("moderation:response", args=[response.pk])
 
     as_moderator.post(
         url,
@@ -181,7 +182,7 @@ def test_response_page_redacts_further(as_moderator, consultation):
 def test_response_page_of_another_department_is_not_found(as_moderator, home_page):
     theirs = _response(ConsultationPageFactory(title="Elsewhere"), "Theirs")
 
-    page = as_moderator.get(reverse("engagement_moderation:response", args=[theirs.pk]))
+    page = as_moderator.get(reverse("moderation:response", args=[theirs.pk]))
 
     assert page.status_code == 404
 

@@ -10,11 +10,11 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from engagement.models import ModerationState
+from engagement.record.models import ModerationState
 from tests.browser.conftest import axe_violations, browser, chromium  # noqa: F401
 from tests.factories.consultations import ConsultationPageFactory, DepartmentFactory
-from tests.factories.engagement import ResponseFactory
 from tests.factories.moderation import moderator_create
+from tests.factories.record import ResponseFactory
 
 pytestmark = [
     pytest.mark.browser,

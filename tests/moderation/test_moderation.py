@@ -6,17 +6,18 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from engagement.models import ModerationDecision, ModerationReason, ModerationState, Response
-from engagement.selectors import public_responses
-from engagement.services.moderation import (
+from engagement.moderation.models import ModerationDecision
+from engagement.moderation.services import (
     ModerationError,
     ModerationPermissionDenied,
     response_moderate,
     response_redact_further,
     responses_moderate_bulk,
 )
+from engagement.record.models import ModerationReason, ModerationState, Response
+from engagement.record.selectors import public_responses
 from tests.factories.consultations import ConsultationPageFactory
-from tests.factories.engagement import AnswerFactory, ResponseFactory
+from tests.factories.record import AnswerFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
 

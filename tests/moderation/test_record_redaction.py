@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engagement.models import Channel, ModerationDecision, ModerationState, Response
-from engagement.selectors import public_responses
-from engagement.services.record import (
+from engagement.moderation.models import ModerationDecision
+from engagement.moderation.services import response_text_update, responses_withdraw
+from engagement.record.models import Channel, ModerationState, Response
+from engagement.record.selectors import public_responses
+from engagement.record.services import (
     AnswerInput,
     RespondentInput,
     ResponseInput,
     response_record,
-    response_text_update,
     responses_record_batch,
-    responses_withdraw,
 )
 from tests.factories.consultations import QuestionFactory
 
@@ -218,17 +218,15 @@ def test_auto_approved_batch_is_queued_for_the_search_index_in_the_same_transact
         )
     )
     queued = set(
-        SearchIndexQueue.objects.filter(model="engagement.Response").values_list(
-            "object_pk", flat=True
-        )
+        SearchIndexQueue.objects.filter(model="record.Response").values_list("object_pk", flat=True)
     )
     assert len(approved) == 3
     assert {str(pk) for pk in approved} <= queued
 
 
 def test_withdrawal_at_the_source_is_queued_for_removal_from_the_search_index(consultation):
-    from engagement.models import WithdrawalReason
-    from engagement.services.record import responses_withdraw
+    from engagement.moderation.services import responses_withdraw
+    from engagement.record.models import WithdrawalReason
     from search.models import SearchIndexQueue
 
     response = _record(consultation, text="Please keep the bus route")
@@ -241,5 +239,5 @@ def test_withdrawal_at_the_source_is_queued_for_removal_from_the_search_index(co
     )
 
     assert SearchIndexQueue.objects.filter(
-        model="engagement.Response", object_pk=str(response.pk)
+        model="record.Response", object_pk=str(response.pk)
     ).exists()

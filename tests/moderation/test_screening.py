@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engagement.services.screening import ScreenCategory, screen, screen_many
+from engagement.moderation.screening import ScreenCategory, screen, screen_many
 
 
 def _terms(text: str) -> set[str]:

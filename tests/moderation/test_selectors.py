@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from engagement.models import ModerationReason, ModerationState
-from engagement.selectors import (
+from engagement.record.models import ModerationReason, ModerationState
+from engagement.record.selectors import (
     NOTHING_TO_PUBLISH,
     REASON_NOT_RECORDED,
     accountability_counts,
     public_responses,
 )
 from tests.factories.consultations import ConsultationPageFactory
-from tests.factories.engagement import AnswerFactory, ResponseFactory
+from tests.factories.record import AnswerFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
 

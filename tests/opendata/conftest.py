@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 
 from consultations.models import ConsultationPage
-from engagement.models import Channel, ModerationReason, ModerationState, Response
+from engagement.record.models import Channel, ModerationReason, ModerationState, Response
 from tests.factories.consultations import ConsultationPageFactory, consultation_with_questions
-from tests.factories.engagement import AnswerFactory, RespondentFactory, ResponseFactory
+from tests.factories.record import AnswerFactory, RespondentFactory, ResponseFactory
 
 APPROVED_PUBLISHED = "Cycle lanes please zebracrossingapproved"
 APPROVED_ANSWER_PUBLISHED = "It would help me get to work [email removed] quokkaanswerpublished"

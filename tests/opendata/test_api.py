@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.test import override_settings
 from openapi_spec_validator import validate
 
-from engagement.api import since_parse
-from engagement.models import Channel, ModerationState, Response
+from engagement.opendata.api import since_parse
+from engagement.record.models import Channel, ModerationState, Response
 from tests.factories.consultations import consultation_with_questions
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 from tests.opendata.conftest import (
     APPROVED_ANSWER_PUBLISHED,
     APPROVED_PUBLISHED,

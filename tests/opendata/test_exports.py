@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from django.http import StreamingHttpResponse
 
-from engagement import exports
-from engagement.models import Channel, ModerationState
+from engagement.csv_cells import csv_cell_safe
+from engagement.opendata import exports
+from engagement.record.models import Channel, ModerationState
 from tests.factories.consultations import consultation_with_questions
-from tests.factories.engagement import AnswerFactory, RespondentFactory, ResponseFactory
+from tests.factories.record import AnswerFactory, RespondentFactory, ResponseFactory
 from tests.opendata.conftest import (
     APPROVED_ANSWER_PUBLISHED,
     APPROVED_PUBLISHED,
@@ -142,7 +143,7 @@ def test_exports_of_unknown_or_unpublished_consultations_are_not_found(client, r
     ],
 )
 def test_csv_cells_that_a_spreadsheet_would_run_as_a_formula_are_quoted(value, cell):
-    assert exports.csv_cell_safe(value) == cell
+    assert csv_cell_safe(value) == cell
 
 
 def test_csv_export_quotes_formulas_in_every_public_column(client, home_page):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engagement.models import Channel, ModerationReason, ModerationState
+from engagement.record.models import Channel, ModerationReason, ModerationState
 from tests.browser.conftest import axe_violations, browser, chromium  # noqa: F401 - fixtures
 from tests.factories.analysis import (
     ResponseAnalysisFactory,
@@ -15,7 +15,7 @@ from tests.factories.analysis import (
     ThemeMembershipFactory,
 )
 from tests.factories.consultations import consultation_with_questions
-from tests.factories.engagement import ResponseFactory
+from tests.factories.record import ResponseFactory
 from tests.factories.search import PublicAnswerFactory, PublicResponseFactory
 
 LONDON = ZoneInfo("Europe/London")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engagement.models import Response
+from engagement.record.models import Response
 from search.selectors import ResponseFilters, responses_search
 from search.services import search_index_drain
 from tests.search.conftest import DATABASE_BACKEND

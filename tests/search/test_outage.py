@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from engagement.models import Channel, ModerationState, Response
-from engagement.services.record import RespondentInput, response_record
+from engagement.record.models import Channel, ModerationState, Response
+from engagement.record.services import RespondentInput, response_record
 from search.models import SearchIndexQueue
 from search.services import search_index_drain
 

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from modelsearch.backends import get_search_backend
 
-from engagement.models import ModerationReason, ModerationState, Response, WithdrawalReason
-from engagement.services.record import responses_withdraw
+from engagement.moderation.services import responses_withdraw
+from engagement.record.models import ModerationReason, ModerationState, Response, WithdrawalReason
 from search.models import IndexAction, SearchIndexQueue
 from search.services import search_index_drain
 from tests.search.conftest import DATABASE_BACKEND
@@ -41,7 +41,7 @@ def test_saving_a_response_queues_it_in_the_same_transaction(record, database_se
     assert not SearchIndexQueue.objects.filter(object_pk=str(response.pk)).exists()
     response.save()
     entry = SearchIndexQueue.objects.get(object_pk=str(response.pk))
-    assert (entry.model, entry.action) == ("engagement.Response", IndexAction.UPDATE)
+    assert (entry.model, entry.action) == ("record.Response", IndexAction.UPDATE)
 
 
 def test_drain_indexes_public_published_words_only(record, database_search):

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from modelsearch.backends import get_search_backend
 
-from engagement.models import Response
+from engagement.record.models import Response
 from search.models import SearchIndexQueue
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_rebuild_on_the_database_backend_indexes_public_responses_only(record, d
 
     out, err = _rebuild()
 
-    assert "engagement.Response" in err  # the progress bar
+    assert "record.Response" in err  # the progress bar
     assert "6/6" in err
     assert "Indexed" in out
     assert _found("cycle") == {record["cycle"].reference}

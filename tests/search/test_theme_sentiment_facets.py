@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engagement.models import Response
-from engagement.selectors import SENTIMENT_LABELS
+from engagement.analysis.selectors import SENTIMENT_LABELS
+from engagement.record.models import Response
 from search.selectors import ResponseFilters, responses_search
 from search.services import search_index_drain
 from tests.search.conftest import DATABASE_BACKEND, PUBLIC_KEYS, SENTIMENTS

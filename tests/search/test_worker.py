@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from engagement.models import ModerationState, Response
+from engagement.record.models import ModerationState, Response
 from search.models import SearchIndexQueue
 from tests.factories.consultations import ConsultationPageFactory
 from tests.factories.search import PublicResponseFactory

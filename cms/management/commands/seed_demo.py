@@ -208,12 +208,12 @@ class Command(BaseCommand):
 
         from django.contrib.auth import get_user_model
 
-        from engagement.analysis import EmbeddingModelUnavailable
-        from engagement.analysis.synthetic import synthetic_corpus
-        from engagement.models import Channel, ModerationState, Response
-        from engagement.services.analysis import analysis_run
-        from engagement.services.moderation import response_moderate
-        from engagement.services.record import AnswerInput, RespondentInput, response_record
+        from engagement.analysis.engine import EmbeddingModelUnavailable
+        from engagement.analysis.engine.synthetic import synthetic_corpus
+        from engagement.analysis.services import analysis_run
+        from engagement.moderation.services import response_moderate
+        from engagement.record.models import Channel, ModerationState, Response
+        from engagement.record.services import AnswerInput, RespondentInput, response_record
 
         if Response.objects.filter(consultation=consultation, raw_payload__demo=True).exists():
             self._report("demo responses for", consultation.title, False)

@@ -24,7 +24,7 @@ from modelsearch.index import get_indexed_models
 from modelsearch.management.commands.rebuild_modelsearch_index import group_models_by_index
 from tqdm import tqdm
 
-from engagement.models import Response
+from engagement.record.models import Response
 from search.services import search_index_drain, search_index_enqueue
 
 

@@ -1,0 +1,240 @@
+"""The public summary of a consultation's responses, and its figures as CSV.
+
+Only public data: figures over ``public_responses()`` and their published words, plus the
+accountability counts (numbers only).
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from wagtail import hooks
+
+from consultations.models import ConsultationPage, department_ids_for_user
+from consultations.selectors import consultation_public
+from engagement.analysis import charts
+from engagement.analysis.models import ThemeEdit
+from engagement.analysis.selectors import ConsultationFigures, consultation_figures, themes_live
+from engagement.analysis.services import (
+    AnalysisError,
+    response_theme_assign,
+    theme_rename,
+    theme_split,
+    themes_merge,
+)
+from engagement.csv_cells import csv_cell_safe
+from engagement.record.models import Response
+from engagement.record.selectors import accountability_counts
+
+
+def _consultation(slug: str) -> ConsultationPage:
+    consultation = consultation_public(slug=slug)
+    if consultation is None:
+        raise Http404("No such consultation")
+    return consultation
+
+
+def summary_charts(figures: ConsultationFigures) -> list[dict]:
+    """Each chart with its heading and data-table rows, in the order the page shows them."""
+    sections = [
+        ("over-time", "Responses over time", "Day", figures.by_day, charts.column_chart),
+        ("by-channel", "Responses by channel", "Channel", figures.by_channel, charts.bar_chart),
+        ("by-theme", "Responses by theme", "Theme", figures.themes, charts.bar_chart),
+        ("sentiment", "Sentiment of responses", "Sentiment", figures.sentiment, charts.bar_chart),
+    ]
+    result = []
+    for chart_id, title, column, rows, draw in sections:
+        result.append(
+            {
+                "id": chart_id,
+                "title": title,
+                "column": column,
+                "rows": [{"label": row.label, "count": row.count} for row in rows],
+                "svg": draw(chart_id=f"chart-{chart_id}", title=title, rows=rows),
+            }
+        )
+    for position, tally in enumerate(figures.answer_tallies, start=1):
+        chart_id = f"answers-{position}"
+        result.append(
+            {
+                "id": chart_id,
+                "title": tally.question_text,
+                "column": "Answer",
+                "caption": f"{tally.answered} answered",
+                "rows": [{"label": row.label, "count": row.count} for row in tally.rows],
+                "svg": charts.bar_chart(
+                    chart_id=f"chart-{chart_id}", title=tally.question_text, rows=tally.rows
+                ),
+            }
+        )
+    return result
+
+
+def consultation_summary(request, slug: str):
+    consultation = _consultation(slug)
+    figures = consultation_figures(consultation=consultation, public=True)
+    return render(
+        request,
+        "analysis/summary/summary.html",
+        {
+            "consultation": consultation,
+            "figures": figures,
+            "counts": accountability_counts(consultation=consultation),
+            "charts": summary_charts(figures),
+        },
+    )
+
+
+def consultation_summary_csv(request, slug: str):
+    consultation = _consultation(slug)
+    figures = consultation_figures(consultation=consultation, public=True)
+    counts = accountability_counts(consultation=consultation)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-summary.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["section", "label", "count"])
+    for label, value in (
+        ("collected", counts.collected),
+        ("published", counts.published),
+        ("pending", counts.pending),
+        ("hidden", counts.hidden),
+        ("withdrawn", counts.withdrawn),
+    ):
+        writer.writerow(["totals", label, value])
+    for section, rows in (
+        ("day", figures.by_day),
+        ("channel", figures.by_channel),
+        ("question_answered", figures.by_question),
+        ("theme", figures.themes),
+        ("sentiment", figures.sentiment),
+        ("top_term", figures.top_terms),
+        ("language", figures.language_mix),
+    ):
+        for row in rows:
+            label = row.key if section == "day" else row.label
+            writer.writerow([section, csv_cell_safe(label), row.count])
+    for tally in figures.answer_tallies:
+        for row in tally.rows:
+            writer.writerow(
+                [
+                    f"answers: {csv_cell_safe(tally.question_text)}",
+                    csv_cell_safe(row.label),
+                    row.count,
+                ]
+            )
+    for campaign in figures.campaigns:
+        writer.writerow(["campaign", csv_cell_safe(campaign.representative_text), campaign.count])
+    return response
+
+
+# --- Officer dashboard (in the Wagtail admin; registered in engagement.analysis.wagtail_hooks) ---
+
+
+def user_may_analyse(user) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.has_perm("record.export_response")))
+
+
+def _officer_consultations(user):
+    pages = ConsultationPage.objects.all().select_related("department").order_by("-opens_at")
+    if user.is_superuser:
+        return pages
+    return pages.filter(department_id__in=department_ids_for_user(user))
+
+
+def _require_analyst(request) -> None:
+    if not user_may_analyse(request.user):
+        raise PermissionDenied
+
+
+def dashboard_index(request):
+    _require_analyst(request)
+    rows = [
+        (consultation, accountability_counts(consultation=consultation))
+        for consultation in _officer_consultations(request.user)[:50]
+    ]
+    return render(request, "analysis/dashboard/index.html", {"rows": rows})
+
+
+def _theme_action(request, consultation) -> str:
+    """Apply one analyst edit from the dashboard's forms; returns the message to show."""
+    themes = themes_live(consultation=consultation)
+    action = request.POST.get("action", "")
+    theme = themes.filter(pk=request.POST.get("theme") or 0).first()
+    if theme is None:
+        raise AnalysisError("Choose a theme.")
+    if action == "rename":
+        theme_rename(theme=theme, label=request.POST.get("label", ""), user=request.user)
+        return f"Renamed the theme to “{theme.display_label}”."
+    if action == "merge":
+        into = themes.filter(pk=request.POST.get("into") or 0).first()
+        if into is None:
+            raise AnalysisError("Choose the theme to merge into.")
+        themes_merge(themes=[theme], into=into, user=request.user)
+        return f"Merged into “{into.display_label}”."
+    references = [value.strip().upper() for value in request.POST.get("references", "").split()]
+    responses = list(Response.objects.filter(consultation=consultation, reference__in=references))
+    missing = sorted(set(references) - {response.reference for response in responses})
+    if not references or missing:
+        raise AnalysisError(
+            "Enter response references of this consultation"
+            + (f" (not found: {', '.join(missing)})" if missing else "")
+            + "."
+        )
+    if action == "split":
+        new = theme_split(
+            theme=theme,
+            response_ids=[response.pk for response in responses],
+            label=request.POST.get("label", ""),
+            user=request.user,
+        )
+        return f"Made the theme “{new.display_label}”."
+    if action == "assign":
+        for response in responses:
+            response_theme_assign(response=response, theme=theme, user=request.user)
+        return f"Assigned {len(responses)} response(s) to “{theme.display_label}”."
+    raise AnalysisError("Unknown action.")
+
+
+def dashboard_consultation(request, pk: int):
+    _require_analyst(request)
+    consultation = get_object_or_404(_officer_consultations(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            messages.success(request, _theme_action(request, consultation))
+        except AnalysisError as error:
+            messages.error(request, str(error))
+        return redirect(request.path)
+    figures = consultation_figures(consultation=consultation, public=False)
+    themes = list(themes_live(consultation=consultation).order_by("sort_order", "pk"))
+    return render(
+        request,
+        "analysis/dashboard/consultation.html",
+        {
+            "consultation": consultation,
+            "figures": figures,
+            "counts": accountability_counts(consultation=consultation),
+            "charts": summary_charts(figures),
+            "themes": themes,
+            "theme_figures": {figure.theme_id: figure for figure in figures.themes},
+            "edits": ThemeEdit.objects.filter(theme__consultation=consultation).select_related(
+                "theme", "edited_by"
+            )[:20],
+            "runs": consultation.analysis_runs.all()[:5],
+            # Apps above this one add to the dashboard (connectors: engagement per post).
+            **dashboard_contributions(consultation),
+        },
+    )
+
+
+DASHBOARD_CONTEXT_HOOK = "analysis_dashboard_context"
+
+
+def dashboard_contributions(consultation: ConsultationPage) -> dict:
+    context: dict = {}
+    for contribute in hooks.get_hooks(DASHBOARD_CONTEXT_HOOK):
+        context.update(contribute(consultation))
+    return context

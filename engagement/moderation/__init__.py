@@ -1,0 +1,1 @@
+"""Moderation: redaction and screening (pure), moderators' decisions, the inbox."""

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "engagement.moderation"
+    label = "moderation"
+    verbose_name = "Moderation"
+
+    def ready(self) -> None:
+        from engagement.moderation.services import ModerationPublishingPolicy
+        from engagement.record.publishing import publishing_policy_register
+
+        # The record asks this policy on every write what may be published (it cannot
+        # import moderation, which sits above it): registered here, explicitly.
+        publishing_policy_register(ModerationPublishingPolicy())

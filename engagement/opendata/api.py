@@ -1,0 +1,313 @@
+"""The read-only JSON API at /api/v1/: published consultations and their public responses.
+
+Every response served comes from ``engagement.record.selectors.public_responses`` and
+shows only published (redacted) words. Errors are RFC 9457 problem details.
+The OpenAPI 3 schema is at /api/v1/schema/. Ninja's interactive docs are off:
+without "ninja" in INSTALLED_APPS they would load Swagger UI from a CDN.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from modelsearch.backends import get_search_backend
+from ninja import NinjaAPI, Query
+from ninja.errors import HttpError, ValidationError
+
+from consultations.models import ConsultationPage, Question
+from consultations.selectors import consultations_public
+from engagement.opendata import exports
+from engagement.opendata.schemas import (
+    ConsultationPageOut,
+    PageQuery,
+    Problem,
+    ResponseFilters,
+    ResponsePageOut,
+)
+from engagement.record.models import Answer, Response
+from engagement.record.selectors import accountability_counts, public_responses
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+CONSULTATION_PAGE_SIZE = 20
+# The most search hits one request looks at; past it, refine the query.
+SEARCH_HIT_LIMIT = 10_000
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+ERRORS = {400: Problem, 404: Problem}
+
+
+class HubAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # Errors are served as application/problem+json; say so in the schema.
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        answer["content"] = {PROBLEM_CONTENT_TYPE: content["application/json"]}
+        return schema
+
+
+api = HubAPI(
+    title="Consultation hub open data API",
+    version="1",
+    description=(
+        "Read-only. Published consultations and their approved, redacted responses. "
+        f"Licensed under the {exports.LICENCE_NAME}: {exports.LICENCE_URL}"
+    ),
+    openapi_url="/schema/",
+    docs_url=None,
+    urls_namespace="api-v1",
+)
+
+
+def problem(
+    request: HttpRequest, *, status: int, title: str, detail: str, errors=()
+) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "errors": list(errors),
+        },
+        status=status,
+    )
+    response["Content-Type"] = f"{PROBLEM_CONTENT_TYPE}; charset=utf-8"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid_parameters(request, exc: ValidationError):
+    errors = []
+    for error in exc.errors:
+        location = [
+            str(part) for part in error.get("loc", ()) if part not in ("query", "path", "filters")
+        ]
+        errors.append(f"{'.'.join(location) or 'request'}: {error.get('msg', 'is invalid')}")
+    return problem(
+        request,
+        status=400,
+        title="Invalid parameters",
+        detail="Some query parameters are not valid: " + "; ".join(errors),
+        errors=errors,
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    return problem(request, status=404, title="Not found", detail=str(exc) or "Not found.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return problem(
+        request,
+        status=exc.status_code,
+        title={400: "Invalid parameters", 503: "Service unavailable"}.get(exc.status_code, "Error"),
+        detail=str(exc),
+        errors=[str(exc)] if exc.status_code == 400 else [],
+    )
+
+
+# --- Helpers --------------------------------------------------------------------------
+
+
+def _published_consultations() -> QuerySet[ConsultationPage]:
+    return consultations_public().order_by()
+
+
+def _page_of(request: HttpRequest, queryset, *, page: int, size: int, count: int | None = None):
+    count = queryset.count() if count is None else count
+    pages = max(1, math.ceil(count / size))
+    if page > pages:
+        raise Http404(f"There is no page {page}: the last page is {pages}.")
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    start = (page - 1) * size
+    return {
+        "count": count,
+        "page": page,
+        "pages": pages,
+        "next": link(page + 1) if page < pages else None,
+        "previous": link(page - 1) if page > 1 else None,
+        "items": queryset[start : start + size],
+    }
+
+
+def _absolute(request: HttpRequest, name: str, slug: str) -> str:
+    return request.build_absolute_uri(reverse(name, kwargs={"slug": slug}))
+
+
+def _consultation_out(request: HttpRequest, page: ConsultationPage) -> dict[str, Any]:
+    counts = accountability_counts(consultation=page)
+    return {
+        "slug": page.slug,
+        "title": page.title,
+        "summary": page.summary,
+        "department": {"name": page.department.name, "slug": page.department.slug},
+        "status": page.status.value,
+        "opens_at": page.opens_at,
+        "closes_at": page.closes_at,
+        "url": page.public_url,
+        "responses_csv": _absolute(request, "consultation_responses_csv", page.slug),
+        "responses_json": _absolute(request, "consultation_responses_json", page.slug),
+        "counts": {
+            "collected": counts.collected,
+            "published": counts.published,
+            "pending": counts.pending,
+            "hidden": counts.hidden,
+            "withdrawn": counts.withdrawn,
+            "hidden_by_reason": dict(counts.hidden_by_reason),
+        },
+    }
+
+
+def _search_node_errors() -> tuple[type[Exception], ...]:
+    """What the OpenSearch/Elasticsearch clients raise when the node cannot answer."""
+    errors = []
+    for module, name in (
+        ("opensearchpy.exceptions", "TransportError"),
+        ("elastic_transport", "TransportError"),
+        ("elasticsearch", "ApiError"),
+    ):
+        try:
+            errors.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
+SEARCH_NODE_ERRORS = _search_node_errors()
+
+
+def _search_ids(query: str, candidates: QuerySet[Response]) -> list[int]:
+    """Ids of responses whose published words match ``query``, through Wagtail search.
+
+    The index holds only public rows, but it may lag a moderator's decision; the
+    caller therefore keeps only ids that ``public_responses`` still returns.
+    """
+    results = get_search_backend().search(
+        query, candidates, operator="and", order_by_relevance=False
+    )
+    try:
+        return [hit.pk for hit in results[:SEARCH_HIT_LIMIT]]
+    except SEARCH_NODE_ERRORS as error:
+        logger.warning("Search for the API failed: %s", error)
+        raise HttpError(
+            503, "Search is unavailable at the moment; try again later, or leave out q."
+        ) from None
+
+
+_ISO_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def since_parse(value: str) -> datetime:
+    """An ISO 8601 / RFC 3339 date-time (or date) as an aware UTC datetime; HttpError if not."""
+    text = value.strip().upper()
+    # RFC 3339 allows a leap second and any number of fractional digits; Python does not.
+    text = _ISO_FRACTION.sub(r"\1", text.replace(":60", ":59", 1) if "T" in text else text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise HttpError(
+            400,
+            f"since: {value!r} is not an ISO 8601 date-time; use e.g. 2026-03-01T09:00:00Z "
+            "or 2026-03-01.",
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # A moment at the very edge of the calendar: everything is after it, or nothing is.
+        if moment.year == 1:
+            return datetime.min.replace(tzinfo=UTC)
+        return datetime.max.replace(tzinfo=UTC)
+
+
+# --- Endpoints ------------------------------------------------------------------------
+
+
+@api.get(
+    "/consultations/",
+    response={200: ConsultationPageOut, **ERRORS},
+    summary="Published consultations",
+    tags=["consultations"],
+)
+def consultations_list(request: HttpRequest, query: Query[PageQuery]):
+    consultations = _published_consultations().order_by("-opens_at", "pk")
+    result = _page_of(request, consultations, page=query.page, size=CONSULTATION_PAGE_SIZE)
+    result["results"] = [_consultation_out(request, item) for item in result.pop("items")]
+    return result
+
+
+@api.get(
+    "/responses/",
+    response={200: ResponsePageOut, **ERRORS, 503: Problem},
+    summary="Public responses (approved, redacted, not withdrawn)",
+    tags=["responses"],
+)
+def responses_list(request: HttpRequest, filters: Query[ResponseFilters]):
+    consultation, channel, question = filters.consultation, filters.channel, filters.question
+    since, q, page = filters.since, filters.q, filters.page
+    responses = public_responses()
+    candidates = Response.objects.all()
+    if consultation is not None:
+        page_object = _published_consultations().filter(slug=consultation).first()
+        if page_object is None:
+            raise Http404(f"There is no published consultation called {consultation!r}.")
+        responses = responses.filter(consultation=page_object)
+        candidates = candidates.filter(consultation=page_object)
+    else:
+        responses = responses.filter(consultation__in=_published_consultations())
+    if channel is not None:
+        responses = responses.filter(channel=channel.value)
+        candidates = candidates.filter(channel=channel.value)
+    if question is not None:
+        if not Question.objects.filter(pk=question, page__in=_published_consultations()).exists():
+            raise Http404(f"There is no question {question} on a published consultation.")
+        answered = Answer.objects.filter(response=OuterRef("pk"), question_id=question).filter(
+            ~Q(published_text="") | ~Q(choices=[])
+        )
+        responses = responses.filter(Exists(answered))
+    if since is not None:
+        responses = responses.filter(received_at__gte=since_parse(since))
+    if q is not None and q.strip():
+        responses = responses.filter(pk__in=_search_ids(q.strip(), candidates))
+
+    responses = responses.prefetch_related("answers").order_by("-received_at", "-pk")
+    result = _page_of(request, responses, page=page, size=PAGE_SIZE)
+    items = list(result.pop("items"))
+    slugs = dict(
+        ConsultationPage.objects.filter(
+            pk__in={item.consultation_id for item in items}
+        ).values_list("pk", "slug")
+    )
+    result["results"] = [
+        {
+            **exports.response_public_record(item, consultation_slug=slugs[item.consultation_id]),
+            "received_at": item.received_at,
+        }
+        for item in items
+    ]
+    return result
+
+
+__all__ = ["api"]

@@ -1,0 +1,214 @@
+"""Open data: a consultation's public responses as CSV or JSON, streamed row by row.
+
+Only ``engagement.record.selectors.public_responses`` rows leave, and of them only the
+published (redacted) text, the answers' published text and choices — never the
+original ``text``. Rows are read with ``.iterator(chunk_size=...)`` and written
+one at a time, so memory stays flat however many responses there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import islice
+from types import SimpleNamespace
+from typing import Any
+
+from django.db.models import QuerySet
+
+from consultations.models import ConsultationPage, Question
+from engagement.csv_cells import csv_cell_safe
+from engagement.record.models import Answer, Respondent, Response
+from engagement.record.selectors import public_responses
+
+CHUNK_SIZE = 2000
+LICENCE_NAME = "Open Government Licence v3.0"
+LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+# Keys of export_records' dicts, in column order; the questions' columns go between.
+BASE_COLUMNS = [
+    "reference",
+    "consultation",
+    "channel",
+    "received_at",
+    "respondent",
+    "published_text",
+]
+TRAILING_COLUMNS = ["url", "language"]
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def export_questions(*, consultation: ConsultationPage) -> list[Question]:
+    return list(consultation.questions.order_by("sort_order", "pk"))
+
+
+_RESPONSE_COLUMNS = (
+    "pk",
+    "reference",
+    "channel",
+    "received_at",
+    "published_text",
+    "url",
+    "language",
+    "respondent__name",
+    "respondent__pseudonym",
+    "respondent__consented_to_publish_name",
+)
+_ANSWER_COLUMNS = ("response_id", "question_id", "question_text", "published_text", "choices")
+
+
+def export_queryset(*, consultation: ConsultationPage) -> QuerySet[Response]:
+    """The public responses of one consultation, oldest first."""
+    return public_responses(consultation=consultation).order_by("received_at", "pk")
+
+
+def public_name(*, name: str, pseudonym: int, consented_to_publish_name: bool) -> str:
+    """``Respondent.public_name`` from bare columns, so an export needs no model instances."""
+    return Respondent.public_name.fget(
+        SimpleNamespace(
+            name=name, pseudonym=pseudonym, consented_to_publish_name=consented_to_publish_name
+        )
+    )
+
+
+def answer_public_record(
+    *, question_id: int | None, question_text: str, published_text: str, choices
+) -> dict[str, Any]:
+    return {
+        "question_id": question_id,
+        "question": question_text,
+        "published_text": published_text,
+        "choices": list(choices or []),
+    }
+
+
+def answer_public_value(answer: dict[str, Any]) -> str:
+    """What the public may read of an answer: its redacted text, else the choices made."""
+    return answer["published_text"] or ", ".join(answer["choices"])
+
+
+def response_public_record(response: Response, *, consultation_slug: str) -> dict[str, Any]:
+    """One response (with ``respondent`` and ``answers`` loaded) as open data."""
+    return {
+        "reference": response.reference,
+        "consultation": consultation_slug,
+        "channel": response.channel,
+        "received_at": utc_iso(response.received_at),
+        "respondent": response.respondent.public_name,
+        "published_text": response.published_text,
+        "answers": [
+            answer_public_record(
+                question_id=answer.question_id,
+                question_text=answer.question_text,
+                published_text=answer.published_text,
+                choices=answer.choices,
+            )
+            for answer in response.answers.all()
+        ],
+        "url": response.url,
+        "language": response.language,
+    }
+
+
+def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def export_records(
+    *, consultation: ConsultationPage, chunk_size: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Each public response as ``response_public_record`` shapes it, oldest first.
+
+    Read as bare columns, a chunk at a time, with one query for each chunk's answers:
+    model instances would cost several times the time for a million rows.
+    """
+    size = chunk_size or CHUNK_SIZE
+    rows = (
+        export_queryset(consultation=consultation)
+        .values_list(*_RESPONSE_COLUMNS)
+        .iterator(chunk_size=size)
+    )
+    for batch in _batches(rows, size):
+        answers: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for response_id, question_id, question_text, published_text, choices in (
+            Answer.objects.filter(response_id__in=[row[0] for row in batch])
+            .order_by("response_id", "pk")
+            .values_list(*_ANSWER_COLUMNS)
+        ):
+            answers[response_id].append(
+                answer_public_record(
+                    question_id=question_id,
+                    question_text=question_text,
+                    published_text=published_text,
+                    choices=choices,
+                )
+            )
+        for (
+            pk,
+            reference,
+            channel,
+            received_at,
+            published_text,
+            url,
+            language,
+            name,
+            pseudonym,
+            consented,
+        ) in batch:
+            yield {
+                "reference": reference,
+                "consultation": consultation.slug,
+                "channel": channel,
+                "received_at": utc_iso(received_at),
+                "respondent": public_name(
+                    name=name, pseudonym=pseudonym, consented_to_publish_name=consented
+                ),
+                "published_text": published_text,
+                "answers": answers.get(pk, []),
+                "url": url,
+                "language": language,
+            }
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_rows(*, consultation: ConsultationPage, chunk_size: int | None = None) -> Iterator[str]:
+    """The CSV export, line by line: a header, then one line per public response."""
+    questions = export_questions(consultation=consultation)
+    writer = csv.writer(_Echo())
+    yield writer.writerow(
+        [
+            csv_cell_safe(name)
+            for name in [*BASE_COLUMNS, *(q.text for q in questions), *TRAILING_COLUMNS]
+        ]
+    )
+    for record in export_records(consultation=consultation, chunk_size=chunk_size):
+        answers = {answer["question_id"]: answer for answer in record["answers"]}
+        cells = [
+            *(record[column] for column in BASE_COLUMNS),
+            *(answer_public_value(answers[q.pk]) if q.pk in answers else "" for q in questions),
+            *(record[column] for column in TRAILING_COLUMNS),
+        ]
+        yield writer.writerow([csv_cell_safe(cell) for cell in cells])
+
+
+def json_chunks(*, consultation: ConsultationPage, chunk_size: int | None = None) -> Iterator[str]:
+    """The JSON export: one array, written an element at a time (``[]`` when empty)."""
+    yield "["
+    separator = "\n"
+    for record in export_records(consultation=consultation, chunk_size=chunk_size):
+        yield separator + json.dumps(record, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]\n"

@@ -1,0 +1,1 @@
+"""The record: respondents, responses, answers, and the one service that writes them."""

@@ -1,0 +1,239 @@
+"""The record: who responded to which consultation, where, and what they said.
+
+Every channel (the web form, social replies, imports) writes here through
+``engagement.record.services`` and nowhere else. The consultation is referred to by
+its label ("consultations.ConsultationPage"): the record never imports the pages.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from wagtail.search import index
+
+from consultations.selectors import consultations_public
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web form"
+    X = "x", "X"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    EVENT = "event", "Event"
+    OTHER = "other", "Other"
+
+
+class ModerationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    HIDDEN = "hidden", "Hidden"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ModerationReason(models.TextChoices):
+    """Why a moderator held a response back (a fixed list, for accountability)."""
+
+    ABUSIVE = "abusive", "Abusive"
+    OFF_TOPIC = "off_topic", "Off-topic"
+    SPAM = "spam", "Spam"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    LEGAL = "legal", "Legal reasons"
+
+
+class Respondent(models.Model):
+    """A person (or account) who responded, identified per channel.
+
+    ``external_id`` is the platform's user id; for the web form it is a keyed
+    hash of the email address (or random when none is given), so the raw email
+    is never an identifier. The public only ever sees ``pseudonym``.
+    """
+
+    channel = models.CharField(max_length=20, choices=Channel)
+    external_id = models.CharField(max_length=255)
+    handle = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    pseudonym = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    consented_to_publish_name = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="unique_respondent_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        if self.consented_to_publish_name and self.name:
+            return self.name
+        return f"Respondent {self.pseudonym}"
+
+
+def has_publishable_content() -> Q:
+    """A response with something to show: published words, or an answer with some."""
+    publishable_answers = Answer.objects.filter(response=OuterRef("pk")).filter(
+        ~Q(published_text="") | ~Q(choices=[])
+    )
+    return ~Q(published_text="") | Q(Exists(publishable_answers))
+
+
+class ResponseQuerySet(models.QuerySet):
+    def public(self) -> ResponseQuerySet:
+        """The responses the public may see: the ONE definition of "public".
+
+        Approved, not withdrawn, on a public consultation page (``consultations_public``),
+        and with something to show: a non-empty ``published_text`` or an answer with
+        published words or choices. Whatever renders these must show only
+        ``published_text`` (and answers' ``published_text`` and ``choices``), never ``text``.
+        """
+        return self.filter(
+            moderation_state=ModerationState.APPROVED,
+            withdrawn_at__isnull=True,
+            consultation__in=consultations_public().values("pk"),
+        ).filter(has_publishable_content())
+
+
+class Response(index.Indexed, models.Model):
+    """One response to one consultation, from any channel, in its original words."""
+
+    consultation = models.ForeignKey(
+        "consultations.ConsultationPage", on_delete=models.PROTECT, related_name="responses"
+    )
+    channel = models.CharField(max_length=20, choices=Channel)
+    # The platform's id for the post/message; null (not "") for the web form so the
+    # partial unique constraint on (channel, external_id) skips it.
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    respondent = models.ForeignKey(Respondent, on_delete=models.PROTECT, related_name="responses")
+    text = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+    moderation_state = models.CharField(
+        max_length=20, choices=ModerationState, default=ModerationState.PENDING
+    )
+    reference = models.CharField(max_length=20, unique=True)
+    consent_to_publish = models.BooleanField(default=False)
+    parent_external_id = models.CharField(max_length=255, blank=True)
+    root_external_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    raw_payload = models.JSONField(default=dict, blank=True)
+    # What the public may see: the text after redaction (engagement.moderation.redaction)
+    # and any moderator's further redaction. Never the original.
+    published_text = models.TextField(blank=True)
+    # The removals made, as [{"kind", "start", "end", "replacement"}], for moderators.
+    redactions = models.JSONField(default=list, blank=True)
+    # What the abuse/profanity screen (engagement.moderation.screening) found in the
+    # original words, as [{"term", "category", "found"}]; a flagged response is never
+    # approved automatically.
+    flagged_terms = models.JSONField(default=list, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderation_reason = models.CharField(max_length=20, choices=ModerationReason, blank=True)
+    # The source's last edit of the text (earlier wordings are ResponseRevisions).
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # A withdrawn response is a tombstone: ids and times stay, the words are gone.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="unique_response_per_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["consultation", "moderation_state"]),
+            models.Index(fields=["consultation", "received_at"]),
+        ]
+        permissions = [
+            ("moderate_response", "Can moderate responses"),
+            ("export_response", "Can export and analyse responses"),
+        ]
+
+    # Search (search/): only public rows, only their published words — never ``text``.
+    # search/ indexes through its outbox, so modelsearch's own save signals stay off.
+    search_auto_update = False
+    search_fields = [
+        index.SearchField("published_text"),
+        index.AutocompleteField("published_text"),
+        index.RelatedFields(
+            "answers", [index.SearchField("published_text"), index.FilterField("question_id")]
+        ),
+        index.FilterField("consultation"),
+        index.FilterField("channel"),
+        index.FilterField("received_at"),
+    ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @classmethod
+    def get_indexed_objects(cls):
+        return cls.objects.public().select_related("respondent").prefetch_related("answers")
+
+
+class Answer(models.Model):
+    """The answer to one question of a web (or imported) response."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # SET_NULL: an officer may edit a question away; the answer and the
+    # question's wording at the time stay in the record.
+    question = models.ForeignKey(
+        "consultations.Question", null=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    question_text = models.CharField(max_length=300)
+    text = models.TextField(blank=True)
+    # The free-text answer after redaction: what the public may see.
+    published_text = models.TextField(blank=True)
+    choices = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_text}: {self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        return self.text or ", ".join(self.choices)
+
+
+class WithdrawalReason(models.TextChoices):
+    DELETED_AT_SOURCE = "deleted_at_source", "Deleted by its author on the platform"
+    PRIVATE_AT_SOURCE = "private_at_source", "Made private by its author on the platform"
+
+
+class ResponseRevision(models.Model):
+    """An earlier wording of a response its author edited at the source."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="revisions")
+    text = models.TextField(blank=True)
+    # When the source says this wording was replaced, and when the hub saw the new one.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["response", "recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.response} before {self.replaced_at or self.recorded_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,516 @@
+"""The one way into the record.
+
+Every channel — the web form, the social connectors, the email/letter/event
+imports — writes responses through this module, and every write is a batch
+(``responses_record_batch``; one response is a batch of one). Writes are idempotent
+on ``(channel, external_id)``: recording the same platform post twice returns the
+first record (single) or counts it as already there (batch), so pollers and
+imports can safely be re-run.
+
+What may be published of each response (redaction, the abuse screen, auto-approval)
+is decided by the publishing policy moderation registers (``record.publishing``);
+the layers above hear of new rows through ``record.signals.responses_changed``.
+Edits and withdrawals at the source go through ``engagement.moderation.services``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from consultations.models import ConsultationPage, Question, QuestionKind
+from engagement.record.models import Answer, Channel, Respondent, Response
+from engagement.record.publishing import publishing_policy
+from engagement.record.signals import responses_changed
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
+PSEUDONYM_RANGE = (1000, 9_999_999)
+_ATTEMPTS = 8
+_CHUNK = 1000
+
+
+class RecordError(ValueError):
+    """The input cannot be recorded as given; the message says why."""
+
+
+@dataclass(frozen=True)
+class RespondentInput:
+    """Who responded. ``external_id`` is the platform user id; for the web form leave it
+    empty and give the email (hashed into an id) or nothing (a random id)."""
+
+    external_id: str | None = None
+    handle: str = ""
+    display_name: str = ""
+    name: str = ""
+    email: str = ""
+    consented_to_publish_name: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    question_id: int
+    text: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResponseInput:
+    channel: str
+    text: str
+    received_at: datetime
+    respondent: RespondentInput
+    external_id: str | None = None
+    answers: tuple[AnswerInput, ...] = ()
+    consent_to_publish: bool = False
+    parent_external_id: str = ""
+    root_external_id: str = ""
+    url: str = ""
+    language: str = ""
+    raw_payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordBatchResult:
+    created: int
+    already_recorded: int
+    # The new rows' ids, in the order of the items that made them.
+    response_ids: tuple[int, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.created + self.already_recorded
+
+
+# --- Identifiers -------------------------------------------------------------------
+
+
+def reference_generate() -> str:
+    """A human-friendly reference such as ``HUB-7K3Q-9XPA``."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"HUB-{chars[:4]}-{chars[4:]}"
+
+
+def _pseudonym_generate() -> int:
+    low, high = PSEUDONYM_RANGE
+    return low + secrets.randbelow(high - low + 1)
+
+
+def respondent_external_id_for_web(*, email: str) -> str:
+    """A stable id for a web respondent: a keyed hash of the email, or random without one.
+
+    The key keeps the id from being reversed by hashing guessed addresses.
+    """
+    email = email.strip().lower()
+    if not email:
+        return "anon:" + secrets.token_hex(16)
+    digest = salted_hmac(
+        "engagement.respondent.email", email, secret=settings.SECRET_KEY, algorithm="sha256"
+    ).hexdigest()
+    return "email:" + digest
+
+
+def _respondent_key(channel: str, respondent: RespondentInput) -> str:
+    if respondent.external_id:
+        return respondent.external_id
+    if channel == Channel.WEB:
+        return respondent_external_id_for_web(email=respondent.email)
+    raise RecordError(f"A {channel} respondent needs an external_id (the platform's user id).")
+
+
+def check_channel(channel: str) -> None:
+    if channel not in Channel.values:
+        raise RecordError(f"Unknown channel {channel!r}; expected one of {Channel.values}.")
+
+
+# --- Answers -----------------------------------------------------------------------
+
+
+def _answers_build(
+    *, consultation: ConsultationPage, answers: Iterable[AnswerInput], questions=None
+) -> list[Answer]:
+    questions = questions if questions is not None else _questions_of(consultation)
+    policy = publishing_policy()
+    built = []
+    seen: set[int] = set()
+    for answer in answers:
+        question = questions.get(answer.question_id)
+        if question is None:
+            raise RecordError(
+                f"Question {answer.question_id} does not belong to “{consultation.title}”."
+            )
+        if answer.question_id in seen:
+            raise RecordError(f"Question {answer.question_id} is answered twice.")
+        seen.add(answer.question_id)
+        if not answer.text and not answer.choices:
+            continue
+        unknown = [choice for choice in answer.choices if choice not in question.choices]
+        if unknown:
+            raise RecordError(f"{unknown!r} are not options of “{question.text}”.")
+        built.append(
+            Answer(
+                question=question,
+                question_text=question.text,
+                text=answer.text,
+                published_text=policy.answer_published_text(
+                    consultation=consultation, text=answer.text
+                ),
+                choices=list(answer.choices),
+            )
+        )
+    return built
+
+
+def _questions_of(consultation: ConsultationPage) -> dict[int, Question]:
+    return {question.pk: question for question in Question.objects.filter(page=consultation)}
+
+
+# --- Many responses --------------------------------------------------------------------
+
+
+def _chunks(values: Sequence, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_response_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    by_channel: dict[str, list[str]] = {}
+    for channel, external_id in keys:
+        by_channel.setdefault(channel, []).append(external_id)
+    found: set[tuple[str, str]] = set()
+    for channel, ids in by_channel.items():
+        for chunk in _chunks(ids):
+            found.update(
+                Response.objects.filter(channel=channel, external_id__in=chunk).values_list(
+                    "channel", "external_id"
+                )
+            )
+    return found
+
+
+def _respondents_ensure(
+    wanted: dict[tuple[str, str], RespondentInput],
+) -> dict[tuple[str, str], int]:
+    """Respondent ids for each (channel, external_id), creating the missing in bulk."""
+
+    def fetch(keys) -> dict[tuple[str, str], Respondent]:
+        by_channel: dict[str, list[str]] = {}
+        for channel, external_id in keys:
+            by_channel.setdefault(channel, []).append(external_id)
+        found = {}
+        for channel, ids in by_channel.items():
+            for chunk in _chunks(ids):
+                for respondent in Respondent.objects.filter(channel=channel, external_id__in=chunk):
+                    found[(channel, respondent.external_id)] = respondent
+        return found
+
+    existing = fetch(wanted.keys())
+    _respondents_refresh(existing, wanted)
+    ids = {key: respondent.pk for key, respondent in existing.items()}
+    for _ in range(_ATTEMPTS):
+        missing = [key for key in wanted if key not in ids]
+        if not missing:
+            return ids
+        Respondent.objects.bulk_create(
+            [
+                Respondent(
+                    channel=channel,
+                    external_id=external_id,
+                    pseudonym=_pseudonym_generate(),
+                    **_respondent_details(channel, wanted[(channel, external_id)]),
+                )
+                for channel, external_id in missing
+            ],
+            ignore_conflicts=True,
+            batch_size=_CHUNK,
+        )
+        # A row still missing lost a pseudonym collision: draw again.
+        ids.update({key: respondent.pk for key, respondent in fetch(missing).items()})
+    raise RecordError("Could not allocate pseudonyms for the respondents; try again.")
+
+
+def _respondent_details(channel: str, respondent: RespondentInput) -> dict[str, Any]:
+    return {
+        "handle": respondent.handle,
+        "display_name": respondent.display_name,
+        "name": respondent.name,
+        "email": respondent.email if channel == Channel.WEB else "",
+        "consented_to_publish_name": respondent.consented_to_publish_name,
+    }
+
+
+def _respondents_refresh(
+    existing: dict[tuple[str, str], Respondent], wanted: dict[tuple[str, str], RespondentInput]
+) -> None:
+    """A returning respondent's latest details replace the earlier ones; on the web form
+    that includes withdrawing consent to show their name."""
+    changed_rows: list[Respondent] = []
+    changed_fields: set[str] = set()
+    for (channel, external_id), respondent in existing.items():
+        details = _respondent_details(channel, wanted[(channel, external_id)])
+        changed = [
+            name for name, value in details.items() if value and getattr(respondent, name) != value
+        ]
+        if (
+            channel == Channel.WEB
+            and respondent.consented_to_publish_name != details["consented_to_publish_name"]
+        ):
+            changed.append("consented_to_publish_name")
+        for name in changed:
+            setattr(respondent, name, details[name])
+        if changed:
+            respondent.updated_at = timezone.now()
+            changed_rows.append(respondent)
+            changed_fields.update(changed)
+    if changed_rows:
+        Respondent.objects.bulk_update(
+            changed_rows, [*sorted(changed_fields), "updated_at"], batch_size=_CHUNK
+        )
+
+
+@transaction.atomic
+def responses_record_batch(
+    *, consultation: ConsultationPage, items: Sequence[ResponseInput]
+) -> RecordBatchResult:
+    """Record many responses to one consultation in a few queries.
+
+    Idempotent: items whose ``(channel, external_id)`` is already in the record
+    (or repeated within ``items``) are counted in ``already_recorded`` and left
+    as they are. Invalid input raises ``RecordError`` before anything is written.
+    """
+    questions = _questions_of(consultation)
+    policy = publishing_policy()
+    unique: list[ResponseInput] = []
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        check_channel(item.channel)
+        if item.received_at.tzinfo is None:
+            raise RecordError("received_at must be timezone-aware.")
+        if item.external_id:
+            key = (item.channel, item.external_id)
+            if key in seen:
+                continue
+            seen.add(key)
+        unique.append(item)
+
+    existing = _existing_response_keys(seen)
+    pending = [
+        item
+        for item in unique
+        if not item.external_id or (item.channel, item.external_id) not in existing
+    ]
+    answers_for = [
+        _answers_build(consultation=consultation, answers=item.answers, questions=questions)
+        for item in pending
+    ]
+    published_for = [
+        policy.response_published_fields(
+            consultation=consultation,
+            text=item.text,
+            answer_texts=[answer.text for answer in answers],
+        )
+        for item, answers in zip(pending, answers_for, strict=True)
+    ]
+    respondent_keys = [
+        (item.channel, _respondent_key(item.channel, item.respondent)) for item in pending
+    ]
+    respondent_ids = _respondents_ensure(
+        {key: item.respondent for key, item in zip(respondent_keys, pending, strict=True)}
+    )
+
+    created_ids: dict[int, int] = {}
+    todo = list(range(len(pending)))
+    for _ in range(_ATTEMPTS):
+        if not todo:
+            break
+        references = {reference_generate(): index for index in todo}
+        if len(references) != len(todo):
+            continue
+        # A reference already in the record would make its row look like ours below.
+        taken = set()
+        for chunk in _chunks(list(references)):
+            taken.update(
+                Response.objects.filter(reference__in=chunk).values_list("reference", flat=True)
+            )
+        if taken:
+            continue
+        Response.objects.bulk_create(
+            [
+                Response(
+                    consultation=consultation,
+                    channel=pending[index].channel,
+                    external_id=pending[index].external_id or None,
+                    respondent_id=respondent_ids[respondent_keys[index]],
+                    text=pending[index].text,
+                    **published_for[index],
+                    received_at=pending[index].received_at,
+                    reference=reference,
+                    consent_to_publish=pending[index].consent_to_publish,
+                    parent_external_id=pending[index].parent_external_id,
+                    root_external_id=pending[index].root_external_id,
+                    url=pending[index].url,
+                    language=pending[index].language,
+                    raw_payload=dict(pending[index].raw_payload),
+                )
+                for reference, index in references.items()
+            ],
+            ignore_conflicts=True,
+            batch_size=_CHUNK,
+        )
+        # Conflicts are silent, so find which of our rows actually went in.
+        inserted: dict[str, int] = {}
+        for chunk in _chunks(list(references)):
+            inserted.update(
+                Response.objects.filter(reference__in=chunk).values_list("reference", "pk")
+            )
+        new_answers = []
+        for reference, pk in inserted.items():
+            for answer in answers_for[references[reference]]:
+                new_answers.append(
+                    Answer(
+                        response_id=pk,
+                        question=answer.question,
+                        question_text=answer.question_text,
+                        text=answer.text,
+                        published_text=answer.published_text,
+                        choices=answer.choices,
+                    )
+                )
+        Answer.objects.bulk_create(new_answers, batch_size=_CHUNK)
+        responses_changed.send(sender=Response, response_ids=list(inserted.values()))
+        policy.responses_auto_approve(
+            consultation=consultation, response_ids=list(inserted.values())
+        )
+        created_ids.update({references[reference]: pk for reference, pk in inserted.items()})
+        left = [index for reference, index in references.items() if reference not in inserted]
+        # A row left out either was recorded meanwhile by someone else (done) or
+        # lost a reference collision (try again with a fresh reference).
+        raced = _existing_response_keys(
+            {
+                (pending[index].channel, pending[index].external_id)
+                for index in left
+                if pending[index].external_id
+            }
+        )
+        todo = [
+            index
+            for index in left
+            if not pending[index].external_id
+            or (pending[index].channel, pending[index].external_id) not in raced
+        ]
+    if todo:
+        raise RecordError("Could not allocate unique references for the responses; try again.")
+    return RecordBatchResult(
+        created=len(created_ids),
+        already_recorded=len(items) - len(created_ids),
+        response_ids=tuple(created_ids[index] for index in sorted(created_ids)),
+    )
+
+
+# --- One response: a batch of one ---------------------------------------------------------
+
+
+@transaction.atomic
+def response_record(
+    *,
+    consultation: ConsultationPage,
+    channel: str,
+    text: str,
+    received_at: datetime,
+    respondent: RespondentInput,
+    answers: Sequence[AnswerInput] = (),
+    external_id: str | None = None,
+    consent_to_publish: bool = False,
+    parent_external_id: str = "",
+    root_external_id: str = "",
+    url: str = "",
+    language: str = "",
+    raw_payload: Mapping[str, Any] | None = None,
+) -> Response:
+    """Record one response (with its answers) and return it.
+
+    Idempotent for platform posts: when ``(channel, external_id)`` is already in the
+    record, the existing response is returned unchanged.
+    """
+    item = ResponseInput(
+        channel=channel,
+        text=text,
+        received_at=received_at,
+        respondent=respondent,
+        external_id=external_id or None,
+        answers=tuple(answers),
+        consent_to_publish=consent_to_publish,
+        parent_external_id=parent_external_id,
+        root_external_id=root_external_id,
+        url=url,
+        language=language,
+        raw_payload=dict(raw_payload or {}),
+    )
+    result = responses_record_batch(consultation=consultation, items=[item])
+    if result.response_ids:
+        return Response.objects.get(pk=result.response_ids[0])
+    return Response.objects.get(channel=channel, external_id=item.external_id)
+
+
+# --- The hub's own web form -------------------------------------------------------------------
+
+USER_AGENT_MAX_LENGTH = 300
+
+
+def web_response_record(
+    *,
+    consultation: ConsultationPage,
+    answers: Mapping[int, str | Sequence[str]],
+    name: str = "",
+    email: str = "",
+    publish_name: bool = False,
+    consent_to_publish: bool = False,
+    user_agent: str = "",
+) -> Response:
+    """Record a response sent on the web form, from its validated values.
+
+    ``answers`` maps question ids to what was given: the text of a free-text
+    question, one option, or a list of options. The whole response's text is each
+    answered question followed by its answer.
+    """
+    questions = _questions_of(consultation)
+    answer_inputs: list[AnswerInput] = []
+    parts: list[str] = []
+    for question_id, value in answers.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise RecordError(f"Question {question_id} does not belong to “{consultation.title}”.")
+        if not value:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if question.kind == QuestionKind.FREE_TEXT:
+                answer_inputs.append(AnswerInput(question_id=question_id, text=value))
+            else:
+                answer_inputs.append(AnswerInput(question_id=question_id, choices=(value,)))
+            parts.append(f"{question.text}\n{value}")
+        else:
+            answer_inputs.append(AnswerInput(question_id=question_id, choices=tuple(value)))
+            parts.append(f"{question.text}\n{', '.join(value)}")
+    name = name.strip()
+    return response_record(
+        consultation=consultation,
+        channel=Channel.WEB,
+        text="\n\n".join(parts),
+        received_at=timezone.now(),
+        respondent=RespondentInput(
+            name=name,
+            email=email.strip(),
+            consented_to_publish_name=bool(publish_name and name),
+        ),
+        answers=answer_inputs,
+        consent_to_publish=consent_to_publish,
+        raw_payload={"user_agent": user_agent[:USER_AGENT_MAX_LENGTH]},
+    )

@@ -1,1 +1,0 @@
-"""Writes to the record. Each module owns one kind of write; see record.py."""
