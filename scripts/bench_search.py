@@ -44,7 +44,8 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from engagement.record.models import Channel, ModerationState, Respondent, Response
+    from engagement.record.channels import Channel, social_channels
+    from engagement.record.models import ModerationState, Respondent, Response
     from search.selectors import ResponseFilters, responses_search
     from search.services import search_index_drain, search_index_enqueue
 
@@ -53,12 +54,12 @@ def main() -> None:
     page = bench_consultation(title="Bench search", publish=True)
     now = datetime.now(tz=UTC)
     rng = random.Random(6)  # noqa: S311 - repeatable bench data
-    channels = [Channel.MASTODON, Channel.X, Channel.BLUESKY, Channel.WEB]
+    channels = [*(name for name, _ in social_channels()), Channel.WEB]
     tag = time.time_ns()
     respondents = Respondent.objects.bulk_create(
         [
             Respondent(
-                channel=Channel.MASTODON,
+                channel=channels[0],
                 external_id=f"b{tag}-{n}",
                 pseudonym=tag % 10**6 * 1000 + n,
             )

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from engagement.analysis.selectors import SENTIMENT_LABELS
-from engagement.record.models import Channel
+from engagement.record.channels import channel_choices
 from search.selectors import ResponseFilters, Sort
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -32,7 +32,7 @@ class ResponseSearchForm(forms.Form):
         max_length=200,
         error_messages={"max_length": "Search words must be 200 characters or fewer"},
     )
-    channel = forms.MultipleChoiceField(choices=Channel.choices, required=False)
+    channel = forms.MultipleChoiceField(choices=channel_choices, required=False)
     question = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
     month = MonthsField(required=False)
     theme = forms.TypedMultipleChoiceField(

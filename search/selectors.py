@@ -25,7 +25,8 @@ from consultations.models import ConsultationPage
 from consultations.selectors import consultations_public
 from engagement.analysis.models import Theme, ThemeMembership
 from engagement.analysis.selectors import figures_sentiment, themes_live
-from engagement.record.models import Answer, Channel, Response
+from engagement.record.channels import channel_choices
+from engagement.record.models import Answer, Response
 from engagement.record.selectors import public_responses
 
 PAGE_SIZE = 20
@@ -241,7 +242,7 @@ def _facets(
     responses: QuerySet[Response], filters: ResponseFilters, survivors: dict[int, Theme]
 ) -> dict[str, list]:
     """Counts per channel, question, month, theme and sentiment; each ignores its own selection only."""
-    labels = dict(Channel.choices)
+    labels = dict(channel_choices())
     channel_counts = (
         _filtered(responses, filters, skip="channel", survivors=survivors)
         .order_by()

@@ -11,7 +11,8 @@ from django.db.models.functions import TruncDate
 from consultations.models import ConsultationPage, QuestionKind
 from engagement.analysis.engine import language_mix, top_terms
 from engagement.analysis.models import AnalysisRun, CampaignGroup, ResponseAnalysis, Theme
-from engagement.record.models import Answer, Channel, ModerationState, Response
+from engagement.record.channels import channel_choices
+from engagement.record.models import Answer, ModerationState, Response
 from engagement.record.selectors import public_responses
 
 # Figures for summaries and the dashboard (engagement.analysis.services writes what they read).
@@ -80,7 +81,7 @@ def figures_responses(*, consultation: ConsultationPage, public: bool) -> QueryS
 
 
 def figures_by_channel(*, responses: QuerySet[Response]) -> tuple[LabelCount, ...]:
-    labels = dict(Channel.choices)
+    labels = dict(channel_choices())
     rows = responses.order_by().values("channel").annotate(n=Count("pk")).order_by("-n", "channel")
     return tuple(
         LabelCount(

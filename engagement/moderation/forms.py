@@ -5,11 +5,16 @@ from __future__ import annotations
 from django import forms
 
 from engagement.moderation.selectors import InboxFilters, consultations_moderated_by
-from engagement.record.models import Channel, ModerationReason, ModerationState
+from engagement.record.channels import channel_choices
+from engagement.record.models import ModerationReason, ModerationState
 
 APPROVE = "approve"
 HIDE = "hide"
 ACTIONS = {APPROVE: ModerationState.APPROVED, HIDE: ModerationState.HIDDEN}
+
+
+def _channel_filter_choices() -> list[tuple[str, str]]:
+    return [("", "All channels"), *channel_choices()]
 
 
 class InboxFilterForm(forms.Form):
@@ -21,7 +26,7 @@ class InboxFilterForm(forms.Form):
     consultation = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="All consultations"
     )
-    channel = forms.ChoiceField(choices=[("", "All channels"), *Channel.choices], required=False)
+    channel = forms.ChoiceField(choices=_channel_filter_choices, required=False)
     state = forms.ChoiceField(
         choices=[("", "All states"), *ModerationState.choices],
         required=False,

@@ -10,9 +10,10 @@ from pydantic import Field
 
 from consultations.models import ConsultationStatus
 from engagement.opendata.exports import LICENCE_NAME, LICENCE_URL
-from engagement.record.models import Channel
+from engagement.record.channels import channel_values
 
-ChannelName = StrEnum("ChannelName", {value: value for value in Channel.values})
+# Built once the apps are ready (the API is imported by the URLconf), social networks included.
+ChannelName = StrEnum("ChannelName", {value: value for value in channel_values()})
 StatusName = StrEnum("StatusName", {value: value for value in ConsultationStatus.values})
 
 

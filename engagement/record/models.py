@@ -13,17 +13,8 @@ from django.db.models import Exists, OuterRef, Q
 from wagtail.search import index
 
 from consultations.selectors import consultations_public
-
-
-class Channel(models.TextChoices):
-    WEB = "web", "Web form"
-    X = "x", "X"
-    MASTODON = "mastodon", "Mastodon"
-    BLUESKY = "bluesky", "Bluesky"
-    EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
-    EVENT = "event", "Event"
-    OTHER = "other", "Other"
+from engagement.record.channels import Channel as Channel  # re-exported for callers
+from engagement.record.channels import channel_choices
 
 
 class ModerationState(models.TextChoices):
@@ -51,7 +42,7 @@ class Respondent(models.Model):
     is never an identifier. The public only ever sees ``pseudonym``.
     """
 
-    channel = models.CharField(max_length=20, choices=Channel)
+    channel = models.CharField(max_length=20, choices=channel_choices)
     external_id = models.CharField(max_length=255)
     handle = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
@@ -109,7 +100,7 @@ class Response(index.Indexed, models.Model):
     consultation = models.ForeignKey(
         "consultations.ConsultationPage", on_delete=models.PROTECT, related_name="responses"
     )
-    channel = models.CharField(max_length=20, choices=Channel)
+    channel = models.CharField(max_length=20, choices=channel_choices)
     # The platform's id for the post/message; null (not "") for the web form so the
     # partial unique constraint on (channel, external_id) skips it.
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from consultations.models import ConsultationPage, Question, QuestionKind
+from engagement.record.channels import channel_values
 from engagement.record.models import Answer, Channel, Respondent, Response
 from engagement.record.publishing import publishing_policy
 from engagement.record.signals import responses_changed
@@ -126,8 +127,9 @@ def _respondent_key(channel: str, respondent: RespondentInput) -> str:
 
 
 def check_channel(channel: str) -> None:
-    if channel not in Channel.values:
-        raise RecordError(f"Unknown channel {channel!r}; expected one of {Channel.values}.")
+    known = channel_values()
+    if channel not in known:
+        raise RecordError(f"Unknown channel {channel!r}; expected one of {known}.")
 
 
 # --- Answers -----------------------------------------------------------------------

@@ -7,12 +7,10 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from engagement.record.models import Channel, Response
+from engagement.record.channels import social_channel_values
+from engagement.record.models import Response
 
 register = template.Library()
-
-# Platforms whose posts are public pages the hub may link to.
-LINKABLE_CHANNELS = {Channel.X, Channel.MASTODON, Channel.BLUESKY}
 
 
 @register.filter
@@ -41,7 +39,9 @@ def respondent_label(response: Response) -> str:
 
 @register.filter
 def original_post_url(response: Response) -> str:
-    if response.channel in LINKABLE_CHANNELS and response.url.startswith(("https://", "http://")):
+    # A social network's posts are public pages the hub may link to.
+    linkable = response.channel in social_channel_values()
+    if linkable and response.url.startswith(("https://", "http://")):
         return response.url
     return ""
 

@@ -18,7 +18,7 @@ from tests.factories.record import AnswerFactory, ResponseFactory
 # Kept small: every response is embedded (~30 ms each) on a test's first run.
 PER_TOPIC = 14
 CAMPAIGN_SIZE = 16
-CHANNELS = (Channel.WEB, Channel.MASTODON, Channel.X, Channel.BLUESKY)
+CHANNELS = (Channel.WEB, "mastodon", "x", "bluesky")
 HIDDEN_MARKER = "zorblatt"
 
 

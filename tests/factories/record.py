@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from engagement.record.models import Answer, Channel, Respondent, Response
+from engagement.record.models import Answer, Respondent, Response
 from tests.factories.consultations import ConsultationPageFactory
 
 
@@ -13,7 +13,7 @@ class RespondentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Respondent
 
-    channel = Channel.MASTODON
+    channel = "mastodon"
     external_id = factory.Sequence(lambda n: f"user-{n}")
     handle = factory.Sequence(lambda n: f"@person{n}@social.example")
     pseudonym = factory.Sequence(lambda n: 100_000 + n)
@@ -24,7 +24,7 @@ class ResponseFactory(factory.django.DjangoModelFactory):
         model = Response
 
     consultation = factory.SubFactory(ConsultationPageFactory)
-    channel = Channel.MASTODON
+    channel = "mastodon"
     external_id = factory.Sequence(lambda n: f"post-{n}")
     respondent = factory.SubFactory(RespondentFactory, channel=factory.SelfAttribute("..channel"))
     text = "I support this."

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from engagement.moderation.models import ModerationDecision
 from engagement.moderation.services import response_published_fields
-from engagement.record.models import Channel, ModerationState
+from engagement.record.models import ModerationState
 from tests.factories.consultations import ConsultationPageFactory
 from tests.factories.record import ResponseFactory
 
@@ -79,7 +79,7 @@ def test_inbox_opens_on_pending_responses(as_moderator, consultation):
 
 def test_inbox_filters_by_channel_flag_date_and_text(as_moderator, consultation):
     now = timezone.now()
-    _response(consultation, "Buses please", channel=Channel.X)
+    _response(consultation, "Buses please", channel="x")
     _response(consultation, "Shit idea", received_at=now - timedelta(days=10))
     _response(consultation, "Cycle lanes, a good idea")
 

@@ -8,7 +8,7 @@ from django.test import override_settings
 from openapi_spec_validator import validate
 
 from engagement.opendata.api import since_parse
-from engagement.record.models import Channel, ModerationState, Response
+from engagement.record.models import ModerationState, Response
 from tests.factories.consultations import consultation_with_questions
 from tests.factories.record import ResponseFactory
 from tests.opendata.conftest import (
@@ -135,7 +135,7 @@ def test_search_while_the_search_node_is_down_is_a_clear_503(client, record):
 def test_responses_can_be_filtered_by_channel_question_and_date(client, record):
     ResponseFactory(
         consultation=record.consultation,
-        channel=Channel.MASTODON,
+        channel="mastodon",
         published_text="A later toot",
         moderation_state=ModerationState.APPROVED,
         received_at=datetime(2026, 3, 10, tzinfo=UTC),

@@ -27,7 +27,7 @@ def consultation(db, home_page):
 
 def _reply(number: int, **fields) -> ResponseInput:
     values = {
-        "channel": Channel.MASTODON,
+        "channel": "mastodon",
         "text": f"Reply number {number}",
         "received_at": RECEIVED + timedelta(seconds=number),
         "respondent": RespondentInput(
@@ -116,7 +116,7 @@ def test_public_name_is_a_pseudonym_unless_the_respondent_consented(consultation
 def test_platform_post_recorded_twice_is_one_response(consultation):
     kwargs = {
         "consultation": consultation,
-        "channel": Channel.BLUESKY,
+        "channel": "bluesky",
         "text": "Yes please",
         "received_at": RECEIVED,
         "respondent": RespondentInput(external_id="did:plc:abc", handle="ada.bsky.social"),
@@ -212,7 +212,7 @@ def test_batch_is_idempotent_and_counts_what_was_new(consultation):
 def test_batch_leaves_existing_records_untouched(consultation):
     existing = ResponseFactory(
         consultation=consultation,
-        channel=Channel.MASTODON,
+        channel="mastodon",
         external_id="status-3",
         text="Original words",
         moderation_state=ModerationState.APPROVED,
@@ -251,7 +251,7 @@ def test_same_external_id_on_different_channels_are_different_responses(consulta
         consultation=consultation,
         items=[
             _reply(1),
-            _reply(1, channel=Channel.X, respondent=RespondentInput(external_id="9")),
+            _reply(1, channel="x", respondent=RespondentInput(external_id="9")),
         ],
     )
 

@@ -44,19 +44,19 @@ def record(home_page):
     made = {}
     made["bus"] = PublicResponseFactory(
         consultation=consultation,
-        channel=Channel.MASTODON,
+        channel="mastodon",
         published_text="More buses would help my street. [email removed]",
         received_at=at(2026, 3, 2),
     )
     made["cycle"] = PublicResponseFactory(
         consultation=consultation,
-        channel=Channel.BLUESKY,
+        channel="bluesky",
         published_text="Cycle lanes and buses on every main road.",
         received_at=at(2026, 3, 20),
     )
     made["quiet"] = PublicResponseFactory(
         consultation=consultation,
-        channel=Channel.X,
+        channel="x",
         published_text="Quieter nights, fewer lorries.",
         received_at=at(2026, 4, 5),
     )

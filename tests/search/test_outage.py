@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from engagement.record.models import Channel, ModerationState, Response
+from engagement.record.models import ModerationState, Response
 from engagement.record.services import RespondentInput, response_record
 from search.models import SearchIndexQueue
 from search.services import search_index_drain
@@ -35,7 +35,7 @@ def test_index_converges_with_no_loss_after_the_search_node_comes_back(
         for number in range(25):
             response = response_record(
                 consultation=consultation,
-                channel=Channel.MASTODON,
+                channel="mastodon",
                 text=f"outagecheck original {number}",
                 received_at=timezone.now(),
                 respondent=RespondentInput(external_id=f"outage-user-{number}"),

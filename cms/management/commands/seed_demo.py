@@ -212,7 +212,8 @@ class Command(BaseCommand):
         from engagement.analysis.engine.synthetic import synthetic_corpus
         from engagement.analysis.services import analysis_run
         from engagement.moderation.services import response_moderate
-        from engagement.record.models import Channel, ModerationState, Response
+        from engagement.record.channels import Channel, social_channels
+        from engagement.record.models import ModerationState, Response
         from engagement.record.services import AnswerInput, RespondentInput, response_record
 
         if Response.objects.filter(consultation=consultation, raw_payload__demo=True).exists():
@@ -227,7 +228,8 @@ class Command(BaseCommand):
             moderator.set_unusable_password()
             moderator.save()
         corpus = synthetic_corpus(seed=11, per_topic=7, campaign_size=8)
-        channels = (Channel.WEB, Channel.MASTODON, Channel.BLUESKY, Channel.X, Channel.EMAIL)
+        # The web form, every registered network, and email.
+        channels = (Channel.WEB, *(name for name, _ in social_channels()), Channel.EMAIL)
         questions = list(consultation.questions.order_by("sort_order"))
         rng = random.Random(11)  # noqa: S311 (made-up demo answers)
         now = timezone.now()
