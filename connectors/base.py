@@ -208,6 +208,11 @@ class Connector(ABC):
         """The link a person follows to see the post."""
         return ""
 
+    @classmethod
+    def mention_handle(cls, *, handle: str, base_url: str) -> str:
+        """How people mention the account in a post (without "@"), to keep it unredacted."""
+        return handle.strip().lstrip("@")
+
     # --- Collecting ----------------------------------------------------------------------
 
     def collection_routes(self, scope: CollectionScope) -> list[str]:

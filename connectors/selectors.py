@@ -9,12 +9,14 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from connectors.models import (
+    ChannelAccount,
     CollectionState,
     ConsultationChannel,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
 )
+from connectors.registry import connector_class, connector_names
 from consultations.models import ConsultationPage
 from engagement.record.models import Response
 
@@ -185,3 +187,16 @@ def engagement_per_delivery(*, consultation: ConsultationPage) -> tuple[Delivery
             )
         )
     return tuple(result)
+
+
+def department_mention_handles(department_id: int) -> list[str]:
+    """The handles of the department's active channel accounts, as people mention them."""
+    handles = []
+    for network, handle, base_url in ChannelAccount.objects.filter(
+        department_id=department_id, is_active=True
+    ).values_list("network", "handle", "base_url"):
+        if network in connector_names():
+            handles.append(
+                connector_class(network).mention_handle(handle=handle, base_url=base_url)
+            )
+    return handles

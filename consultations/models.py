@@ -25,6 +25,7 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from consultations.accounts import department_handles
 from consultations.blocks import ConsultationBodyBlock
 
 HASHTAG_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -67,22 +68,11 @@ class Department(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    x_handle = models.CharField("X handle", max_length=100, blank=True, help_text="Without the @")
-    mastodon_handle = models.CharField(
-        max_length=200, blank=True, help_text="e.g. @cleanair@social.example.gov.uk"
-    )
-    bluesky_handle = models.CharField(
-        max_length=200, blank=True, help_text="e.g. cleanair.bsky.social"
-    )
 
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("logo"),
-        MultiFieldPanel(
-            [FieldPanel("x_handle"), FieldPanel("mastodon_handle"), FieldPanel("bluesky_handle")],
-            heading="Social handles",
-        ),
     ]
 
     class Meta:
@@ -90,6 +80,11 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def social_handles(self) -> str:
+        """The department's own accounts (its channel accounts), for the admin listing."""
+        return ", ".join(department_handles(department_id=self.pk)) if self.pk else ""
 
 
 class DepartmentMembership(models.Model):

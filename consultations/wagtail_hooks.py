@@ -22,7 +22,7 @@ class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
     menu_label = "Departments"
-    list_display = ["name", "slug", "x_handle", "mastodon_handle", "bluesky_handle"]
+    list_display = ["name", "slug", "social_handles"]
     search_fields = ["name"]
 
 

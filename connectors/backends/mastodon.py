@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import mastodon
 from mastodon import Mastodon
@@ -107,6 +108,15 @@ class MastodonConnector(Connector):
             return PermanentError(f"Mastodon refused {what}: {_describe(error)}")
         # A 2xx whose body could not be parsed lands here too: a status may exist.
         return OutcomeUnknown(f"Mastodon answered {what} with {_describe(error)}")
+
+    @classmethod
+    def mention_handle(cls, *, handle: str, base_url: str) -> str:
+        """The federated form, "name@instance": the same name elsewhere is another person."""
+        handle = handle.strip().lstrip("@")
+        if "@" in handle:
+            return handle
+        host = urlsplit(base_url or cls.default_base_url).hostname or ""
+        return f"{handle}@{host}" if host else handle
 
     def verify(self) -> ExternalAccount:
         account = self._call("verify_credentials", self.client.account_verify_credentials)

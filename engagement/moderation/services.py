@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from consultations.accounts import department_handles
 from consultations.models import ConsultationPage, department_ids_for_user
 from engagement.moderation.models import ModerationDecision
 from engagement.moderation.redaction import MentionPolicy, redact
@@ -66,9 +67,13 @@ def mention_policy_for(*, consultation: ConsultationPage) -> MentionPolicy | Non
     """None keeps every @-mention; otherwise only the department's own accounts stay."""
     if not consultation.redact_private_mentions:
         return None
-    department = consultation.department
-    handles = [department.x_handle, department.mastodon_handle, department.bluesky_handle]
-    return MentionPolicy(keep=frozenset(handle for handle in handles if handle.strip()))
+    # Looked up once per consultation object: a batch asks for every response it records.
+    cached = getattr(consultation, "_department_handles", None)
+    if cached is None or cached[0] != consultation.department_id:
+        handles = frozenset(department_handles(department_id=consultation.department_id))
+        cached = (consultation.department_id, handles)
+        consultation._department_handles = cached
+    return MentionPolicy(keep=cached[1])
 
 
 def text_redacted(*, text: str, mentions: MentionPolicy | None) -> tuple[str, list[dict]]:

@@ -1,18 +1,24 @@
 import pytest
 
 from consultations.services import ANALYST
+from tests.factories.connectors import ChannelAccountFactory
 from tests.factories.consultations import ConsultationPageFactory, DepartmentFactory
 from tests.factories.moderation import moderator_create
 
 
 @pytest.fixture
 def department(db):
-    return DepartmentFactory(
-        name="Department for Transport",
-        x_handle="transportgovuk",
-        mastodon_handle="@transport@social.example.gov.uk",
-        bluesky_handle="transport.bsky.social",
-    )
+    department = DepartmentFactory(name="Department for Transport")
+    # The department's own accounts: mentions of them stay published.
+    for network, handle, base_url in (
+        ("x", "transportgovuk", ""),
+        ("mastodon", "transport", "https://social.example.gov.uk"),
+        ("bluesky", "transport.bsky.social", ""),
+    ):
+        ChannelAccountFactory(
+            department=department, network=network, handle=handle, base_url=base_url
+        )
+    return department
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ PRIVATE_DETAILS = "Ring me on 07700 900123 or jo@example.com, ask @neighbour_jo 
 def _record(consultation, *, text=PRIVATE_DETAILS, external_id="status-1", **fields):
     return response_record(
         consultation=consultation,
-        channel=Channel.MASTODON,
+        channel="mastodon",
         text=text,
         received_at=RECEIVED,
         respondent=RespondentInput(external_id="user-1"),
@@ -91,7 +91,7 @@ def test_batch_redacts_screens_and_auto_approves_only_clean_responses(consultati
     consultation.save()
     items = [
         ResponseInput(
-            channel=Channel.MASTODON,
+            channel="mastodon",
             text=text,
             received_at=RECEIVED + timedelta(seconds=number),
             respondent=RespondentInput(external_id=f"user-{number}"),
@@ -179,7 +179,7 @@ def test_withdrawal_leaves_a_tombstone_with_no_published_words(consultation):
     Response.objects.filter(pk=response.pk).update(moderation_state=ModerationState.APPROVED)
 
     assert responses_withdraw(
-        channel=Channel.MASTODON, external_ids=["status-1"], reason="deleted_at_source"
+        channel="mastodon", external_ids=["status-1"], reason="deleted_at_source"
     )
 
     response.refresh_from_db()
@@ -201,7 +201,7 @@ def test_auto_approved_batch_is_queued_for_the_search_index_in_the_same_transact
     consultation.save()
     items = [
         ResponseInput(
-            channel=Channel.BLUESKY,
+            channel="bluesky",
             text=f"Reply number {number} about quieter streets",
             received_at=RECEIVED + timedelta(seconds=number),
             respondent=RespondentInput(external_id=f"did:plc:user{number}"),
