@@ -41,6 +41,7 @@ def main() -> None:
     from connectors.collection.outcomes import CollectOutcome
     from connectors.collection.recording import page_record
     from connectors.models import ChannelAccount
+    from connectors.registry import connector_names
     from connectors.types import CollectionScope, IncomingReply
 
     if "DATABASE_URL" in os.environ:
@@ -49,8 +50,10 @@ def main() -> None:
     page = bench_consultation(title="Bench collection")
     now = datetime.now(tz=UTC)
     department = page.department
-    channel = ChannelAccount(department=department, network="mastodon", handle="bench")
-    channel.set_credentials({"access_token": "unused"})
+    # The bench records pages; no network is asked, so any registered one will do.
+    network = connector_names()[0]
+    channel = ChannelAccount(department=department, network=network, handle="bench")
+    channel.set_credentials({})
     channel.save()
     root = "1"
     replies = [

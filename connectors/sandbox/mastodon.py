@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import secrets
 import threading
 import time
@@ -19,7 +20,7 @@ from .server import (
     SandboxError,
     iso,
 )
-from .text import MASTODON_URL_LENGTH, find_entities, mastodon_length
+from .text import find_entities, find_urls, grapheme_length
 
 MAX_CHARACTERS = 500
 VERSION = "4.3.0"
@@ -786,3 +787,19 @@ class MastodonApi(NetworkApi):
                 f'<{link(min_id=page[0]["id"])}>; rel="prev"'
             )
         return Response(200, [render(item) for item in page], headers)
+
+
+MASTODON_URL_LENGTH = 23
+
+
+def mastodon_length(text: str, *, local_domain: str = "") -> int:
+    """Mastodon counts grapheme clusters; a URL counts 23 and `@user@domain` counts as `@user`."""
+    pieces = []
+    position = 0
+    for url in find_urls(text):
+        pieces.append(text[position : url.start])
+        pieces.append("u" * MASTODON_URL_LENGTH)  # one character per counted character
+        position = url.end
+    pieces.append(text[position:])
+    countable = re.sub(r"(@[A-Za-z0-9_]+)@[A-Za-z0-9.\-]+[A-Za-z0-9]", r"\1", "".join(pieces))
+    return grapheme_length(countable)

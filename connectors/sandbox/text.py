@@ -1,9 +1,9 @@
-"""Counting and entity parsing the way each network does it, for the sandboxes' checks."""
+"""Entity parsing and grapheme counting shared by the sandboxes; each network's own counting
+lives in its sandbox module."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import regex
@@ -13,13 +13,7 @@ HASHTAG_PATTERN = re.compile(r"(?<![\w#&])#(\w*[^\W\d_]\w*)")
 MENTION_PATTERN = re.compile(r"(?<![\w@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?)")
 _TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 
-# twitter-text v3 configuration: code points in these ranges weigh 100, everything else 200,
-# each emoji sequence weighs 200 and every URL counts as 23 characters.
-_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
-X_URL_LENGTH = 23
-X_MAX_WEIGHTED_LENGTH = 280
-MASTODON_URL_LENGTH = 23
+EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
 
 
 @dataclass(frozen=True)
@@ -61,44 +55,6 @@ def graphemes(text: str) -> list[str]:
 
 def grapheme_length(text: str) -> int:
     return len(graphemes(text))
-
-
-def x_weighted_length(text: str) -> int:
-    """The weighted length X checks against 280 (twitter-text v3 rules)."""
-    text = unicodedata.normalize("NFC", text)
-    weight = 0
-    position = 0
-    for url in find_urls(text):
-        weight += _x_weight(text[position : url.start]) + X_URL_LENGTH * 100
-        position = url.end
-    weight += _x_weight(text[position:])
-    return weight // 100
-
-
-def _x_weight(chunk: str) -> int:
-    weight = 0
-    for cluster in graphemes(chunk):
-        if _EMOJI.search(cluster):
-            weight += 200
-            continue
-        for char in cluster:
-            code = ord(char)
-            light = any(low <= code <= high for low, high in _X_LIGHT_RANGES)
-            weight += 100 if light else 200
-    return weight
-
-
-def mastodon_length(text: str, *, local_domain: str = "") -> int:
-    """Mastodon counts grapheme clusters; a URL counts 23 and `@user@domain` counts as `@user`."""
-    pieces = []
-    position = 0
-    for url in find_urls(text):
-        pieces.append(text[position : url.start])
-        pieces.append("x" * MASTODON_URL_LENGTH)
-        position = url.end
-    pieces.append(text[position:])
-    countable = re.sub(r"(@[A-Za-z0-9_]+)@[A-Za-z0-9.\-]+[A-Za-z0-9]", r"\1", "".join(pieces))
-    return grapheme_length(countable)
 
 
 def utf8_offset(text: str, index: int) -> int:

@@ -12,6 +12,7 @@ import re
 import secrets
 import threading
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -25,7 +26,13 @@ from .server import (
     SandboxError,
     iso,
 )
-from .text import X_MAX_WEIGHTED_LENGTH, find_entities, x_weighted_length
+from .text import EMOJI, find_entities, find_urls, graphemes
+
+# twitter-text v3 configuration: code points in these ranges weigh 100, everything else 200,
+# each emoji sequence weighs 200 and every URL counts as 23 characters.
+_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+X_URL_LENGTH = 23
+X_MAX_WEIGHTED_LENGTH = 280
 
 PROBLEM_BASE = "https://api.x.com/2/problems"
 DEFAULT_POST_FIELDS = ("id", "text", "edit_history_tweet_ids", "edit_history_post_ids")
@@ -894,3 +901,28 @@ def _time_arg(req: Request, name: str) -> datetime | None:
 
 def _fields(req: Request, name: str) -> set[str]:
     return set(req.args(name))
+
+
+def x_weighted_length(text: str) -> int:
+    """The weighted length X checks against 280 (twitter-text v3 rules)."""
+    text = unicodedata.normalize("NFC", text)
+    weight = 0
+    position = 0
+    for url in find_urls(text):
+        weight += _x_weight(text[position : url.start]) + X_URL_LENGTH * 100
+        position = url.end
+    weight += _x_weight(text[position:])
+    return weight // 100
+
+
+def _x_weight(chunk: str) -> int:
+    weight = 0
+    for cluster in graphemes(chunk):
+        if EMOJI.search(cluster):
+            weight += 200
+            continue
+        for char in cluster:
+            code = ord(char)
+            light = any(low <= code <= high for low, high in _X_LIGHT_RANGES)
+            weight += 100 if light else 200
+    return weight

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sandbox.text import (
-    find_entities,
-    grapheme_length,
-    mastodon_length,
-    utf8_offset,
-    x_weighted_length,
-)
+from connectors.sandbox.mastodon import mastodon_length
+from connectors.sandbox.text import find_entities, grapheme_length, utf8_offset
+from connectors.sandbox.x import x_weighted_length
 
 
 @pytest.mark.parametrize(

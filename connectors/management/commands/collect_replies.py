@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from connectors.collection import replies_collect
 from connectors.models import ConsultationChannel
+from connectors.registry import connector_names
 from connectors.selectors import collection_gaps_for
 from consultations.models import ConsultationPage
 
@@ -37,7 +38,9 @@ class Command(BaseCommand):
             "--since", default="", help="backfill: walk every route again from this date"
         )
         parser.add_argument(
-            "--channel", default="", help="only this network (x, mastodon, bluesky)"
+            "--channel",
+            default="",
+            help=f"only this network ({', '.join(connector_names())})",
         )
         parser.add_argument("--no-progress", action="store_true")
 
