@@ -8,6 +8,7 @@ class ConnectorsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.signals import page_published
 
+        # why: the handlers import models, which load only once the app registry is ready.
         from connectors import signals
 
         page_published.connect(

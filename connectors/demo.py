@@ -22,6 +22,11 @@ from connectors.models import (
     Delivery,
     Network,
 )
+from connectors.services import (
+    channel_account_create,
+    channel_account_set_credentials,
+    delivery_schedule_for_consultation,
+)
 
 
 class _SandboxAccount(BaseModel):
@@ -67,12 +72,6 @@ def read_sandbox_credentials(path: Path) -> dict[str, _SandboxEntry]:
 @transaction.atomic
 def channel_accounts_seed_from_sandbox(*, department, consultation, path: Path) -> list[str]:
     """Create or refresh the demo department's sandbox channels; returns lines to report."""
-    from connectors.services import (
-        channel_account_create,
-        channel_account_set_credentials,
-        delivery_schedule_for_consultation,
-    )
-
     report = []
     for network, entry in read_sandbox_credentials(path).items():
         channel = ChannelAccount.objects.filter(
