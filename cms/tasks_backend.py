@@ -17,6 +17,8 @@ from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task, TaskResult, TaskResultStatus
 from django_tasks.utils import get_random_id, normalize_json
 
+from cms.tasks import run_django_task
+
 
 class CeleryTaskBackend(BaseTaskBackend):
     supports_defer = True
@@ -24,8 +26,6 @@ class CeleryTaskBackend(BaseTaskBackend):
 
     def enqueue(self, task: Task, args: Any, kwargs: Any) -> TaskResult:
         self.validate_task(task)
-        from cms.tasks import run_django_task
-
         result_id = get_random_id()
         options: dict[str, Any] = {"task_id": result_id}
         if task.queue_name and task.queue_name != "default":

@@ -1,5 +1,9 @@
 from django.apps import AppConfig
 
+from connectors.registry import network_choices
+from consultations.accounts import department_handles_lookup_register
+from engagement.record.channels import social_channels_provide
+
 
 class ConnectorsConfig(AppConfig):
     name = "connectors"
@@ -8,16 +12,13 @@ class ConnectorsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.signals import page_published
 
+        # why: the handlers and selectors import models, which load only once the app registry is ready.
         from connectors import signals
-        from connectors.registry import network_choices
         from connectors.selectors import department_mention_handles
-        from consultations.accounts import department_handles_lookup_register
-        from engagement.record.channels import social_channels_provide
 
         page_published.connect(
             signals.schedule_deliveries_on_publish, dispatch_uid="connectors-publish"
         )
-        # The record (a lower layer) lists the registered networks as channels.
+        # The record and the departments (lower layers) learn the networks from here.
         social_channels_provide(network_choices)
-        # Moderation keeps mentions of the department's own accounts.
         department_handles_lookup_register(department_mention_handles)

@@ -17,6 +17,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors.models import ChannelAccount, CollectionState, ConsultationChannel, Delivery
 from connectors.registry import connector_names
+from connectors.services import (
+    channel_account_create,
+    channel_account_set_credentials,
+    delivery_schedule_for_consultation,
+)
 
 
 class _SandboxAccount(BaseModel):
@@ -63,12 +68,6 @@ def read_sandbox_credentials(path: Path) -> dict[str, _SandboxEntry]:
 @transaction.atomic
 def channel_accounts_seed_from_sandbox(*, department, consultation, path: Path) -> list[str]:
     """Create or refresh the demo department's sandbox channels; returns lines to report."""
-    from connectors.services import (
-        channel_account_create,
-        channel_account_set_credentials,
-        delivery_schedule_for_consultation,
-    )
-
     report = []
     for network, entry in read_sandbox_credentials(path).items():
         channel = ChannelAccount.objects.filter(

@@ -71,15 +71,6 @@ def deliveries_due(*, now: datetime) -> QuerySet[Delivery]:
     ).order_by("due_at")
 
 
-def deliveries_for_consultation(page) -> QuerySet[Delivery]:
-    return (
-        Delivery.objects.filter(consultation_id=page.pk)
-        .select_related("channel")
-        .prefetch_related("posts")
-        .order_by("channel__network", "kind")
-    )
-
-
 # --- Collecting replies ------------------------------------------------------------------
 
 

@@ -46,6 +46,7 @@ from connectors.models import (
     DeliveryStatus,
 )
 from connectors.registry import connector_class, credentials_validate
+from connectors.selectors import deliveries_due
 from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
 
 logger = logging.getLogger(__name__)
@@ -217,6 +218,7 @@ def delivery_schedule_for_consultation(*, page, triggered_by=None) -> list[Deliv
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
+    # why: connectors.tasks calls this module's services; the task module imports it.
     from connectors.tasks import deliver
 
     for delivery_id in delivery_ids:
@@ -462,7 +464,6 @@ def delivery_delete_posts(*, delivery_id: int, triggered_by=None) -> Delivery:
 
 def deliveries_enqueue_due(*, now: datetime | None = None) -> list[int]:
     """Enqueue every delivery whose time has come (reminders; announcements left behind)."""
-    from connectors.selectors import deliveries_due
 
     ids = list(deliveries_due(now=now or timezone.now()).values_list("pk", flat=True))
     _enqueue(ids)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+
+from connectors.services import delivery_schedule_for_consultation
+from consultations.models import ConsultationPage
 
 logger = logging.getLogger(__name__)
 
 
 def schedule_deliveries_on_publish(sender, instance, revision=None, **kwargs) -> None:
-    from consultations.models import ConsultationPage
-
     if not isinstance(instance, ConsultationPage):
         return
     page_id = instance.pk
@@ -25,11 +27,6 @@ def schedule_deliveries_on_publish(sender, instance, revision=None, **kwargs) ->
 
 
 def _schedule(page_id: int, user_id: int | None) -> None:
-    from django.contrib.auth import get_user_model
-
-    from connectors.services import delivery_schedule_for_consultation
-    from consultations.models import ConsultationPage
-
     try:
         page = ConsultationPage.objects.get(pk=page_id)
         user = get_user_model().objects.filter(pk=user_id).first() if user_id else None

@@ -9,6 +9,7 @@ class SearchConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        # why: models load only once the app registry is ready.
         from engagement.record.models import Answer, Response
         from engagement.record.signals import responses_changed
         from search import signals

@@ -7,6 +7,7 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self) -> None:
+        # why: the policy imports models, which load only once the app registry is ready.
         from engagement.moderation.services import ModerationPublishingPolicy
         from engagement.record.publishing import publishing_policy_register
 

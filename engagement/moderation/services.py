@@ -571,7 +571,7 @@ def responses_withdraw(
     text, earlier wordings, answers and raw payload are erased. Idempotent: a response
     already withdrawn is left as it is. Returns how many were withdrawn now.
     """
-    check_channel(channel)
+    check_channel(channel=channel)
     if reason not in WithdrawalReason.values:
         raise RecordError(f"Unknown withdrawal reason {reason!r}.")
     ids = [external_id for external_id in external_ids if external_id]

@@ -126,7 +126,7 @@ def _respondent_key(channel: str, respondent: RespondentInput) -> str:
     raise RecordError(f"A {channel} respondent needs an external_id (the platform's user id).")
 
 
-def check_channel(channel: str) -> None:
+def check_channel(*, channel: str) -> None:
     known = channel_values()
     if channel not in known:
         raise RecordError(f"Unknown channel {channel!r}; expected one of {known}.")
@@ -292,7 +292,7 @@ def responses_record_batch(
     unique: list[ResponseInput] = []
     seen: set[tuple[str, str]] = set()
     for item in items:
-        check_channel(item.channel)
+        check_channel(channel=item.channel)
         if item.received_at.tzinfo is None:
             raise RecordError("received_at must be timezone-aware.")
         if item.external_id:

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 
 from engagement.analysis.services import analysis_run
 from tests.browser.conftest import axe_violations, browser, chromium  # noqa: F401
-from tests.summary.conftest import seed_corpus
+from tests.analysis.conftest import seed_corpus
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,7 +11,7 @@ import pytest
 from engagement.analysis.services import analysis_run
 from engagement.record.models import ModerationState
 from tests.factories.record import ResponseFactory
-from tests.summary.conftest import HIDDEN_MARKER
+from tests.analysis.conftest import HIDDEN_MARKER
 
 pytestmark = pytest.mark.django_db
 

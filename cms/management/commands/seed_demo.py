@@ -3,9 +3,12 @@
 Idempotent: running it again finds what it made before and changes nothing.
 """
 
+import random
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +16,7 @@ from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
 from cms.home.models import HomePage
+from connectors.demo import SandboxCredentialsError, channel_accounts_seed_from_sandbox
 from consultations.models import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -22,6 +26,13 @@ from consultations.models import (
     Topic,
 )
 from consultations.services import roles_ensure, workflow_comms_review_ensure
+from engagement.analysis.engine import EmbeddingModelUnavailable
+from engagement.analysis.engine.synthetic import synthetic_corpus
+from engagement.analysis.services import analysis_run
+from engagement.moderation.services import response_moderate
+from engagement.record.channels import Channel, social_channels
+from engagement.record.models import ModerationState, Response
+from engagement.record.services import AnswerInput, RespondentInput, response_record
 
 DEMO_DEPARTMENT = {"name": "Department for Clean Air", "slug": "clean-air"}
 DEMO_TOPIC = {"name": "Environment", "slug": "environment"}
@@ -184,10 +195,6 @@ class Command(BaseCommand):
 
     def seed_sandbox_channels(self, department, consultation) -> None:
         """Channels on the sandbox networks (connectors), when HUB_SANDBOX_CREDENTIALS names their file."""
-        from django.conf import settings
-
-        from connectors.demo import SandboxCredentialsError, channel_accounts_seed_from_sandbox
-
         if not settings.HUB_SANDBOX_CREDENTIALS:
             return
         try:
@@ -204,18 +211,6 @@ class Command(BaseCommand):
 
     def seed_responses_and_analysis(self, consultation) -> None:
         """A few dozen approved responses across channels, analysed once, for the summary page."""
-        import random
-
-        from django.contrib.auth import get_user_model
-
-        from engagement.analysis.engine import EmbeddingModelUnavailable
-        from engagement.analysis.engine.synthetic import synthetic_corpus
-        from engagement.analysis.services import analysis_run
-        from engagement.moderation.services import response_moderate
-        from engagement.record.channels import Channel, social_channels
-        from engagement.record.models import ModerationState, Response
-        from engagement.record.services import AnswerInput, RespondentInput, response_record
-
         if Response.objects.filter(consultation=consultation, raw_payload__demo=True).exists():
             self._report("demo responses for", consultation.title, False)
             return

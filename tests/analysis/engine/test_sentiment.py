@@ -13,7 +13,7 @@ from engagement.analysis.engine.sentiment import (
     sentiment_label,
 )
 from engagement.analysis.engine.types import SentimentScore
-from tests.analysis.labelled_sentiment import LABELLED_REPLIES
+from tests.analysis.engine.labelled_sentiment import LABELLED_REPLIES
 
 REQUIRED_ACCURACY = 0.80
 

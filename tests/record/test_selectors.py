@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
+from wagtail.models import PageViewRestriction
 
 from engagement.record.models import ModerationReason, ModerationState
 from engagement.record.selectors import (
@@ -83,6 +84,16 @@ def test_responses_of_an_unpublished_consultation_are_not_public(home_page):
     _approved(draft)
 
     assert not public_responses().exists()
+
+
+def test_responses_of_a_consultation_behind_a_view_restriction_are_not_public(consultation):
+    _approved(consultation)
+    PageViewRestriction.objects.create(
+        page=consultation, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+
+    assert not public_responses().exists()
+    assert not public_responses(consultation=consultation).exists()
 
 
 def test_public_responses_without_a_consultation_covers_all_of_them(home_page):
