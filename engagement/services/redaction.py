@@ -2,20 +2,59 @@
 
 `redact` is pure, deterministic and needs no network or model: every pattern is
 compiled once at import. The original text stays with the moderators; the
-published text marks each removal, e.g. "[email removed]".
+published text marks each removal with its category, e.g. "[email removed]".
 
 Decisions worth knowing:
 
+- Phone numbers: found by the `phonenumbers` matcher (Google's libphonenumber
+  metadata), reading national numbers as UK ones and, failing that, as Irish
+  ones. A number the metadata calls valid is removed, whatever its country; so
+  is one it calls invalid but that is written like a real line (a trunk 0, "+"
+  or "00", and 9 to 15 digits), since an unallocated or fictitious number
+  ("07700 900123") is still someone's number in a reader's eyes. Freephone,
+  shared-cost and premium-rate numbers (0800, 0808, 084, 087, 09, 1800…) stay:
+  no private person has one, and replies quote them as the services they are.
+  Every other kind goes, 03 included (small businesses and sole traders have them).
 - Postcodes: only full postcodes ("SW1A 1AA", "sw1a1aa") are removed. An outward
   code alone ("SW1A", "M25", "W1") covers thousands of households, says where a
   road or district is rather than where a person lives, and is common in
   replies about transport and planning, so it stays.
-- Phone numbers: UK mobiles (07…) and geographic/national landlines (01, 02, 03),
-  in national, +44 and 0044 forms, and any "+<country code>" number of 8 to 15
-  digits. 08/09 numbers are service lines (helplines, premium rate) published by
-  organisations, so they stay.
+- National Insurance numbers: two letters and six digits, with or without the
+  suffix letter, in any case, spaced or hyphenated. The prefix must be one
+  HMRC could issue (NIM39110: no D, F, I, Q, U, V; no O second; not BG, GB, KN,
+  NK, NT, TN, ZZ) or HMRC's own example prefix QQ ("QQ 12 34 56 A"), which
+  people copy when they mean their own. Without the suffix, the number must be
+  grouped in pairs ("AB 12 34 56") or follow "NI"/"National Insurance"/"NINO",
+  since "CR123456" alone is as likely an order reference.
+- NHS numbers: ten digits in any grouping whose modulus-11 check digit is right
+  (`stdnum.gb.nhs`). One ten-digit number in eleven passes by chance; at that
+  length in a reply it is far more likely an NHS number than anything public.
+- Vehicle registrations: the 2001 format ("AB12 CDE", age identifier 02–29 or
+  51–79, any case, with or without the space) anywhere, except when the last
+  three letters are a common word ("nw10 and"); the older prefix ("A123 BCD")
+  and suffix ("ABC 123D") formats only in capitals or after a word about a
+  vehicle ("reg", "car", "plate"…), because "the M25 one" and "the 38A bus" look
+  just like them.
+- Bank details: a sort code ("12-34-56") next to an account number, or after
+  "sort code"/"s/c"/"account"/"bank details"; an account number of 7 to 10 digits
+  after such a word or next to a sort code; an IBAN whose checksum is valid
+  (`stdnum.iban`), in any case and grouping. A date like "12-03-24" alone stays.
+- Dates of birth: a date (with day and month, or month and year) within a few
+  words after "born", "DOB", "d.o.b.", "date of birth", "birthday", or the Welsh
+  "ganwyd"/"dyddiad geni". Other dates, and a year alone ("born in 1956"), stay.
+- Home addresses: a house or flat number, one to four words of street name and a
+  street type (Road, Street, Avenue, Lane, Close, Drive, Way, Crescent, Court…
+  or, before the name, the Welsh Heol, Stryd, Ffordd, Lôn, Rhodfa, Cilgant). The
+  name may not contain words that make the number a count ("38 miles down the
+  road", "the 38 bus route"), nor follow "paragraph", "section", "route", "ward"…;
+  types that are also ordinary words (Way, Park, Green, View, Walk, Hill…) need a
+  capitalised name. A street named without a number ("Mill Lane") stays.
 - Card numbers: 13 to 19 digits, grouped the way cards are printed (or not at
   all) and Luhn-valid; every other long number is a reference and stays.
+- Emails: ordinary addresses; "name at example dot com" and bracketed forms
+  ("name [at] example [dot] com", "name(at)example.com"); and "name at
+  gmail.com" with only "at" spelled out when the domain is a webmail provider
+  (otherwise "I looked at gov.uk" would go).
 - Links: a URL is removed when it carries a personal token (a query or fragment
   parameter such as token, key, session, sig, code, email, reset, invite…),
   credentials, a path segment that looks like a long random secret, or any other
@@ -32,9 +71,8 @@ Decisions worth knowing:
   folded into the removals: the result is idempotent by construction. A long
   chain of glued items loses the rest of its line after a few such passes; over-
   removing there is the safe side.
-- Known gaps: National Insurance numbers without their suffix letter, numbers
-  written with dots ("07700.900.123"), "name at example.com" with only the "at"
-  spelled out, two phone numbers separated by a single space, and lower-case
+- Known gaps: addresses without a house number ("Rose Cottage, Mill Lane"),
+  dates of birth not introduced as such ("I'm 12/03/1956 vintage"), and lower-case
   postcodes that read as a road and an ordinal ("b33 8th").
 """
 
@@ -46,6 +84,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
+from stdnum import iban as stdnum_iban
+from stdnum.gb import nhs as stdnum_nhs
 
 __all__ = [
     "MARKERS",
@@ -63,6 +106,11 @@ class RemovalKind(StrEnum):
     PHONE = "phone"
     POSTCODE = "postcode"
     NI_NUMBER = "ni_number"
+    NHS_NUMBER = "nhs_number"
+    VEHICLE_REGISTRATION = "vehicle_registration"
+    BANK_DETAILS = "bank_details"
+    DATE_OF_BIRTH = "date_of_birth"
+    ADDRESS = "address"
     CARD = "card"
     LINK = "link"
     MENTION = "mention"
@@ -73,6 +121,11 @@ MARKERS: dict[RemovalKind, str] = {
     RemovalKind.PHONE: "[phone number removed]",
     RemovalKind.POSTCODE: "[postcode removed]",
     RemovalKind.NI_NUMBER: "[National Insurance number removed]",
+    RemovalKind.NHS_NUMBER: "[NHS number removed]",
+    RemovalKind.VEHICLE_REGISTRATION: "[vehicle registration removed]",
+    RemovalKind.BANK_DETAILS: "[bank details removed]",
+    RemovalKind.DATE_OF_BIRTH: "[date of birth removed]",
+    RemovalKind.ADDRESS: "[address removed]",
     RemovalKind.CARD: "[card number removed]",
     RemovalKind.LINK: "[link removed]",
     RemovalKind.MENTION: "[name removed]",
@@ -82,11 +135,16 @@ MARKERS: dict[RemovalKind, str] = {
 _SPECIFICITY: dict[RemovalKind, int] = {
     RemovalKind.LINK: 0,
     RemovalKind.EMAIL: 1,
-    RemovalKind.NI_NUMBER: 2,
-    RemovalKind.CARD: 3,
-    RemovalKind.PHONE: 4,
-    RemovalKind.POSTCODE: 5,
-    RemovalKind.MENTION: 6,
+    RemovalKind.BANK_DETAILS: 2,
+    RemovalKind.NI_NUMBER: 3,
+    RemovalKind.NHS_NUMBER: 4,
+    RemovalKind.CARD: 5,
+    RemovalKind.DATE_OF_BIRTH: 6,
+    RemovalKind.PHONE: 7,
+    RemovalKind.VEHICLE_REGISTRATION: 8,
+    RemovalKind.POSTCODE: 9,
+    RemovalKind.ADDRESS: 10,
+    RemovalKind.MENTION: 11,
 }
 
 
@@ -129,7 +187,7 @@ _EMAIL = re.compile(
     r"""
     (?<![\w.%+'@/-])
     [A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*
-    @
+    (?:@|[ ]@[ ])
     (?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+
     (?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{1,59})
     (?![\w-])
@@ -155,25 +213,26 @@ _OBFUSCATED_EMAIL = re.compile(
 _OBFUSCATED_SEPARATOR = re.compile(rf"\.|{_SPELLED_DOT}", re.IGNORECASE)
 _SPELLED_DOT_ANYWHERE = re.compile(_SPELLED_DOT, re.IGNORECASE)
 _BRACKETED_AT = re.compile(r"[\[({<]\s*at\s*[\])}>]", re.IGNORECASE)
+_AT_WEBMAIL = re.compile(
+    r"\sat\s+(?:gmail|googlemail|hotmail|outlook|live|yahoo|ymail|icloud|me|aol|btinternet|"
+    r"sky|talktalk|virginmedia|ntlworld|protonmail|proton|gmx|mail|example)\.",
+    re.IGNORECASE,
+)
+_WEBMAIL_DOMAINS = frozenset(
+    "gmail googlemail hotmail outlook live yahoo ymail icloud me aol btinternet sky "
+    "talktalk virginmedia ntlworld protonmail proton gmx mail example".split()
+)
 _TOP_LEVEL_DOMAINS = frozenset(
     "com org net uk co gov ac nhs edu io info me biz eu ie scot wales cymru london "
     "de fr es it nl be ch at au nz ca us in app dev social".split()
 )
 
-# Between two digits of a phone number: an optional closing bracket, space or dash,
-# and opening bracket, in that order, so a separator can be read only one way.
-_PHONE_SEPARATOR = r"\)?[ \-\u00a0]?\(?"
-_PHONE = re.compile(
-    rf"""
-    (?<![\w+(])(?<!\w\()(?<!\d[ \-])
-    (?:
-        (?P<international>\+[ \u00a0]?\d(?:{_PHONE_SEPARATOR}\d){{6,15}})
-      | (?P<uk_international>\(?00[ \u00a0]?44(?:{_PHONE_SEPARATOR}\d){{9,11}})
-      | (?P<national>\(?0(?:{_PHONE_SEPARATOR}\d){{9,10}})
-    )
-    (?!{_PHONE_SEPARATOR}\d)(?![\w.,]\d)(?!\w)
-    """,
-    re.VERBOSE,
+# Runs of digits and the separators people put in phone numbers. The matcher only
+# reads these windows: running it over whole replies would cost most of the budget.
+_PHONE_WINDOW = re.compile(r"(?:\+|\(\+?)?\d[\d \-.()/\u00a0]{5,}\d\)?")
+_PHONE_GROUP = re.compile(r"[+(]*\d+\)?")
+_SERVICE_LINE_TYPES = frozenset(
+    {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST, PhoneNumberType.PREMIUM_RATE}
 )
 
 _POSTCODE = re.compile(
@@ -199,13 +258,139 @@ _ORDINAL = re.compile(r"1st|2nd|3rd|[04-9]th")
 # the character before it comes second) so that the regex engine can skip ahead quickly.
 _NI_NUMBER = re.compile(
     r"""
-    [A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z](?<![A-Za-z0-9].)
-    [A-CEGHJ-NPR-TW-Za-ceghj-npr-tw-z](?<!(?i:BG|GB|KN|NK|NT|TN|ZZ))
-    [ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?
-    [A-Da-d]
+    [A-Za-z](?<![A-Za-z0-9].)
+    (?P<second>[A-Za-z])
+    (?P<first_gap>[ \-]?)[0-9]{2}(?P<gap>[ \-]?)[0-9]{2}[ \-]?[0-9]{2}
+    (?:[ \-]?(?P<suffix>[A-Da-d]))?
     (?![A-Za-z0-9])
     """,
     re.VERBOSE,
+)
+_NI_FIRST_LETTERS = frozenset("ABCEGHJKLMNOPRSTWXYZ")
+_NI_SECOND_LETTERS = frozenset("ABCEGHJKLMNPRSTWXYZ")
+_NI_NEVER_ISSUED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+_NI_EXAMPLE_PREFIXES = frozenset({"QQ"})
+_NI_CONTEXT = re.compile(r"\bN\.?I\b|national\s+insurance|\bnino\b|\bN\.I\.", re.IGNORECASE)
+
+_NHS_NUMBER = re.compile(
+    r"\d(?<![\w+.,]\d)(?<!\d[ \-]\d)(?:[ \-]?\d){9}(?![ \-]?\d)(?![.,]\d)(?!\w)"
+)
+
+_VEHICLE_CURRENT = re.compile(
+    r"[A-Za-z](?<![A-Za-z0-9'’].)[A-Za-z](?P<age>[0-9]{2})(?P<space>[ ]?)(?P<letters>[A-Za-z]{3})"
+    r"(?![A-Za-z0-9])"
+)
+_VEHICLE_PREFIX = re.compile(
+    r"[A-Za-z](?<![A-Za-z0-9'’\-].)[0-9]{1,3}[ ]?(?P<letters>[A-Za-z]{3})(?![A-Za-z0-9])"
+)
+_VEHICLE_SUFFIX = re.compile(
+    r"[A-Za-z](?<![A-Za-z0-9'’\-].)[A-Za-z]{2}[ ]?[0-9]{1,3}[ ]?"
+    r"(?P<suffix>[A-Za-z])(?![A-Za-z0-9])"
+)
+_VEHICLE_AREA_LETTERS = frozenset("ABCDEFGHKLMNOPRSVWY")
+_VEHICLE_OLD_YEAR_LETTERS = frozenset("ABCDEFGHJKLMNPRSTVWXY")
+_VEHICLE_CONTEXT = re.compile(
+    r"\b(?:reg|regs|registration|registered|plates?|numberplate|car|cars|van|vans|vehicle|"
+    r"motorbike|motorcycle|lorry|taxi|dvla|parked|driving|drove|ticketed|clamped|mot)\b",
+    re.IGNORECASE,
+)
+# Three-letter words that follow a district code or a road ("nw10 and", "the M25 one").
+_COMMON_THREE_LETTER_WORDS = frozenset(
+    "the and for are but not you all any can had her was one our out day get has him his "
+    "how man new now old see two way who boy did its let put say she too use via per off "
+    "yet why try top ten six few far own lot bus car van run ran pay buy end due set got "
+    "mph kmh job age air area sat sun mon tue wed thu fri jan feb mar apr may jun jul aug "
+    "sep oct nov dec ago yes nor tax met led saw won fit bad big low red hot wet dry etc "
+    "a.m p.m ave rst fam lol omg tbh wtf btw imo nhs gov mps uks eur gbp usd pct hrs min "
+    "sec yrs kms".split()
+)
+
+_SORT_CODE = re.compile(
+    r"\d(?<![\w.,/+]\d)\d(?P<separator>[ \-–.]?)\d\d(?P=separator)\d\d(?![\w.,/]?\d)"
+)
+_ACCOUNT_NUMBER = re.compile(r"\d(?<![\w.,/+\-]\d)\d{6,9}(?![\w]|[.,/\-]\d)")
+_BANK_CONTEXT = re.compile(
+    r"sort[\s\-]?code|\bs/c\b|\bsc\b|account|\bacc(?:t|s)?\b|\ba/c\b|bank\s+details|"
+    r"\bbank\s+acc|pay(?:ment)?s?\s+in(?:to)?\b|transfer|\brhif\s+cyfrif|cod\s+didoli",
+    re.IGNORECASE,
+)
+_IBAN = re.compile(r"[A-Za-z](?<![A-Za-z0-9].)[A-Za-z][0-9]{2}(?:[ ]?[A-Za-z0-9]){11,32}")
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    r"ionawr|chwefror|mawrth|ebrill|mai|mehefin|gorffennaf|awst|medi|hydref|tachwedd|rhagfyr)"
+)
+_DAY = r"(?:[0-2]?[0-9]|3[01])(?:st|nd|rd|th)?"
+_YEAR = r"(?:(?:19|20)\d\d|['’]\d\d)"
+_DATE = re.compile(
+    rf"""
+    (?<![\w/.\-])
+    (?:
+        \d{{1,2}}\s?[/.\-]\s?\d{{1,2}}\s?[/.\-]\s?(?:\d{{4}}|\d{{2}})
+      | (?:19|20)\d\d[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}
+      | {_DAY}(?:\s+of)?[\s\-]+{_MONTH}\.?(?:,?[\s\-]+(?:{_YEAR}|\d\d))?
+      | {_MONTH}\.?\s+{_DAY}(?:,?\s+{_YEAR})?
+      | {_MONTH}\.?,?\s+(?:{_YEAR})
+    )
+    (?![\w/])
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_BIRTH_CONTEXT = re.compile(
+    r"\bborn\b|\bd\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|\bbirth\s?(?:day|date)\b|"
+    r"\bbday\b|\bganwyd\b|dyddiad\s+geni|\bgeni\b",
+    re.IGNORECASE,
+)
+# Between "born" and the date: a few words ("on the", "is", ":"), not another sentence.
+_BIRTH_GAP = re.compile(r"[^.!?\n\d]{0,28}")
+
+_STREET_TYPES = (
+    "road|rd|street|st|avenue|ave|av|lane|ln|close|cl|drive|dr|way|crescent|cres|cresc|"
+    "place|pl|court|ct|gardens|gdns|grove|gr|terrace|terr|tce|row|hill|walk|square|sq|"
+    "mews|park|rise|view|green|parade|vale|wharf|boulevard|blvd|croft|fold|gate|"
+    "meadow|meadows|chase|brow|end|hey|bank|garth|wynd|yard|circus|approach|heights|"
+    "villas|cottages|broadway|embankment|quay|promenade"
+)
+_WELSH_STREET_TYPES = "heol|stryd|ffordd|lôn|lon|rhodfa|cilgant|clos|maes|teras|llwybr"
+_ADDRESS = re.compile(
+    rf"""
+    \d(?<![\w£$€.,:/%\-+#]\d)\d{{0,3}}[A-Za-z]?(?:[\-–/]\d{{1,4}}[A-Za-z]?)?,?[ ]+
+    (?:
+        (?P<name>(?:[A-Za-z'’][\w'’.\-]*[ ]+){{1,4}}?)
+        (?P<type>{_STREET_TYPES})\b\.?
+      | (?P<welsh_type>{_WELSH_STREET_TYPES})[ ]+
+        (?:(?:y|yr|’r|'r)[ ]+)?[A-Za-zÀ-ÿ][\wÀ-ÿ'’\-]*
+    )
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+_FLAT_BEFORE = re.compile(
+    r"(?:flat|apartment|apt|unit|fflat|room)\.?[ ]*(?:no\.?[ ]*)?\d{1,4}[A-Za-z]?,?[ ]+$",
+    re.IGNORECASE,
+)
+# Words that make the number a count or the street a mere road ("38 miles down the road").
+_NOT_STREET_NAME_WORDS = frozenset(
+    "a an of in on at to from for and or but per by with without than into onto off "
+    "down up along across over under near past via each every all some any no not more "
+    "less fewer new old other same this that these those my our your their his her its "
+    "is are was were be been being will would can could should may might must has have "
+    "had do does did mph miles mile minutes minute mins min hours hour hrs days day weeks "
+    "week months month years year times time people persons residents cars car buses bus "
+    "homes houses flats lanes roads streets trees pounds percent metres meters yards feet "
+    "km kms spaces places stops stop children kids dogs parking way ways lots lot extra "
+    "only just also about around within between".split()
+)
+_AMBIGUOUS_STREET_TYPES = frozenset(
+    "way park green view walk hill row rise place square court vale parade close end "
+    "bank gate fold chase brow hey yard heights approach st dr pl ct cl gr av sq".split()
+)
+_NOT_HOUSE_NUMBER_AFTER = re.compile(
+    r"(?:paragraph|para|paras|section|sections|clause|page|pages|chapter|item|point|"
+    r"question|option|route|routes|bus|buses|number|no|ward|wards|junction|jct|j|platform|"
+    r"gate|stand|bay|exit|table|figure|fig|annex|appendix|proposal|policy|year|years|"
+    r"aged|age|over|under|about|around|than|£|\$|€|ss?)\.?\s*$",
+    re.IGNORECASE,
 )
 
 _CARD = re.compile(
@@ -251,28 +436,67 @@ def _digits(text: str) -> str:
     return "".join(character for character in text if character.isdigit())
 
 
-def _is_uk_national_number(*, national: str) -> bool:
-    """`national` is the number without its leading 0 (or +44)."""
-    if len(national) == 10:
-        return national[0] in "1237"
-    return len(national) == 9 and national[0] == "1"
+def _phone_pieces(window: str) -> Iterator[tuple[int, int]]:
+    """Cut a run of digits where a second number plainly starts ("07700 900123 07700
+    900456"): the matcher alone would read it as one impossible number and give up."""
+    groups = [(group.start(), _digits(group.group())) for group in _PHONE_GROUP.finditer(window)]
+    remaining = sum(len(digits) for _position, digits in groups)
+    start = 0
+    digits_so_far = 0
+    for position, digits in groups:
+        begins_number = window[position] in "+(" or digits.startswith("0")
+        if digits_so_far >= 10 and remaining >= 9 and begins_number:
+            yield start, position
+            start, digits_so_far = position, 0
+        digits_so_far += len(digits)
+        remaining -= len(digits)
+    yield start, len(window)
 
 
-def _is_phone(match: re.Match[str]) -> bool:
-    digits = _digits(match.group())
-    if match.group("national"):
-        return _is_uk_national_number(national=digits[1:])
-    if match.group("uk_international"):
-        national = digits[4:]
-    elif digits.startswith("44"):
-        national = digits[2:]
-    else:
-        # Another country: its own rules are not ours to check, only E.164's length.
-        trunk_zero = 1 if "(0)" in match.group() else 0
-        return 8 <= len(digits) - trunk_zero <= 15
-    if national.startswith("0"):
-        national = national[1:]
-    return _is_uk_national_number(national=national)
+def _phone_is_personal(number: phonenumbers.PhoneNumber, *, raw: str) -> bool:
+    written = raw.lstrip("(")
+    # A UK or Irish number is written with its trunk 0 or a country code; "4500 1234"
+    # or "10293847" without one is a reference, even where the metadata could read it.
+    if not written.startswith(("+", "0")) or written.startswith(("00 0", "0 ")):
+        return False
+    if phonenumbers.number_type(number) in _SERVICE_LINE_TYPES:
+        return False
+    if phonenumbers.is_valid_number(number):
+        return True
+    digits = _digits(raw)
+    national = str(number.national_number)
+    return 9 <= len(digits) <= 15 and national[0] != "0" and phonenumbers.is_possible_number(number)
+
+
+def _phone_reading(number: phonenumbers.PhoneNumber, *, raw: str) -> phonenumbers.PhoneNumber:
+    """The number as a UK one, or as an Irish one when only that reading is valid
+    ("087 123 4567" is an Irish mobile, no UK number)."""
+    if phonenumbers.is_valid_number(number) or raw.lstrip("(").startswith(("+", "00")):
+        return number
+    try:
+        irish = phonenumbers.parse(raw, "IE")
+    except phonenumbers.NumberParseException:
+        return number
+    return irish if phonenumbers.is_valid_number(irish) else number
+
+
+def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
+    for window in _PHONE_WINDOW.finditer(text):
+        window_text = window.group()
+        if sum(character.isdigit() for character in window_text) < 8:
+            continue
+        for piece_start, piece_end in _phone_pieces(window_text):
+            piece = window_text[piece_start:piece_end]
+            offset = window.start() + piece_start
+            for match in PhoneNumberMatcher(piece, "GB", leniency=Leniency.POSSIBLE):
+                raw = match.raw_string
+                number = _phone_reading(match.number, raw=raw)
+                if _phone_is_personal(number, raw=raw):
+                    start = offset + match.start
+                    # "(07700 900123" at the start of a bracketed aside: the bracket stays.
+                    if raw.startswith("(") and raw.count("(") > raw.count(")"):
+                        start += 1
+                    yield start, offset + match.end
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -319,14 +543,157 @@ def _is_postcode(match: re.Match[str]) -> bool:
     )
 
 
+def _is_ni_number(match: re.Match[str], *, text: str) -> bool:
+    prefix = match.group()[:2].upper()
+    allowed = prefix in _NI_EXAMPLE_PREFIXES or (
+        prefix[0] in _NI_FIRST_LETTERS
+        and prefix[1] in _NI_SECOND_LETTERS
+        and prefix not in _NI_NEVER_ISSUED
+    )
+    if not allowed:
+        return False
+    if match.group("suffix"):
+        return True
+    grouped_in_pairs = bool(match.group("first_gap")) and bool(match.group("gap"))
+    return (
+        grouped_in_pairs
+        or _NI_CONTEXT.search(text, max(0, match.start() - 40), match.start()) is not None
+    )
+
+
+def _is_nhs_number(match: re.Match[str]) -> bool:
+    return stdnum_nhs.is_valid(_digits(match.group()))
+
+
+def _has_vehicle_context(text: str, *, start: int) -> bool:
+    return _VEHICLE_CONTEXT.search(text, max(0, start - 40), start) is not None
+
+
+def _vehicle_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _VEHICLE_CURRENT.finditer(text):
+        plate = match.group().upper()
+        age = int(match.group("age"))
+        letters = match.group("letters")
+        if plate[0] not in _VEHICLE_AREA_LETTERS or plate[1] in "IQ":
+            continue
+        if not (2 <= age <= 29 or 51 <= age <= 79) or set(letters.upper()) & set("IQ"):
+            continue
+        if letters.lower() in _COMMON_THREE_LETTER_WORDS and not _has_vehicle_context(
+            text, start=match.start()
+        ):
+            continue
+        yield match.start(), match.end()
+    for match in _VEHICLE_PREFIX.finditer(text):
+        if _is_older_plate(
+            text, match=match, year_letter=match.group()[0], letters=match.group("letters")
+        ):
+            yield match.start(), match.end()
+    for match in _VEHICLE_SUFFIX.finditer(text):
+        if _is_older_plate(
+            text, match=match, year_letter=match.group("suffix"), letters=match.group()[:3]
+        ):
+            yield match.start(), match.end()
+
+
+def _is_older_plate(text: str, *, match: re.Match[str], year_letter: str, letters: str) -> bool:
+    if year_letter.upper() not in _VEHICLE_OLD_YEAR_LETTERS or set(letters.upper()) & set("IQ"):
+        return False
+    if letters.lower() in _COMMON_THREE_LETTER_WORDS:
+        return False
+    # Written in capitals the way a plate is ("A123 BCD", "ABC 123D"), or after a word
+    # about a vehicle; "the m25 one" or "the 38a" in a sentence is a road or a bus.
+    return match.group().isupper() or _has_vehicle_context(text, start=match.start())
+
+
+def _bank_spans(text: str) -> Iterator[tuple[int, int]]:
+    """A sort code only beside an account number (alone it names a branch, not a
+    person); an account number beside a sort code or after a word about an account."""
+    accounts = list(_ACCOUNT_NUMBER.finditer(text))
+    if not accounts:
+        return
+    sort_codes = list(_SORT_CODE.finditer(text))
+    accepted: list[tuple[int, int]] = []
+    for match in sort_codes:
+        if any(
+            account.start() != match.start()
+            and (
+                0 <= account.start() - match.end() <= 40 or 0 <= match.start() - account.end() <= 40
+            )
+            for account in accounts
+        ):
+            accepted.append((match.start(), match.end()))
+    for match in accounts:
+        if any(start <= match.start() < end for start, end in accepted):
+            continue
+        near_sort_code = any(
+            0 <= match.start() - end <= 40 or 0 <= start - match.end() <= 40
+            for start, end in accepted
+        )
+        if near_sort_code or _BANK_CONTEXT.search(text, max(0, match.start() - 40), match.start()):
+            accepted.append((match.start(), match.end()))
+    yield from accepted
+
+
+def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _IBAN.finditer(text):
+        # The pattern runs on into following words; the checksum says where it ends.
+        ends = [
+            match.start() + index + 1
+            for index, character in enumerate(match.group())
+            if character.isalnum()
+        ]
+        for end in reversed(ends[14:]):
+            candidate = text[match.start() : end]
+            if stdnum_iban.is_valid(candidate):
+                yield match.start(), end
+                break
+
+
+def _date_of_birth_spans(text: str) -> Iterator[tuple[int, int]]:
+    for context in _BIRTH_CONTEXT.finditer(text):
+        gap = _BIRTH_GAP.match(text, context.end())
+        position = context.end()
+        limit = gap.end() if gap else position
+        date = _DATE.search(text, position, min(len(text), limit + 40))
+        if date is not None and date.start() <= limit:
+            yield date.start(), date.end()
+
+
+def _address_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _ADDRESS.finditer(text):
+        if _NOT_HOUSE_NUMBER_AFTER.search(text, max(0, match.start() - 12), match.start()):
+            continue
+        name = match.group("name")
+        if name is not None:
+            words = name.split()
+            lowered = [word.lower().strip(".,'’") for word in words]
+            if any(word in _NOT_STREET_NAME_WORDS for word in lowered[1:]) or (
+                lowered[0] in _NOT_STREET_NAME_WORDS and lowered[0] != "the"
+            ):
+                continue
+            if lowered[0] == "the" and len(words) == 1:
+                pass
+            street_type = match.group("type").lower()
+            if street_type in _AMBIGUOUS_STREET_TYPES and not all(
+                word[0].isupper() for word in words if word.lower() not in ("the", "of", "y")
+            ):
+                continue
+        start = match.start()
+        flat = _FLAT_BEFORE.search(text, max(0, start - 24), start)
+        if flat is not None:
+            start = flat.start()
+        yield start, match.end()
+
+
 def _is_obfuscated_email(match: re.Match[str]) -> bool:
     domain_labels = _OBFUSCATED_SEPARATOR.split(match.group("domain"))
     if domain_labels[-1].lower() not in _TOP_LEVEL_DOMAINS:
         return False
     # "have a look at gov.uk" is a sentence; bracketing "at" or spelling out "dot" is
-    # what someone hiding an address does.
+    # what someone hiding an address does, and so is "at" before a webmail domain.
     at_is_bracketed = match.group("at").strip().lower() != "at"
-    return at_is_bracketed or _SPELLED_DOT_ANYWHERE.search(match.group()) is not None
+    webmail = domain_labels[0].lower() in _WEBMAIL_DOMAINS
+    return at_is_bracketed or webmail or _SPELLED_DOT_ANYWHERE.search(match.group()) is not None
 
 
 def _is_random_secret(*, piece: str) -> bool:
@@ -431,19 +798,34 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
                 if _TIME_NOT_HANDLE.fullmatch(handle) or mentions.keeps(handle=handle):
                     continue
                 candidates.append((match.start(), match.end(), RemovalKind.MENTION))
-    # Only a bracketed "at" or a spelled-out "dot" can make one; most replies have neither.
-    if _SPELLED_DOT_ANYWHERE.search(text) or _BRACKETED_AT.search(text):
+    # Only a bracketed "at", a spelled-out "dot" or "at" before a webmail domain can make
+    # one; most replies have none of them.
+    if _SPELLED_DOT_ANYWHERE.search(text) or _BRACKETED_AT.search(text) or _AT_WEBMAIL.search(text):
         for match in _validated(_OBFUSCATED_EMAIL, text, is_valid=_is_obfuscated_email):
             candidates.append((match.start(), match.end(), RemovalKind.EMAIL))
     if _HAS_DIGIT.search(text):
-        for match in _validated(_PHONE, text, is_valid=_is_phone):
-            candidates.append((_bracket_trimmed_start(match), match.end(), RemovalKind.PHONE))
+        for start, end in _phone_spans(text):
+            candidates.append((start, end, RemovalKind.PHONE))
         for match in _validated(_CARD, text, is_valid=_is_card):
             candidates.append((match.start(), match.end(), RemovalKind.CARD))
-        for match in _NI_NUMBER.finditer(text):
+        for match in _validated(_NHS_NUMBER, text, is_valid=_is_nhs_number):
+            candidates.append((match.start(), match.end(), RemovalKind.NHS_NUMBER))
+        for match in _validated(
+            _NI_NUMBER, text, is_valid=lambda match: _is_ni_number(match, text=text)
+        ):
             candidates.append((match.start(), match.end(), RemovalKind.NI_NUMBER))
         for match in _validated(_POSTCODE, text, is_valid=_is_postcode):
             candidates.append((match.start(), match.end(), RemovalKind.POSTCODE))
+        for start, end in _vehicle_spans(text):
+            candidates.append((start, end, RemovalKind.VEHICLE_REGISTRATION))
+        for start, end in _bank_spans(text):
+            candidates.append((start, end, RemovalKind.BANK_DETAILS))
+        for start, end in _iban_spans(text):
+            candidates.append((start, end, RemovalKind.BANK_DETAILS))
+        for start, end in _date_of_birth_spans(text):
+            candidates.append((start, end, RemovalKind.DATE_OF_BIRTH))
+        for start, end in _address_spans(text):
+            candidates.append((start, end, RemovalKind.ADDRESS))
     # A link that is fine on its own is not fine once it carries someone's details.
     for url_start, url_end in ordinary_urls:
         if any(start < url_end and url_start < end for start, end, _kind in candidates):

@@ -237,6 +237,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Flat 2, 14 Mill Lane, Leeds LS1 4AP. I object.",
+        ("address", "Flat 2, 14 Mill Lane"),
         ("postcode", "LS1 4AP"),
     ),
     E(
@@ -288,6 +289,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Address: 10 Station Road, Oxford OX1 2JD.",
+        ("address", "10 Station Road"),
         ("postcode", "OX1 2JD"),
     ),
     E(
@@ -344,6 +346,8 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "The example on the form, QQ123456C, confused my father.",
+        # HMRC's example prefix: people copy it when they mean their own number.
+        ("ni_number", "QQ123456C"),
     ),
     E(
         "Code GB123456A appears on my paperwork but isn't my NI number.",
@@ -401,6 +405,8 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Our account number 12345678 and sort code 12-34-56 are on file already.",
+        ("bank_details", "12345678"),
+        ("bank_details", "12-34-56"),
     ),
     # --- Links ---------------------------------------------------------------------------
     E(
@@ -564,6 +570,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     E(
         "Name: Mrs K. Ahmed\nAddress: 3 Hill Rise, Bradford BD1 1AA\nTel: 0113 496 0321\n"
         "Comments: please reopen the walk-in centre.",
+        ("address", "3 Hill Rise"),
         ("postcode", "BD1 1AA"),
         ("phone", "0113 496 0321"),
     ),
@@ -637,6 +644,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "We're on the 3rd floor at 221B Baker Street and the lift has been broken since May.",
+        ("address", "221B Baker Street"),
     ),
     E(
         "IP 192.168.0.1 came up when I tried to submit.",
@@ -650,6 +658,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     E(
         "I am writing on behalf of my mother, Mrs Doris Evans, at 12 Church Lane, "
         "Swansea SA1 1AA. Her number is 029 2018 0011.",
+        ("address", "12 Church Lane"),
         ("postcode", "SA1 1AA"),
         ("phone", "029 2018 0011"),
     ),
@@ -945,6 +954,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Patient, aged 82, NHS number 943 476 5919, waited 14 hours.",
+        ("nhs_number", "943 476 5919"),
     ),
     E(
         "The council's fraud line is 0300 123 4567 according to the leaflet.",
