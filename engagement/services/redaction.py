@@ -231,6 +231,7 @@ _TOP_LEVEL_DOMAINS = frozenset(
 # reads these windows: running it over whole replies would cost most of the budget.
 _PHONE_WINDOW = re.compile(r"(?:\+|\(\+?)?\d[\d \-.()/\u00a0]{5,}\d\)?")
 _PHONE_GROUP = re.compile(r"[+(]*\d+\)?")
+_PHONE_START = re.compile(r"(?<![\d)])(?:[+(]|0)")
 _SERVICE_LINE_TYPES = frozenset(
     {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST, PhoneNumberType.PREMIUM_RATE}
 )
@@ -256,11 +257,17 @@ _ORDINAL = re.compile(r"1st|2nd|3rd|[04-9]th")
 
 # Each pattern below opens with the character class it must start with (the guard on
 # the character before it comes second) so that the regex engine can skip ahead quickly.
+# The patterns for items that open with letters start at their first digit, looking back
+# for the letters: digits are rare in replies and letters are not, so the regex engine
+# can skip ahead to them.
 _NI_NUMBER = re.compile(
     r"""
-    [A-Za-z](?<![A-Za-z0-9].)
-    (?P<second>[A-Za-z])
-    (?P<first_gap>[ \-]?)[0-9]{2}(?P<gap>[ \-]?)[0-9]{2}[ \-]?[0-9]{2}
+    [0-9]
+    (?:
+        (?<=(?<![A-Za-z0-9])[A-Za-z]{2}[0-9])
+      | (?<=(?<![A-Za-z0-9])[A-Za-z]{2}[ \-][0-9])
+    )
+    [0-9](?P<gap>[ \-]?)[0-9]{2}[ \-]?[0-9]{2}
     (?:[ \-]?(?P<suffix>[A-Da-d]))?
     (?![A-Za-z0-9])
     """,
@@ -277,15 +284,14 @@ _NHS_NUMBER = re.compile(
 )
 
 _VEHICLE_CURRENT = re.compile(
-    r"[A-Za-z](?<![A-Za-z0-9'’].)[A-Za-z](?P<age>[0-9]{2})(?P<space>[ ]?)(?P<letters>[A-Za-z]{3})"
-    r"(?![A-Za-z0-9])"
+    r"[0-9](?<=(?<![A-Za-z0-9'’])[A-Za-z]{2}[0-9])[0-9][ ]?[A-Za-z]{3}(?![A-Za-z0-9])"
 )
 _VEHICLE_PREFIX = re.compile(
-    r"[A-Za-z](?<![A-Za-z0-9'’\-].)[0-9]{1,3}[ ]?(?P<letters>[A-Za-z]{3})(?![A-Za-z0-9])"
+    r"[0-9](?<=(?<![A-Za-z0-9'’\-])[A-Za-z][0-9])[0-9]{0,2}[ ]?[A-Za-z]{3}(?![A-Za-z0-9])"
 )
 _VEHICLE_SUFFIX = re.compile(
-    r"[A-Za-z](?<![A-Za-z0-9'’\-].)[A-Za-z]{2}[ ]?[0-9]{1,3}[ ]?"
-    r"(?P<suffix>[A-Za-z])(?![A-Za-z0-9])"
+    r"[0-9](?:(?<=(?<![A-Za-z0-9'’\-])[A-Za-z]{3}[0-9])|(?<=(?<![A-Za-z0-9'’\-])[A-Za-z]{3} [0-9]))"
+    r"[0-9]{0,2}[ ]?[A-Za-z](?![A-Za-z0-9])"
 )
 _VEHICLE_AREA_LETTERS = frozenset("ABCDEFGHKLMNOPRSVWY")
 _VEHICLE_OLD_YEAR_LETTERS = frozenset("ABCDEFGHJKLMNPRSTVWXY")
@@ -314,7 +320,7 @@ _BANK_CONTEXT = re.compile(
     r"\bbank\s+acc|pay(?:ment)?s?\s+in(?:to)?\b|transfer|\brhif\s+cyfrif|cod\s+didoli",
     re.IGNORECASE,
 )
-_IBAN = re.compile(r"[A-Za-z](?<![A-Za-z0-9].)[A-Za-z][0-9]{2}(?:[ ]?[A-Za-z0-9]){11,32}")
+_IBAN = re.compile(r"[0-9](?<=(?<![A-Za-z0-9])[A-Za-z]{2}[0-9])[0-9](?:[ ]?[A-Za-z0-9]){11,32}")
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -342,6 +348,8 @@ _BIRTH_CONTEXT = re.compile(
     r"\bbday\b|\bganwyd\b|dyddiad\s+geni|\bgeni\b",
     re.IGNORECASE,
 )
+# Every context above contains one of these; most replies contain none.
+_BIRTH_WORDS = ("born", "birth", "dob", "d.o", "d o b", "bday", "ganwyd", "geni")
 # Between "born" and the date: a few words ("on the", "is", ":"), not another sentence.
 _BIRTH_GAP = re.compile(r"[^.!?\n\d]{0,28}")
 
@@ -463,9 +471,14 @@ def _phone_is_personal(number: phonenumbers.PhoneNumber, *, raw: str) -> bool:
         return False
     if phonenumbers.is_valid_number(number):
         return True
-    digits = _digits(raw)
-    national = str(number.national_number)
-    return 9 <= len(digits) <= 15 and national[0] != "0" and phonenumbers.is_possible_number(number)
+    if number.country_code == 44:
+        # Unallocated but shaped like a UK line: 10 digits after the trunk 0 opening
+        # with 1, 2, 3 or 7 (or 9 digits with 1), as Ofcom's numbering plan has them.
+        national = str(number.national_number)
+        if len(national) == 10:
+            return national[0] in "1237"
+        return len(national) == 9 and national[0] == "1"
+    return raw.lstrip("(").startswith(("+", "00")) and phonenumbers.is_possible_number(number)
 
 
 def _phone_reading(number: phonenumbers.PhoneNumber, *, raw: str) -> phonenumbers.PhoneNumber:
@@ -483,11 +496,18 @@ def _phone_reading(number: phonenumbers.PhoneNumber, *, raw: str) -> phonenumber
 def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
     for window in _PHONE_WINDOW.finditer(text):
         window_text = window.group()
-        if sum(character.isdigit() for character in window_text) < 8:
+        if _PHONE_START.search(window_text) is None:
             continue
         for piece_start, piece_end in _phone_pieces(window_text):
-            piece = window_text[piece_start:piece_end]
-            offset = window.start() + piece_start
+            # A UK or Irish number opens with "+", "(" or its trunk 0 (see
+            # `_phone_is_personal`); the matcher need not read what comes before one.
+            first = _PHONE_START.search(window_text, piece_start, piece_end)
+            if first is None:
+                continue
+            piece = window_text[first.start() : piece_end]
+            if sum(character.isdigit() for character in piece) < 8:
+                continue
+            offset = window.start() + first.start()
             for match in PhoneNumberMatcher(piece, "GB", leniency=Leniency.POSSIBLE):
                 raw = match.raw_string
                 number = _phone_reading(match.number, raw=raw)
@@ -543,22 +563,25 @@ def _is_postcode(match: re.Match[str]) -> bool:
     )
 
 
-def _is_ni_number(match: re.Match[str], *, text: str) -> bool:
-    prefix = match.group()[:2].upper()
-    allowed = prefix in _NI_EXAMPLE_PREFIXES or (
-        prefix[0] in _NI_FIRST_LETTERS
-        and prefix[1] in _NI_SECOND_LETTERS
-        and prefix not in _NI_NEVER_ISSUED
-    )
-    if not allowed:
-        return False
-    if match.group("suffix"):
-        return True
-    grouped_in_pairs = bool(match.group("first_gap")) and bool(match.group("gap"))
-    return (
-        grouped_in_pairs
-        or _NI_CONTEXT.search(text, max(0, match.start() - 40), match.start()) is not None
-    )
+def _ni_number_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _NI_NUMBER.finditer(text):
+        first_gap = text[match.start() - 1] in " -"
+        start = match.start() - (3 if first_gap else 2)
+        prefix = text[start : start + 2].upper()
+        allowed = prefix in _NI_EXAMPLE_PREFIXES or (
+            prefix[0] in _NI_FIRST_LETTERS
+            and prefix[1] in _NI_SECOND_LETTERS
+            and prefix not in _NI_NEVER_ISSUED
+        )
+        if not allowed:
+            continue
+        grouped_in_pairs = first_gap and bool(match.group("gap"))
+        if (
+            match.group("suffix")
+            or grouped_in_pairs
+            or _NI_CONTEXT.search(text, max(0, start - 40), start) is not None
+        ):
+            yield start, match.end()
 
 
 def _is_nhs_number(match: re.Match[str]) -> bool:
@@ -571,38 +594,43 @@ def _has_vehicle_context(text: str, *, start: int) -> bool:
 
 def _vehicle_spans(text: str) -> Iterator[tuple[int, int]]:
     for match in _VEHICLE_CURRENT.finditer(text):
-        plate = match.group().upper()
-        age = int(match.group("age"))
-        letters = match.group("letters")
+        start = match.start() - 2
+        plate = text[start : match.end()].upper()
+        age = int(plate[2:4])
+        letters = plate[-3:]
         if plate[0] not in _VEHICLE_AREA_LETTERS or plate[1] in "IQ":
             continue
-        if not (2 <= age <= 29 or 51 <= age <= 79) or set(letters.upper()) & set("IQ"):
+        if not (2 <= age <= 29 or 51 <= age <= 79) or set(letters) & set("IQ"):
             continue
         if letters.lower() in _COMMON_THREE_LETTER_WORDS and not _has_vehicle_context(
-            text, start=match.start()
+            text, start=start
         ):
             continue
-        yield match.start(), match.end()
+        yield start, match.end()
     for match in _VEHICLE_PREFIX.finditer(text):
+        start = match.start() - 1
+        plate = text[start : match.end()]
         if _is_older_plate(
-            text, match=match, year_letter=match.group()[0], letters=match.group("letters")
+            text, start=start, plate=plate, year_letter=plate[0], letters=plate[-3:]
         ):
-            yield match.start(), match.end()
+            yield start, match.end()
     for match in _VEHICLE_SUFFIX.finditer(text):
+        start = match.start() - (4 if text[match.start() - 1] == " " else 3)
+        plate = text[start : match.end()]
         if _is_older_plate(
-            text, match=match, year_letter=match.group("suffix"), letters=match.group()[:3]
+            text, start=start, plate=plate, year_letter=plate[-1], letters=plate[:3]
         ):
-            yield match.start(), match.end()
+            yield start, match.end()
 
 
-def _is_older_plate(text: str, *, match: re.Match[str], year_letter: str, letters: str) -> bool:
+def _is_older_plate(text: str, *, start: int, plate: str, year_letter: str, letters: str) -> bool:
     if year_letter.upper() not in _VEHICLE_OLD_YEAR_LETTERS or set(letters.upper()) & set("IQ"):
         return False
     if letters.lower() in _COMMON_THREE_LETTER_WORDS:
         return False
     # Written in capitals the way a plate is ("A123 BCD", "ABC 123D"), or after a word
     # about a vehicle; "the m25 one" or "the 38a" in a sentence is a road or a bus.
-    return match.group().isupper() or _has_vehicle_context(text, start=match.start())
+    return plate.isupper() or _has_vehicle_context(text, start=start)
 
 
 def _bank_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -642,14 +670,16 @@ def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
             for index, character in enumerate(match.group())
             if character.isalnum()
         ]
-        for end in reversed(ends[14:]):
-            candidate = text[match.start() : end]
-            if stdnum_iban.is_valid(candidate):
-                yield match.start(), end
+        start = match.start() - 2
+        for end in reversed(ends[12:]):
+            if stdnum_iban.is_valid(text[start:end]):
+                yield start, end
                 break
 
 
-def _date_of_birth_spans(text: str) -> Iterator[tuple[int, int]]:
+def _date_of_birth_spans(text: str, *, lowered: str) -> Iterator[tuple[int, int]]:
+    if not any(word in lowered for word in _BIRTH_WORDS):
+        return
     for context in _BIRTH_CONTEXT.finditer(text):
         gap = _BIRTH_GAP.match(text, context.end())
         position = context.end()
@@ -800,7 +830,11 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
                 candidates.append((match.start(), match.end(), RemovalKind.MENTION))
     # Only a bracketed "at", a spelled-out "dot" or "at" before a webmail domain can make
     # one; most replies have none of them.
-    if _SPELLED_DOT_ANYWHERE.search(text) or _BRACKETED_AT.search(text) or _AT_WEBMAIL.search(text):
+    if (
+        ("dot" in lowered and _SPELLED_DOT_ANYWHERE.search(text))
+        or _BRACKETED_AT.search(text)
+        or (" at " in lowered and _AT_WEBMAIL.search(text))
+    ):
         for match in _validated(_OBFUSCATED_EMAIL, text, is_valid=_is_obfuscated_email):
             candidates.append((match.start(), match.end(), RemovalKind.EMAIL))
     if _HAS_DIGIT.search(text):
@@ -810,10 +844,8 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
             candidates.append((match.start(), match.end(), RemovalKind.CARD))
         for match in _validated(_NHS_NUMBER, text, is_valid=_is_nhs_number):
             candidates.append((match.start(), match.end(), RemovalKind.NHS_NUMBER))
-        for match in _validated(
-            _NI_NUMBER, text, is_valid=lambda match: _is_ni_number(match, text=text)
-        ):
-            candidates.append((match.start(), match.end(), RemovalKind.NI_NUMBER))
+        for start, end in _ni_number_spans(text):
+            candidates.append((start, end, RemovalKind.NI_NUMBER))
         for match in _validated(_POSTCODE, text, is_valid=_is_postcode):
             candidates.append((match.start(), match.end(), RemovalKind.POSTCODE))
         for start, end in _vehicle_spans(text):
@@ -822,7 +854,7 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
             candidates.append((start, end, RemovalKind.BANK_DETAILS))
         for start, end in _iban_spans(text):
             candidates.append((start, end, RemovalKind.BANK_DETAILS))
-        for start, end in _date_of_birth_spans(text):
+        for start, end in _date_of_birth_spans(text, lowered=lowered):
             candidates.append((start, end, RemovalKind.DATE_OF_BIRTH))
         for start, end in _address_spans(text):
             candidates.append((start, end, RemovalKind.ADDRESS))
