@@ -14,7 +14,9 @@ Decisions worth knowing:
   ("07700 900123") is still someone's number in a reader's eyes. Freephone,
   shared-cost and premium-rate numbers (0800, 0808, 084, 087, 09, 1800…) stay:
   no private person has one, and replies quote them as the services they are.
-  Every other kind goes, 03 included (small businesses and sole traders have them).
+  Neither do 0300 and 0301 numbers, which Ofcom reserves for public bodies and
+  charities. Every other kind goes, other 03 numbers included (any business can
+  have one, sole traders too).
 - Postcodes: only full postcodes ("SW1A 1AA", "sw1a1aa") are removed. An outward
   code alone ("SW1A", "M25", "W1") covers thousands of households, says where a
   road or district is rather than where a person lives, and is common in
@@ -231,7 +233,7 @@ _TOP_LEVEL_DOMAINS = frozenset(
 # reads these windows: running it over whole replies would cost most of the budget.
 _PHONE_WINDOW = re.compile(r"(?:\+|\(\+?)?\d[\d \-.()/\u00a0]{5,}\d\)?")
 _PHONE_GROUP = re.compile(r"[+(]*\d+\)?")
-_PHONE_START = re.compile(r"(?<![\d)])(?:[+(]|0)")
+_PHONE_START = re.compile(r"(?<![\d)])(?<!\d[\-.])(?:[+(]|0)")
 _SERVICE_LINE_TYPES = frozenset(
     {PhoneNumberType.TOLL_FREE, PhoneNumberType.SHARED_COST, PhoneNumberType.PREMIUM_RATE}
 )
@@ -279,6 +281,11 @@ _NI_NEVER_ISSUED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 _NI_EXAMPLE_PREFIXES = frozenset({"QQ"})
 _NI_CONTEXT = re.compile(r"\bN\.?I\b|national\s+insurance|\bnino\b|\bN\.I\.", re.IGNORECASE)
 
+_NOT_NHS_CONTEXT = re.compile(
+    r"\b(?:order|orders|ref|reference|invoice|tracking|parcel|case|serial|meter|policy|"
+    r"account|acc|booking|ticket|isbn|claim|application)\b",
+    re.IGNORECASE,
+)
 _NHS_NUMBER = re.compile(
     r"\d(?<![\w+.,]\d)(?<!\d[ \-]\d)(?:[ \-]?\d){9}(?![ \-]?\d)(?![.,]\d)(?!\w)"
 )
@@ -314,7 +321,7 @@ _COMMON_THREE_LETTER_WORDS = frozenset(
 _SORT_CODE = re.compile(
     r"\d(?<![\w.,/+]\d)\d(?P<separator>[ \-–.]?)\d\d(?P=separator)\d\d(?![\w.,/]?\d)"
 )
-_ACCOUNT_NUMBER = re.compile(r"\d(?<![\w.,/+\-]\d)\d{6,9}(?![\w]|[.,/\-]\d)")
+_ACCOUNT_NUMBER = re.compile(r"\d(?<![\w.,/+\-]\d)\d{6,7}(?![\w]|[.,/\-]\d)")
 _BANK_CONTEXT = re.compile(
     r"sort[\s\-]?code|\bs/c\b|\bsc\b|account|\bacc(?:t|s)?\b|\ba/c\b|bank\s+details|"
     r"\bbank\s+acc|pay(?:ment)?s?\s+in(?:to)?\b|transfer|\brhif\s+cyfrif|cod\s+didoli",
@@ -360,19 +367,23 @@ _STREET_TYPES = (
     "meadow|meadows|chase|brow|end|hey|bank|garth|wynd|yard|circus|approach|heights|"
     "villas|cottages|broadway|embankment|quay|promenade"
 )
-_WELSH_STREET_TYPES = "heol|stryd|ffordd|lôn|lon|rhodfa|cilgant|clos|maes|teras|llwybr"
+_WELSH_STREET_TYPES = "heol|stryd|ffordd|lôn|lon|rhodfa|cilgant|clos|maes|teras|llwybr|llys|bryn"
 _ADDRESS = re.compile(
     rf"""
-    \d(?<![\w£$€.,:/%\-+#]\d)\d{{0,3}}[A-Za-z]?(?:[\-–/]\d{{1,4}}[A-Za-z]?)?,?[ ]+
+    \d(?<![\w£$€.,:/%\-+#]\d)(?P<number>\d{{0,3}})[A-Za-z]?(?:[\-–/]\d{{1,4}}[A-Za-z]?)?,?[ ]+
     (?:
         (?P<name>(?:[A-Za-z'’][\w'’.\-]*[ ]+){{1,4}}?)
         (?P<type>{_STREET_TYPES})\b\.?
-      | (?P<welsh_type>{_WELSH_STREET_TYPES})[ ]+
-        (?:(?:y|yr|’r|'r)[ ]+)?[A-Za-zÀ-ÿ][\wÀ-ÿ'’\-]*
+      | (?P<welsh_type>{_WELSH_STREET_TYPES})(?P<welsh_name>(?:['’]r)?(?:[ ]+[\wÀ-ÿ'’\-]+){{1,3}})
     )
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+_STREET_TYPE_NEXT = re.compile(rf"[ ]+(?:{_STREET_TYPES})\b", re.IGNORECASE)
+_STREET_ABBREVIATIONS = frozenset(
+    "rd st ave av ln cl dr cres cresc pl ct gdns gr terr tce sq blvd".split()
+)
+_WELSH_ARTICLES = frozenset({"y", "yr", "'r", "’r", "ap"})
 _FLAT_BEFORE = re.compile(
     r"(?:flat|apartment|apt|unit|fflat|room)\.?[ ]*(?:no\.?[ ]*)?\d{1,4}[A-Za-z]?,?[ ]+$",
     re.IGNORECASE,
@@ -387,17 +398,23 @@ _NOT_STREET_NAME_WORDS = frozenset(
     "week months month years year times time people persons residents cars car buses bus "
     "homes houses flats lanes roads streets trees pounds percent metres meters yards feet "
     "km kms spaces places stops stop children kids dogs parking way ways lots lot extra "
-    "only just also about around within between".split()
+    "only just also about around within between very too so quite really pretty".split()
 )
 _AMBIGUOUS_STREET_TYPES = frozenset(
-    "way park green view walk hill row rise place square court vale parade close end "
-    "bank gate fold chase brow hey yard heights approach st dr pl ct cl gr av sq".split()
+    "way park green view walk hill row rise square vale parade end bank gate fold chase "
+    "brow hey yard heights approach".split()
+)
+# Words that introduce an address: after them the name needs no capitals.
+_ADDRESS_CONTEXT = re.compile(
+    r"(?:\blive|\bliving|\blives|address|\bhouse|\bhome|\bflat|\bmoved|\bwe're|\bi'm|"
+    r"\bsend|\bpost|\bdeliver|cyfeiriad|\bbyw|\bown|\boutside|\bat)\b[^.!?\n]{0,16}$",
+    re.IGNORECASE,
 )
 _NOT_HOUSE_NUMBER_AFTER = re.compile(
-    r"(?:paragraph|para|paras|section|sections|clause|page|pages|chapter|item|point|"
+    r"\b(?:paragraph|para|paras|section|sections|clause|page|pages|chapter|item|point|"
     r"question|option|route|routes|bus|buses|number|no|ward|wards|junction|jct|j|platform|"
     r"gate|stand|bay|exit|table|figure|fig|annex|appendix|proposal|policy|year|years|"
-    r"aged|age|over|under|about|around|than|£|\$|€|ss?)\.?\s*$",
+    r"aged|age|over|under|about|around|than)\.?\s*$|[£$€§]\s*$",
     re.IGNORECASE,
 )
 
@@ -407,6 +424,14 @@ _CARD = re.compile(
 _CARD_GROUPINGS = frozenset({(4, 6, 5), (4, 6, 4)})
 
 _URL = re.compile(r"(?<![\w@.\-])(?:https?://|www\.)[^\s<>\"'\[\]{}|\\^`]+", re.IGNORECASE)
+# A link written without "https://" or "www." ("portal.example.com/login?auth=…").
+_BARE_URL = re.compile(
+    r"(?<![\w@.\-/])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?:com|org|net|uk|gov|io|info|eu|ie|scot|wales|cymru|app|dev|me|co)"
+    r"(?::\d+)?/[^\s<>\"'\[\]{}|\\^`]*",
+    re.IGNORECASE,
+)
+_DOMAIN_THEN_SLASH = re.compile(r"\.[A-Za-z]{2,6}(?::\d+)?/")
 _URL_TRAILING = ".,;:!?*"
 _SECRET_PARAMETER_PARTS = frozenset(
     "token tokens tok auth authorization key apikey session sessionid sid sig signature "
@@ -465,9 +490,11 @@ def _phone_is_personal(number: phonenumbers.PhoneNumber, *, raw: str) -> bool:
     written = raw.lstrip("(")
     # A UK or Irish number is written with its trunk 0 or a country code; "4500 1234"
     # or "10293847" without one is a reference, even where the metadata could read it.
-    if not written.startswith(("+", "0")) or written.startswith(("00 0", "0 ")):
+    if not written.startswith(("+", "0")) or written.startswith(("00 0", "0 ", "0-", "0.")):
         return False
     if phonenumbers.number_type(number) in _SERVICE_LINE_TYPES:
+        return False
+    if number.country_code == 44 and str(number.national_number).startswith(("300", "301")):
         return False
     if phonenumbers.is_valid_number(number):
         return True
@@ -505,18 +532,30 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
             if first is None:
                 continue
             piece = window_text[first.start() : piece_end]
-            if sum(character.isdigit() for character in piece) < 8:
+            digit_count = sum(character.isdigit() for character in piece)
+            international = piece.startswith(("+", "(+", "00"))
+            # Small countries' numbers are short: "+290 22158" (St Helena).
+            if digit_count < (7 if international else 8):
                 continue
             offset = window.start() + first.start()
-            for match in PhoneNumberMatcher(piece, "GB", leniency=Leniency.POSSIBLE):
-                raw = match.raw_string
-                number = _phone_reading(match.number, raw=raw)
-                if _phone_is_personal(number, raw=raw):
-                    start = offset + match.start
-                    # "(07700 900123" at the start of a bracketed aside: the bracket stays.
-                    if raw.startswith("(") and raw.count("(") > raw.count(")"):
-                        start += 1
-                    yield start, offset + match.end
+            yield from _phone_spans_in(piece, offset=offset, region="GB")
+
+
+def _phone_spans_in(piece: str, *, offset: int, region: str) -> Iterator[tuple[int, int]]:
+    found = False
+    for match in PhoneNumberMatcher(piece, region, leniency=Leniency.POSSIBLE):
+        found = True
+        raw = match.raw_string
+        number = _phone_reading(match.number, raw=raw)
+        if _phone_is_personal(number, raw=raw):
+            start = offset + match.start
+            # "(07700 900123" at the start of a bracketed aside: the bracket stays.
+            if raw.startswith("(") and raw.count("(") > raw.count(")"):
+                start += 1
+            yield start, offset + match.end
+    if not found and region == "GB":
+        # No UK number could be this long or short ("085 012 3456"); an Irish one can.
+        yield from _phone_spans_in(piece, offset=offset, region="IE")
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -534,7 +573,8 @@ def _luhn_valid(digits: str) -> bool:
 def _is_card(match: re.Match[str]) -> bool:
     text = match.group()
     digits = _digits(text)
-    if not _luhn_valid(digits):
+    # Issuer numbers never start with 0; "0044 20 7946 0123" glued up is a phone number.
+    if digits[0] == "0" or not _luhn_valid(digits):
         return False
     separators = {character for character in text if not character.isdigit()}
     if not separators:
@@ -582,6 +622,16 @@ def _ni_number_spans(text: str) -> Iterator[tuple[int, int]]:
             or _NI_CONTEXT.search(text, max(0, start - 40), start) is not None
         ):
             yield start, match.end()
+
+
+def _nhs_number_spans(text: str) -> Iterator[tuple[int, int]]:
+    for match in _validated(_NHS_NUMBER, text, is_valid=_is_nhs_number):
+        before = text[max(0, match.start() - 30) : match.start()]
+        # One ten-digit reference in eleven passes the check by chance; an "order
+        # number" or "tracking ref" says what it is (unless NHS is said too).
+        if _NOT_NHS_CONTEXT.search(before) and "nhs" not in before.lower():
+            continue
+        yield match.start(), match.end()
 
 
 def _is_nhs_number(match: re.Match[str]) -> bool:
@@ -641,25 +691,22 @@ def _bank_spans(text: str) -> Iterator[tuple[int, int]]:
         return
     sort_codes = list(_SORT_CODE.finditer(text))
     accepted: list[tuple[int, int]] = []
-    for match in sort_codes:
-        if any(
-            account.start() != match.start()
-            and (
-                0 <= account.start() - match.end() <= 40 or 0 <= match.start() - account.end() <= 40
-            )
-            for account in accounts
-        ):
-            accepted.append((match.start(), match.end()))
-    for match in accounts:
-        if any(start <= match.start() < end for start, end in accepted):
-            continue
-        near_sort_code = any(
-            0 <= match.start() - end <= 40 or 0 <= start - match.end() <= 40
-            for start, end in accepted
-        )
-        if near_sort_code or _BANK_CONTEXT.search(text, max(0, match.start() - 40), match.start()):
-            accepted.append((match.start(), match.end()))
-    yield from accepted
+    for account in accounts:
+        # Each account number pairs with its nearest sort code, so a branch's sort
+        # code quoted in the next sentence stays.
+        distances = [
+            (max(sort_code.start() - account.end(), account.start() - sort_code.end()), index)
+            for index, sort_code in enumerate(sort_codes)
+            if sort_code.start() != account.start()
+        ]
+        nearby = [(distance, index) for distance, index in distances if 0 <= distance <= 40]
+        if nearby:
+            sort_code = sort_codes[min(nearby)[1]]
+            accepted.append((sort_code.start(), sort_code.end()))
+            accepted.append((account.start(), account.end()))
+        elif _BANK_CONTEXT.search(text, max(0, account.start() - 40), account.start()):
+            accepted.append((account.start(), account.end()))
+    yield from sorted(set(accepted))
 
 
 def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -690,29 +737,79 @@ def _date_of_birth_spans(text: str, *, lowered: str) -> Iterator[tuple[int, int]
 
 
 def _address_spans(text: str) -> Iterator[tuple[int, int]]:
+    # A writer who never uses capitals cannot be asked to capitalise a street name.
+    all_lowercase = text == text.lower()
     for match in _ADDRESS.finditer(text):
+        house_number = match.group()[: 1 + len(match.group("number"))]
+        if len(house_number) == 4 and house_number.startswith(("19", "20")):
+            continue  # a year: "in 2023 the cycle lane…"
         if _NOT_HOUSE_NUMBER_AFTER.search(text, max(0, match.start() - 12), match.start()):
             continue
-        name = match.group("name")
-        if name is not None:
-            words = name.split()
-            lowered = [word.lower().strip(".,'’") for word in words]
-            if any(word in _NOT_STREET_NAME_WORDS for word in lowered[1:]) or (
-                lowered[0] in _NOT_STREET_NAME_WORDS and lowered[0] != "the"
-            ):
-                continue
-            if lowered[0] == "the" and len(words) == 1:
-                pass
-            street_type = match.group("type").lower()
-            if street_type in _AMBIGUOUS_STREET_TYPES and not all(
-                word[0].isupper() for word in words if word.lower() not in ("the", "of", "y")
-            ):
-                continue
+        introduced = all_lowercase or (
+            _ADDRESS_CONTEXT.search(text, max(0, match.start() - 30), match.start()) is not None
+        )
+        if match.group("name") is not None:
+            end = _english_street_end(match, text=text, all_lowercase=introduced)
+        else:
+            end = _welsh_street_end(match, all_lowercase=introduced)
+        if end is None:
+            continue
         start = match.start()
         flat = _FLAT_BEFORE.search(text, max(0, start - 24), start)
         if flat is not None:
             start = flat.start()
-        yield start, match.end()
+        yield start, end
+
+
+def _english_street_end(match: re.Match[str], *, text: str, all_lowercase: bool) -> int | None:
+    words = match.group("name").split()
+    lowered = [word.lower().strip(".,'’") for word in words]
+    if lowered[0] == "the":
+        # "5 The Parade", "12 The Green": the article only in capitals, or alone.
+        if len(words) > 1 and not all(word[0].isupper() for word in words):
+            return None
+        if len(words) == 1 and not (words[0] == "The" or all_lowercase):
+            return None
+        lowered = lowered[1:]
+    if any(word in _NOT_STREET_NAME_WORDS for word in lowered):
+        return None
+    street_type = match.group("type").lower()
+    if (
+        street_type in _AMBIGUOUS_STREET_TYPES
+        and not all_lowercase
+        and not all(word[0].isupper() for word in words if word.lower() not in ("of", "y"))
+    ):
+        return None
+    end = match.end()
+    if text[end - 1] == "." and street_type not in _STREET_ABBREVIATIONS:
+        end -= 1  # the full stop ends the sentence, not an abbreviation
+    # "Hill View Place", "Llys Glas Close": the first type word was part of the name.
+    while (following := _STREET_TYPE_NEXT.match(text, end)) is not None:
+        end = following.end()
+    return end
+
+
+def _welsh_street_end(match: re.Match[str], *, all_lowercase: bool) -> int | None:
+    """Welsh streets put the type first ("Heol y Coed", "Stryd Fawr"): the name runs
+    on while its words are capitalised (or articles), at most three of them."""
+    name = match.group("welsh_name")
+    end = match.start("welsh_name")
+    if name[0] in "'’":
+        end += 2
+        name = name[2:]
+    taken = 0
+    for word in re.finditer(r"[ ]+([\wÀ-ÿ'’\-]+)", name):
+        value = word.group(1)
+        if value.lower() in _WELSH_ARTICLES:
+            continue
+        if value.lower() in _NOT_STREET_NAME_WORDS or not (value[0].isupper() or all_lowercase):
+            break
+        end = match.start("welsh_name") + (2 if match.group("welsh_name")[0] in "'’" else 0)
+        end += word.end()
+        taken += 1
+        if all_lowercase and taken == 2:
+            break
+    return end if taken else None
 
 
 def _is_obfuscated_email(match: re.Match[str]) -> bool:
@@ -751,23 +848,34 @@ def _url_is_personal(*, url: str) -> bool:
             name_parts = _PARAMETER_PART_SEPARATOR.split(name.lower())
             if any(part in _SECRET_PARAMETER_PARTS for part in name_parts):
                 return True
-    if host.endswith(_PUBLIC_HOST_SUFFIXES):
-        return False
+    public_host = host.endswith(_PUBLIC_HOST_SUFFIXES)
     segments = [segment for segment in parts.path.split("/") if segment]
     previous = ""
     for segment in segments:
-        if _UUID.search(segment):
-            return True
         pieces = _PATH_PIECE_SEPARATOR.split(segment)
-        if any(_is_random_secret(piece=piece) for piece in pieces):
-            return True
-        # After /reset/ or /invite/ even a shorter opaque code is a key.
+        # After /reset/ or /invite/ even a shorter opaque code is a key, on any host.
         if previous in _SECRET_PATH_KEYWORDS and any(
-            len(piece) >= 12 and piece.isalnum() and not piece.isalpha() for piece in pieces
+            _is_opaque_code(piece=piece) for piece in pieces
         ):
             return True
         previous = segment.lower()
+        if public_host:
+            continue
+        if _UUID.search(segment):
+            return True
+        if any(_is_random_secret(piece=piece) for piece in pieces):
+            return True
     return False
+
+
+def _is_opaque_code(*, piece: str) -> bool:
+    if len(piece) < 12 or not piece.isalnum():
+        return False
+    if not piece.isalpha():
+        return True
+    # Letters only but in no case a word has: "THZzzJAtKukAJ", not "Consultation".
+    upper = sum(character.isupper() for character in piece[1:])
+    return upper >= 2 and upper < len(piece) - 1
 
 
 def _trim_url(*, text: str, start: int, end: int) -> int:
@@ -812,8 +920,17 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
     candidates: list[_Candidate] = []
     ordinary_urls: list[tuple[int, int]] = []
     lowered = text.lower()
+    url_matches: list[re.Match[str]] = []
     if "http" in lowered or "www." in lowered:
-        for match in _URL.finditer(text):
+        url_matches.extend(_URL.finditer(text))
+    if "/" in text and _DOMAIN_THEN_SLASH.search(text):
+        url_matches.extend(
+            match
+            for match in _BARE_URL.finditer(text)
+            if not any(other.start() <= match.start() < other.end() for other in url_matches)
+        )
+    if url_matches:
+        for match in url_matches:
             end = _trim_url(text=text, start=match.start(), end=match.end())
             if _url_is_personal(url=text[match.start() : end]):
                 candidates.append((match.start(), end, RemovalKind.LINK))
@@ -842,8 +959,8 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
             candidates.append((start, end, RemovalKind.PHONE))
         for match in _validated(_CARD, text, is_valid=_is_card):
             candidates.append((match.start(), match.end(), RemovalKind.CARD))
-        for match in _validated(_NHS_NUMBER, text, is_valid=_is_nhs_number):
-            candidates.append((match.start(), match.end(), RemovalKind.NHS_NUMBER))
+        for start, end in _nhs_number_spans(text):
+            candidates.append((start, end, RemovalKind.NHS_NUMBER))
         for start, end in _ni_number_spans(text):
             candidates.append((start, end, RemovalKind.NI_NUMBER))
         for match in _validated(_POSTCODE, text, is_valid=_is_postcode):

@@ -170,8 +170,9 @@ CORPUS: tuple[LabelledExample, ...] = (
         ("phone", "07700 900 555"),
     ),
     E(
-        "My late father's number 0300 999 0123 still gets calls about this scheme.",
-        ("phone", "0300 999 0123"),
+        # 0300 numbers are reserved for public bodies and charities: no one's own line.
+        "My late father's number 0333 999 0123 still gets calls about this scheme.",
+        ("phone", "0333 999 0123"),
     ),
     E(
         "The NHS helpline 0800 123 4567 was no help and 111 was engaged.",
@@ -807,6 +808,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "My address is 4 Elm Close, Norwich NR1 3JU. The bin lorry misses us weekly.",
+        ("address", "4 Elm Close"),
         ("postcode", "NR1 3JU"),
     ),
     E(
@@ -958,7 +960,6 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "The council's fraud line is 0300 123 4567 according to the leaflet.",
-        ("phone", "0300 123 4567"),
     ),
     E(
         "Thanks for the event. Everyone can find me at @neighbour_nick on X or "

@@ -385,7 +385,10 @@ def luhn_check_digit(payload: str) -> str:
 @st.composite
 def card_numbers(draw: st.DrawFn) -> str:
     length = draw(st.integers(min_value=13, max_value=19))
-    payload = draw(st.text(st.sampled_from("0123456789"), min_size=length - 1, max_size=length - 1))
+    # ISO/IEC 7812: no payment card's issuer number starts with 0.
+    payload = draw(st.sampled_from("123456789")) + draw(
+        st.text(st.sampled_from("0123456789"), min_size=length - 2, max_size=length - 2)
+    )
     number = payload + luhn_check_digit(payload)
     separator = draw(st.sampled_from(["", " ", "-"]))
     groups = [number[index : index + 4] for index in range(0, len(number), 4)]
