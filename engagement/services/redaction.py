@@ -383,6 +383,7 @@ _STREET_TYPE_NEXT = re.compile(rf"[ ]+(?:{_STREET_TYPES})\b", re.IGNORECASE)
 _STREET_ABBREVIATIONS = frozenset(
     "rd st ave av ln cl dr cres cresc pl ct gdns gr terr tce sq blvd".split()
 )
+_WELSH_NAME_WORD = re.compile(r"[ ]+([\wÀ-ÿ'’\-]+)")
 _WELSH_ARTICLES = frozenset({"y", "yr", "'r", "’r", "ap"})
 _FLAT_BEFORE = re.compile(
     r"(?:flat|apartment|apt|unit|fflat|room)\.?[ ]*(?:no\.?[ ]*)?\d{1,4}[A-Za-z]?,?[ ]+$",
@@ -421,6 +422,7 @@ _NOT_HOUSE_NUMBER_AFTER = re.compile(
 _CARD = re.compile(
     r"\d(?<![\w+.,]\d)(?<!\d[ \-]\d)(?:[ \-]?\d){12,18}(?![ \-]?\d)(?![.,]\d)(?!\w)",
 )
+_CARD_SEPARATOR = re.compile(r"[ \-]")
 _CARD_GROUPINGS = frozenset({(4, 6, 5), (4, 6, 4)})
 
 _URL = re.compile(r"(?<![\w@.\-])(?:https?://|www\.)[^\s<>\"'\[\]{}|\\^`]+", re.IGNORECASE)
@@ -486,17 +488,25 @@ def _phone_pieces(window: str) -> Iterator[tuple[int, int]]:
     yield start, len(window)
 
 
-def _phone_is_personal(number: phonenumbers.PhoneNumber, *, raw: str) -> bool:
+def _phone_type(number: phonenumbers.PhoneNumber) -> PhoneNumberType:
+    # UNKNOWN exactly when no region's metadata holds the number: one look-up answers
+    # both "is it valid" and "what kind of line is it" (each costs as much as the other).
+    return phonenumbers.number_type(number)
+
+
+def _phone_is_personal(
+    number: phonenumbers.PhoneNumber, *, kind: PhoneNumberType, raw: str
+) -> bool:
     written = raw.lstrip("(")
     # A UK or Irish number is written with its trunk 0 or a country code; "4500 1234"
     # or "10293847" without one is a reference, even where the metadata could read it.
     if not written.startswith(("+", "0")) or written.startswith(("00 0", "0 ", "0-", "0.")):
         return False
-    if phonenumbers.number_type(number) in _SERVICE_LINE_TYPES:
+    if kind in _SERVICE_LINE_TYPES:
         return False
     if number.country_code == 44 and str(number.national_number).startswith(("300", "301")):
         return False
-    if phonenumbers.is_valid_number(number):
+    if kind != PhoneNumberType.UNKNOWN:
         return True
     if number.country_code == 44:
         # Unallocated but shaped like a UK line: 10 digits after the trunk 0 opening
@@ -505,19 +515,23 @@ def _phone_is_personal(number: phonenumbers.PhoneNumber, *, raw: str) -> bool:
         if len(national) == 10:
             return national[0] in "1237"
         return len(national) == 9 and national[0] == "1"
-    return raw.lstrip("(").startswith(("+", "00")) and phonenumbers.is_possible_number(number)
+    return written.startswith(("+", "00")) and phonenumbers.is_possible_number(number)
 
 
-def _phone_reading(number: phonenumbers.PhoneNumber, *, raw: str) -> phonenumbers.PhoneNumber:
+def _phone_reading(
+    number: phonenumbers.PhoneNumber, *, raw: str
+) -> tuple[phonenumbers.PhoneNumber, PhoneNumberType]:
     """The number as a UK one, or as an Irish one when only that reading is valid
-    ("087 123 4567" is an Irish mobile, no UK number)."""
-    if phonenumbers.is_valid_number(number) or raw.lstrip("(").startswith(("+", "00")):
-        return number
+    ("087 123 4567" is an Irish mobile, no UK number); and its kind of line."""
+    kind = _phone_type(number)
+    if kind != PhoneNumberType.UNKNOWN or raw.lstrip("(").startswith(("+", "00")):
+        return number, kind
     try:
         irish = phonenumbers.parse(raw, "IE")
     except phonenumbers.NumberParseException:
-        return number
-    return irish if phonenumbers.is_valid_number(irish) else number
+        return number, kind
+    irish_kind = _phone_type(irish)
+    return (irish, irish_kind) if irish_kind != PhoneNumberType.UNKNOWN else (number, kind)
 
 
 def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -546,8 +560,8 @@ def _phone_spans_in(piece: str, *, offset: int, region: str) -> Iterator[tuple[i
     for match in PhoneNumberMatcher(piece, region, leniency=Leniency.POSSIBLE):
         found = True
         raw = match.raw_string
-        number = _phone_reading(match.number, raw=raw)
-        if _phone_is_personal(number, raw=raw):
+        number, kind = _phone_reading(match.number, raw=raw)
+        if _phone_is_personal(number, kind=kind, raw=raw):
             start = offset + match.start
             # "(07700 900123" at the start of a bracketed aside: the bracket stays.
             if raw.startswith("(") and raw.count("(") > raw.count(")"):
@@ -581,7 +595,7 @@ def _is_card(match: re.Match[str]) -> bool:
         return True
     if len(separators) > 1:
         return False
-    pieces = re.split(r"[ \-]", text)
+    pieces = _CARD_SEPARATOR.split(text)
     # "2023 2024 2025 2026" is a run of years that happens to pass Luhn.
     if all(len(piece) == 4 and piece.startswith(("19", "20")) for piece in pieces):
         return False
@@ -711,17 +725,27 @@ def _bank_spans(text: str) -> Iterator[tuple[int, int]]:
 
 def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
     for match in _IBAN.finditer(text):
-        # The pattern runs on into following words; the checksum says where it ends.
-        ends = [
-            match.start() + index + 1
+        start = match.start() - 2
+        characters = [(text[start], start), (text[start + 1], start + 1)]
+        characters += [
+            (character, match.start() + index)
             for index, character in enumerate(match.group())
             if character.isalnum()
         ]
-        start = match.start() - 2
-        for end in reversed(ends[12:]):
-            if stdnum_iban.is_valid(text[start:end]):
-                yield start, end
+        # The pattern runs on into following words; the checksum says where it ends.
+        # IBANs are 15 to 34 characters long.
+        for length in range(min(len(characters), 34), 14, -1):
+            compact = "".join(character for character, _position in characters[:length]).upper()
+            if _iban_remainder(compact) == 1 and stdnum_iban.is_valid(compact):
+                yield start, characters[length - 1][1] + 1
                 break
+
+
+def _iban_remainder(compact: str) -> int:
+    """ISO 13616's check: the country and check digits moved to the end, letters as
+    numbers (A = 10 … Z = 35), modulo 97. A valid IBAN leaves 1."""
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(character, 36)) for character in rearranged)) % 97
 
 
 def _date_of_birth_spans(text: str, *, lowered: str) -> Iterator[tuple[int, int]]:
@@ -798,7 +822,7 @@ def _welsh_street_end(match: re.Match[str], *, all_lowercase: bool) -> int | Non
         end += 2
         name = name[2:]
     taken = 0
-    for word in re.finditer(r"[ ]+([\wÀ-ÿ'’\-]+)", name):
+    for word in _WELSH_NAME_WORD.finditer(name):
         value = word.group(1)
         if value.lower() in _WELSH_ARTICLES:
             continue
