@@ -92,6 +92,10 @@ from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
 from stdnum import iban as stdnum_iban
 from stdnum.gb import nhs as stdnum_nhs
 
+# Replies carry numbers of many countries; past a few dozen regions, their metadata's
+# patterns outgrow the re module's own cache of 512 and would be compiled again and again.
+phonenumbers.enable_pattern_cache()
+
 __all__ = [
     "MARKERS",
     "MentionPolicy",
@@ -254,6 +258,7 @@ _POSTCODE = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+_INWARD_CODE = re.compile(r"[0-9][A-Za-z]{2}(?![A-Za-z0-9])")
 _ROAD = re.compile(r"[A-Za-z][0-9]+")
 _ORDINAL = re.compile(r"1st|2nd|3rd|[04-9]th")
 
@@ -375,10 +380,28 @@ _ADDRESS = re.compile(
         (?P<name>(?:[A-Za-z'’][\w'’.\-]*[ ]+){{1,4}}?)
         (?P<type>{_STREET_TYPES})\b\.?
       | (?P<welsh_type>{_WELSH_STREET_TYPES})(?P<welsh_name>(?:['’]r)?(?:[ ]+[\wÀ-ÿ'’\-]+){{1,3}})
+      | (?P<welsh_hyphenated>(?:{_WELSH_STREET_TYPES})-(?:y|yr|r|'r|’r)-[\wÀ-ÿ'’\-]+)
     )
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+# A house number and the words after it; only when one of them is a street type does
+# the full pattern run (its alternation of types is slow to try at every number).
+_ADDRESS_CANDIDATE = re.compile(
+    r"\d(?<![\w£$€.,:/%\-+#]\d)\d{0,3}[A-Za-z]?(?:[\-–/]\d{1,4}[A-Za-z]?)?,?"
+    r"(?P<words>(?:[ ]+[A-Za-zÀ-ÿ'’][\wÀ-ÿ'’.\-]*){1,6})"
+)
+_STREET_TYPE_WORDS = frozenset(_STREET_TYPES.split("|")) | frozenset(_WELSH_STREET_TYPES.split("|"))
+_STREET_COMPASS_NEXT = re.compile(r"[ ]+(?:North|South|East|West|Upper|Lower|Isaf|Uchaf)\b")
+# A street without a type word ("Ael-y-Bryn", "Gwel y Môr", "Brynffordd") is still an
+# address when the writer says it is one.
+_INTRODUCED_ADDRESS = re.compile(
+    r"(?i:\blive[sd]?\s+at|\bliving\s+at|\baddress(?:\s+is|:)|"
+    r"\b(?:my|our|her|his|their)\s+(?:home|house)(?:\s+is|,)|\bcyfeiriad:?)\s+"
+    r"(?P<address>(?i:(?:no\.?|number)\s*)?\d{1,4}[A-Za-z]?,?\s+"
+    r"[A-ZÀ-Ý][\wÀ-ÿ'’\-]*(?:[ ]+(?:y|yr|[A-ZÀ-Ý][\wÀ-ÿ'’\-]*)){0,3})"
+)
+_INTRODUCED_ADDRESS_WORDS = ("live", "living", "address", "home", "house", "cyfeiriad")
 _STREET_TYPE_NEXT = re.compile(rf"[ ]+(?:{_STREET_TYPES})\b", re.IGNORECASE)
 _STREET_ABBREVIATIONS = frozenset(
     "rd st ave av ln cl dr cres cresc pl ct gdns gr terr tce sq blvd".split()
@@ -425,7 +448,10 @@ _CARD = re.compile(
 _CARD_SEPARATOR = re.compile(r"[ \-]")
 _CARD_GROUPINGS = frozenset({(4, 6, 5), (4, 6, 4)})
 
-_URL = re.compile(r"(?<![\w@.\-])(?:https?://|www\.)[^\s<>\"'\[\]{}|\\^`]+", re.IGNORECASE)
+_URL = re.compile(
+    r"[hw](?<![\w@.\-][hw])(?:(?<=[hH])ttps?://|(?<=[wW])ww\.)[^\s<>\"'\[\]{}|\\^`]+",
+    re.IGNORECASE,
+)
 # A link written without "https://" or "www." ("portal.example.com/login?auth=…").
 _BARE_URL = re.compile(
     r"(?<![\w@.\-/])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
@@ -452,8 +478,8 @@ _PUBLIC_HOST_SUFFIXES = ("gov.uk", "parliament.uk")
 
 _MENTION = re.compile(
     r"""
-    (?<![\w@./:+\-=&?#])
-    @(?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?)
+    @(?<![\w@./:+\-=&?#]@)
+    (?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?)
     (?:@(?P<instance>[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?
         (?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+))?
     (?![\w@])
@@ -509,13 +535,19 @@ def _phone_is_personal(
     if kind != PhoneNumberType.UNKNOWN:
         return True
     if number.country_code == 44:
-        # Unallocated but shaped like a UK line: 10 digits after the trunk 0 opening
-        # with 1, 2, 3 or 7 (or 9 digits with 1), as Ofcom's numbering plan has them.
-        national = str(number.national_number)
-        if len(national) == 10:
-            return national[0] in "1237"
-        return len(national) == 9 and national[0] == "1"
+        return _is_uk_shaped(number)
     return written.startswith(("+", "00")) and phonenumbers.is_possible_number(number)
+
+
+def _is_uk_shaped(number: phonenumbers.PhoneNumber) -> bool:
+    """Unallocated but shaped like a UK line: 10 digits after the trunk 0 opening with
+    1, 2, 3 or 7 (or 9 digits with 1), as Ofcom's numbering plan has them."""
+    if number.country_code != 44:
+        return False
+    national = str(number.national_number)
+    if len(national) == 10:
+        return national[0] in "1237"
+    return len(national) == 9 and national[0] == "1"
 
 
 def _phone_reading(
@@ -524,7 +556,11 @@ def _phone_reading(
     """The number as a UK one, or as an Irish one when only that reading is valid
     ("087 123 4567" is an Irish mobile, no UK number); and its kind of line."""
     kind = _phone_type(number)
-    if kind != PhoneNumberType.UNKNOWN or raw.lstrip("(").startswith(("+", "00")):
+    if (
+        kind != PhoneNumberType.UNKNOWN
+        or raw.lstrip("(").startswith(("+", "00"))
+        or _is_uk_shaped(number)
+    ):
         return number, kind
     try:
         irish = phonenumbers.parse(raw, "IE")
@@ -534,7 +570,12 @@ def _phone_reading(
     return (irish, irish_kind) if irish_kind != PhoneNumberType.UNKNOWN else (number, kind)
 
 
-def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
+# Within one `redact` call the published text is searched again; the numbers that
+# stayed (freephone lines, references) need not go through the matcher twice.
+_PhoneCache = dict[str, list[tuple[int, int]]]
+
+
+def _phone_spans(text: str, *, cache: _PhoneCache) -> Iterator[tuple[int, int]]:
     for window in _PHONE_WINDOW.finditer(text):
         window_text = window.group()
         if _PHONE_START.search(window_text) is None:
@@ -552,7 +593,11 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int]]:
             if digit_count < (7 if international else 8):
                 continue
             offset = window.start() + first.start()
-            yield from _phone_spans_in(piece, offset=offset, region="GB")
+            spans = cache.get(piece)
+            if spans is None:
+                spans = cache[piece] = list(_phone_spans_in(piece, offset=0, region="GB"))
+            for start, end in spans:
+                yield offset + start, offset + end
 
 
 def _phone_spans_in(piece: str, *, offset: int, region: str) -> Iterator[tuple[int, int]]:
@@ -604,6 +649,19 @@ def _is_card(match: re.Match[str]) -> bool:
         return True
     # As printed: fours, the last group possibly shorter (19 digits end in 3).
     return len(groups) >= 3 and all(size == 4 for size in groups[:-1]) and groups[-1] <= 4
+
+
+def _postcode_spans(text: str) -> Iterator[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    # Every postcode ends in a digit and two letters; the full pattern, which opens with
+    # letters, only runs just before one of those.
+    for inward in _INWARD_CODE.finditer(text):
+        window_start = max(0, inward.start() - 5)
+        for match in _validated(
+            _POSTCODE, text[: inward.end()], is_valid=_is_postcode, start=window_start
+        ):
+            found.add((match.start(), match.end()))
+    return iter(sorted(found))
 
 
 def _is_postcode(match: re.Match[str]) -> bool:
@@ -725,6 +783,9 @@ def _bank_spans(text: str) -> Iterator[tuple[int, int]]:
 
 def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
     for match in _IBAN.finditer(text):
+        # Every country's account part is mostly digits; "sk14 hjw taxi rank" is not one.
+        if sum(character.isdigit() for character in match.group()) < 10:
+            continue
         start = match.start() - 2
         characters = [(text[start], start), (text[start + 1], start + 1)]
         characters += [
@@ -763,7 +824,18 @@ def _date_of_birth_spans(text: str, *, lowered: str) -> Iterator[tuple[int, int]
 def _address_spans(text: str) -> Iterator[tuple[int, int]]:
     # A writer who never uses capitals cannot be asked to capitalise a street name.
     all_lowercase = text == text.lower()
-    for match in _ADDRESS.finditer(text):
+    for candidate in _ADDRESS_CANDIDATE.finditer(text):
+        words = candidate.group("words").lower().split()
+        if not any(
+            word.rstrip(".,") in _STREET_TYPE_WORDS
+            or word[:-2] in _STREET_TYPE_WORDS
+            or word.split("-", 1)[0] in _STREET_TYPE_WORDS
+            for word in words
+        ):
+            continue
+        match = _ADDRESS.match(text, candidate.start())
+        if match is None:
+            continue
         house_number = match.group()[: 1 + len(match.group("number"))]
         if len(house_number) == 4 and house_number.startswith(("19", "20")):
             continue  # a year: "in 2023 the cycle lane…"
@@ -774,6 +846,8 @@ def _address_spans(text: str) -> Iterator[tuple[int, int]]:
         )
         if match.group("name") is not None:
             end = _english_street_end(match, text=text, all_lowercase=introduced)
+        elif match.group("welsh_hyphenated") is not None:
+            end = match.end()  # "Heol-y-Felin"
         else:
             end = _welsh_street_end(match, all_lowercase=introduced)
         if end is None:
@@ -783,6 +857,13 @@ def _address_spans(text: str) -> Iterator[tuple[int, int]]:
         if flat is not None:
             start = flat.start()
         yield start, end
+
+
+def _introduced_address_spans(text: str, *, lowered: str) -> Iterator[tuple[int, int]]:
+    if not any(word in lowered for word in _INTRODUCED_ADDRESS_WORDS):
+        return
+    for match in _INTRODUCED_ADDRESS.finditer(text):
+        yield match.start("address"), match.end("address")
 
 
 def _english_street_end(match: re.Match[str], *, text: str, all_lowercase: bool) -> int | None:
@@ -810,6 +891,8 @@ def _english_street_end(match: re.Match[str], *, text: str, all_lowercase: bool)
     # "Hill View Place", "Llys Glas Close": the first type word was part of the name.
     while (following := _STREET_TYPE_NEXT.match(text, end)) is not None:
         end = following.end()
+    if (compass := _STREET_COMPASS_NEXT.match(text, end)) is not None:
+        end = compass.end()  # "Cowbridge Road East"
     return end
 
 
@@ -834,6 +917,22 @@ def _welsh_street_end(match: re.Match[str], *, all_lowercase: bool) -> int | Non
         if all_lowercase and taken == 2:
             break
     return end if taken else None
+
+
+def _email_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Addresses around each "@" (a local part is at most 64 characters, a domain 255):
+    scanning the whole reply would try every word as the start of an address."""
+    seen_up_to = -1
+    at = text.find("@")
+    while at != -1:
+        if at >= seen_up_to:
+            match = _EMAIL.search(text, max(0, at - 66, seen_up_to), at + 258)
+            while match is not None and match.end() <= at:
+                match = _EMAIL.search(text, match.end(), at + 258)
+            if match is not None:
+                seen_up_to = match.end()
+                yield match.start(), match.end()
+        at = text.find("@", at + 1)
 
 
 def _is_obfuscated_email(match: re.Match[str]) -> bool:
@@ -920,11 +1019,15 @@ def _trim_url(*, text: str, start: int, end: int) -> int:
 
 
 def _validated(
-    pattern: re.Pattern[str], text: str, *, is_valid: Callable[[re.Match[str]], bool]
+    pattern: re.Pattern[str],
+    text: str,
+    *,
+    is_valid: Callable[[re.Match[str]], bool],
+    start: int = 0,
 ) -> Iterator[re.Match[str]]:
     """Matches that pass `is_valid`; after a rejected one the search resumes one character
     on, so a valid candidate inside a rejected one is still found."""
-    position = 0
+    position = start
     while (match := pattern.search(text, position)) is not None:
         if is_valid(match):
             yield match
@@ -940,7 +1043,9 @@ def _bracket_trimmed_start(match: re.Match[str]) -> int:
     return match.start()
 
 
-def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate]:
+def _candidates(
+    text: str, *, mentions: MentionPolicy | None, phone_cache: _PhoneCache
+) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     ordinary_urls: list[tuple[int, int]] = []
     lowered = text.lower()
@@ -961,8 +1066,8 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
             else:
                 ordinary_urls.append((match.start(), end))
     if "@" in text:
-        for match in _EMAIL.finditer(text):
-            candidates.append((match.start(), match.end(), RemovalKind.EMAIL))
+        for start, end in _email_spans(text):
+            candidates.append((start, end, RemovalKind.EMAIL))
         if mentions is not None:
             for match in _MENTION.finditer(text):
                 handle = match.group()[1:]
@@ -974,12 +1079,16 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
     if (
         ("dot" in lowered and _SPELLED_DOT_ANYWHERE.search(text))
         or _BRACKETED_AT.search(text)
-        or (" at " in lowered and _AT_WEBMAIL.search(text))
+        or (
+            " at " in lowered
+            and any(f"{domain}." in lowered for domain in _WEBMAIL_DOMAINS)
+            and _AT_WEBMAIL.search(text)
+        )
     ):
         for match in _validated(_OBFUSCATED_EMAIL, text, is_valid=_is_obfuscated_email):
             candidates.append((match.start(), match.end(), RemovalKind.EMAIL))
     if _HAS_DIGIT.search(text):
-        for start, end in _phone_spans(text):
+        for start, end in _phone_spans(text, cache=phone_cache):
             candidates.append((start, end, RemovalKind.PHONE))
         for match in _validated(_CARD, text, is_valid=_is_card):
             candidates.append((match.start(), match.end(), RemovalKind.CARD))
@@ -987,8 +1096,8 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
             candidates.append((start, end, RemovalKind.NHS_NUMBER))
         for start, end in _ni_number_spans(text):
             candidates.append((start, end, RemovalKind.NI_NUMBER))
-        for match in _validated(_POSTCODE, text, is_valid=_is_postcode):
-            candidates.append((match.start(), match.end(), RemovalKind.POSTCODE))
+        for start, end in _postcode_spans(text):
+            candidates.append((start, end, RemovalKind.POSTCODE))
         for start, end in _vehicle_spans(text):
             candidates.append((start, end, RemovalKind.VEHICLE_REGISTRATION))
         for start, end in _bank_spans(text):
@@ -998,6 +1107,8 @@ def _candidates(text: str, *, mentions: MentionPolicy | None) -> list[_Candidate
         for start, end in _date_of_birth_spans(text, lowered=lowered):
             candidates.append((start, end, RemovalKind.DATE_OF_BIRTH))
         for start, end in _address_spans(text):
+            candidates.append((start, end, RemovalKind.ADDRESS))
+        for start, end in _introduced_address_spans(text, lowered=lowered):
             candidates.append((start, end, RemovalKind.ADDRESS))
     # A link that is fine on its own is not fine once it carries someone's details.
     for url_start, url_end in ordinary_urls:
@@ -1036,7 +1147,7 @@ def _resolve(candidates: list[_Candidate]) -> tuple[Removal, ...]:
 
 def find_removals(text: str, *, mentions: MentionPolicy | None = None) -> tuple[Removal, ...]:
     """What the detectors find in `text`, overlaps resolved, in order of position."""
-    return _resolve(_candidates(text, mentions=mentions))
+    return _resolve(_candidates(text, mentions=mentions, phone_cache={}))
 
 
 # --- Applying removals -----------------------------------------------------------------
@@ -1134,13 +1245,16 @@ _EXACT_PASSES = 4
 
 def redact(text: str, *, mentions: MentionPolicy | None = None) -> Redaction:
     """The text as it may be published, with each removal recorded against the original."""
-    removals = find_removals(text, mentions=mentions)
+    phone_cache: _PhoneCache = {}
+    removals = _resolve(_candidates(text, mentions=mentions, phone_cache=phone_cache))
     published, pieces = _apply(text, removals)
     # Each pass strictly grows what is removed, so this ends; in ordinary text it runs
     # at most once. Items glued together ("+44…+44…+44…") can each reveal the next, one
     # per pass; after a few passes the rest of such a line goes, which keeps it linear.
     passes = 0
-    while removals and (found := find_removals(published, mentions=mentions)):
+    while removals and (
+        found := _resolve(_candidates(published, mentions=mentions, phone_cache=phone_cache))
+    ):
         passes += 1
         removals = _fold_in(
             text=text,

@@ -3,7 +3,8 @@
     .venv/bin/python tests/moderation/redaction_corpus/build.py
 
 - `handwritten.jsonl` from `handwritten.txt`: replies written by hand, personal data
-  marked inline as [[code|text]].
+  marked inline as [[code|text]]; `handwritten_unseen.jsonl` likewise, from replies
+  written after the engine was tuned and scored before any change to it.
 - `composed.jsonl`: replies put together from hand-written fragments (opinions,
   lead-ins, numbers that must stay) around personal data that comes from sources
   other than the redaction engine: `phonenumbers`' example numbers for every
@@ -50,10 +51,10 @@ MARK = re.compile(r"\[\[(?P<code>[a-z]+)\|(?P<text>.+?)\]\]")
 # --- Hand-written replies ---------------------------------------------------------------
 
 
-def handwritten() -> list[dict]:
+def handwritten(path: Path, *, prefix: str) -> list[dict]:
     records = []
     channel = "web"
-    for line in (HERE / "handwritten.txt").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         if line.startswith("@channel:"):
@@ -76,7 +77,7 @@ def handwritten() -> list[dict]:
         text.append(line[position:])
         records.append(
             {
-                "id": f"hw-{len(records) + 1:04d}",
+                "id": f"{prefix}-{len(records) + 1:04d}",
                 "channel": channel,
                 "text": "".join(text),
                 "spans": spans,
@@ -955,7 +956,11 @@ def write(path: Path, records: list[dict]) -> None:
 
 
 def main() -> None:
-    write(HERE / "handwritten.jsonl", handwritten())
+    write(HERE / "handwritten.jsonl", handwritten(HERE / "handwritten.txt", prefix="hw"))
+    write(
+        HERE / "handwritten_unseen.jsonl",
+        handwritten(HERE / "handwritten_unseen.txt", prefix="hu"),
+    )
     write(HERE / "composed.jsonl", composed(COMPOSED_COUNT, seed=SEED))
 
 
