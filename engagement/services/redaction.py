@@ -33,7 +33,7 @@ Decisions worth knowing:
   length in a reply it is far more likely an NHS number than anything public.
 - Vehicle registrations: the 2001 format ("AB12 CDE", age identifier 02–29 or
   51–79, any case, with or without the space) anywhere, except when the last
-  three letters are a common word ("nw10 and"); the older prefix ("A123 BCD")
+  three letters are a common word after a space ("nw10 and"); the older prefix ("A123 BCD")
   and suffix ("ABC 123D") formats only in capitals or after a word about a
   vehicle ("reg", "car", "plate"…), because "the M25 one" and "the 38A bus" look
   just like them.
@@ -526,7 +526,9 @@ def _phone_is_personal(
     written = raw.lstrip("(")
     # A UK or Irish number is written with its trunk 0 or a country code; "4500 1234"
     # or "10293847" without one is a reference, even where the metadata could read it.
-    if not written.startswith(("+", "0")) or written.startswith(("00 0", "0 ", "0-", "0.")):
+    if not written.startswith(("+", "0")) or written.startswith(
+        ("00 0", "0 ", "0-", "0.", "+0", "+ 0", "000")
+    ):
         return False
     if kind in _SERVICE_LINE_TYPES:
         return False
@@ -724,8 +726,11 @@ def _vehicle_spans(text: str) -> Iterator[tuple[int, int]]:
             continue
         if not (2 <= age <= 29 or 51 <= age <= 79) or set(letters) & set("IQ"):
             continue
-        if letters.lower() in _COMMON_THREE_LETTER_WORDS and not _has_vehicle_context(
-            text, start=start
+        spaced = plate[4] == " "
+        if (
+            spaced
+            and letters.lower() in _COMMON_THREE_LETTER_WORDS
+            and not _has_vehicle_context(text, start=start)
         ):
             continue
         yield start, match.end()
