@@ -2,19 +2,22 @@
 
     .venv/bin/python scripts/bench_redaction.py [--rounds 20] [--minimum 4000]
 
-Redacts every text of tests/moderation/redaction_corpus/*.jsonl `--rounds` times and
-prints texts and characters per second. Exits 1 when the rate is below `--minimum`
-texts/s, or when the results are wrong: a fast engine that stopped finding things is
-no success, so every labelled item must be caught (by a removal of its category that
-overlaps it) in at least 99% of cases, and the texts with nothing to remove must come
-back almost untouched.
+Redacts every text of tests/moderation/redaction_corpus/*.jsonl `--rounds` times (best
+of three runs) and prints texts and characters per second of CPU time, and the
+wall-clock rate beside it. Exits 1 when the rate is below `--minimum` texts/s, or when
+the results are wrong: a fast engine that stopped finding things is no success, so
+every labelled item must be caught (by a removal of its category that overlaps it) in
+at least 99% of cases, and the texts with nothing to remove must come back almost
+untouched.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -84,17 +87,25 @@ def main() -> int:
     texts = [record["text"] for record in records] * arguments.rounds
     characters = sum(len(text) for text in texts)
 
-    taken = benchkit.measure(
-        lambda: sum(len(redact(text, mentions=POLICY).removals) for text in texts)
-    )
-    rate = len(texts) / taken.seconds
+    # The engine's own cost is its CPU time: on a shared machine the wall clock also
+    # counts whoever else runs. Best of three, as timeit does, to damp the noise.
+    runs = []
+    for _ in range(3):
+        cpu_started = time.process_time()
+        taken = benchkit.measure(
+            lambda: sum(len(redact(text, mentions=POLICY).removals) for text in texts)
+        )
+        runs.append((time.process_time() - cpu_started, taken))
+    cpu_seconds, taken = min(runs, key=lambda run: run[0])
+    rate = len(texts) / cpu_seconds
     print(
         f"{len(texts):,} texts ({len(records):,} corpus texts x {arguments.rounds}), "
         f"{characters:,} characters, {taken.result:,} removals"
     )
     print(
-        f"{taken.seconds:.2f} s: {rate:,.0f} texts/s, {characters / taken.seconds:,.0f} chars/s, "
-        f"peak {taken.peak_mib:.0f} MiB"
+        f"{cpu_seconds:.2f} s of CPU: {rate:,.0f} texts/s, {characters / cpu_seconds:,.0f} chars/s "
+        f"({len(texts) / taken.seconds:,.0f} texts/s by the wall clock, "
+        f"{os.getloadavg()[0]:.1f} load), peak {taken.peak_mib:.0f} MiB"
     )
 
     failures = check(records)
