@@ -167,3 +167,13 @@ def celery_worker(django_db_setup, django_db_blocker, broker_url):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture
+def reread_environment():
+    """Let a test change environment variables: cms.env reads them once per process."""
+    from cms import env
+
+    env.environment.cache_clear()
+    yield
+    env.environment.cache_clear()

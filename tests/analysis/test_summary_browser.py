@@ -6,8 +6,8 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from engagement.analysis.services import analysis_run
-from tests.browser.conftest import axe_violations, browser, chromium  # noqa: F401
 from tests.analysis.conftest import seed_corpus
+from tests.browser.conftest import axe_violations, browser, chromium  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,

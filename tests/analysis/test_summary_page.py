@@ -10,8 +10,8 @@ import pytest
 
 from engagement.analysis.services import analysis_run
 from engagement.record.models import ModerationState
-from tests.factories.record import ResponseFactory
 from tests.analysis.conftest import HIDDEN_MARKER
+from tests.factories.record import ResponseFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -59,14 +59,11 @@ def test_every_declared_variable_says_what_it_means():
     assert unexplained == []
 
 
-def test_a_value_of_the_wrong_type_names_the_variable(monkeypatch):
+def test_a_value_of_the_wrong_type_names_the_variable(monkeypatch, reread_environment):
     monkeypatch.setenv("HUB_SEARCH_DRAIN_BATCH", "lots")
-    env.environment.cache_clear()
-    try:
-        with pytest.raises(ImproperlyConfigured, match="HUB_SEARCH_DRAIN_BATCH"):
-            env.environment()
-    finally:
-        env.environment.cache_clear()
+
+    with pytest.raises(ImproperlyConfigured, match="HUB_SEARCH_DRAIN_BATCH"):
+        env.environment()
 
 
 def test_lists_are_comma_separated_and_empty_means_the_default(monkeypatch):

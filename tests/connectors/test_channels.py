@@ -66,7 +66,9 @@ def test_empty_channel_key_is_a_configuration_error(settings):
         credentials_encrypt({"a": "b"})
 
 
-def test_embedded_default_key_file_is_readable_only_by_its_owner(tmp_path, monkeypatch):
+def test_embedded_default_key_file_is_readable_only_by_its_owner(
+    tmp_path, monkeypatch, reread_environment
+):
     monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
 
     key = env.local_secret("channel_key")

@@ -69,7 +69,7 @@ def test_inactive_channels_and_other_departments_channels_are_skipped(home_page)
 
 
 def test_every_message_carries_the_link_and_the_hashtag(home_page, settings):
-    settings.WAGTAILADMIN_BASE_URL = "https://consult.example.gov.uk"
+    settings.HUB_BASE_URL = "https://consult.example.gov.uk"
     page = consultation_page(home_page, DepartmentFactory(), hashtag="CleanAirZones")
 
     for kind in DeliveryKind.values:

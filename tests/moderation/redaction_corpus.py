@@ -170,8 +170,9 @@ CORPUS: tuple[LabelledExample, ...] = (
         ("phone", "07700 900 555"),
     ),
     E(
-        "My late father's number 0300 999 0123 still gets calls about this scheme.",
-        ("phone", "0300 999 0123"),
+        # 0300 numbers are reserved for public bodies and charities: no one's own line.
+        "My late father's number 0333 999 0123 still gets calls about this scheme.",
+        ("phone", "0333 999 0123"),
     ),
     E(
         "The NHS helpline 0800 123 4567 was no help and 111 was engaged.",
@@ -237,6 +238,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Flat 2, 14 Mill Lane, Leeds LS1 4AP. I object.",
+        ("address", "Flat 2, 14 Mill Lane"),
         ("postcode", "LS1 4AP"),
     ),
     E(
@@ -288,6 +290,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Address: 10 Station Road, Oxford OX1 2JD.",
+        ("address", "10 Station Road"),
         ("postcode", "OX1 2JD"),
     ),
     E(
@@ -344,6 +347,8 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "The example on the form, QQ123456C, confused my father.",
+        # HMRC's example prefix: people copy it when they mean their own number.
+        ("ni_number", "QQ123456C"),
     ),
     E(
         "Code GB123456A appears on my paperwork but isn't my NI number.",
@@ -401,6 +406,8 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Our account number 12345678 and sort code 12-34-56 are on file already.",
+        ("bank_details", "12345678"),
+        ("bank_details", "12-34-56"),
     ),
     # --- Links ---------------------------------------------------------------------------
     E(
@@ -564,6 +571,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     E(
         "Name: Mrs K. Ahmed\nAddress: 3 Hill Rise, Bradford BD1 1AA\nTel: 0113 496 0321\n"
         "Comments: please reopen the walk-in centre.",
+        ("address", "3 Hill Rise"),
         ("postcode", "BD1 1AA"),
         ("phone", "0113 496 0321"),
     ),
@@ -637,6 +645,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "We're on the 3rd floor at 221B Baker Street and the lift has been broken since May.",
+        ("address", "221B Baker Street"),
     ),
     E(
         "IP 192.168.0.1 came up when I tried to submit.",
@@ -650,6 +659,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     E(
         "I am writing on behalf of my mother, Mrs Doris Evans, at 12 Church Lane, "
         "Swansea SA1 1AA. Her number is 029 2018 0011.",
+        ("address", "12 Church Lane"),
         ("postcode", "SA1 1AA"),
         ("phone", "029 2018 0011"),
     ),
@@ -798,6 +808,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "My address is 4 Elm Close, Norwich NR1 3JU. The bin lorry misses us weekly.",
+        ("address", "4 Elm Close"),
         ("postcode", "NR1 3JU"),
     ),
     E(
@@ -945,10 +956,10 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Patient, aged 82, NHS number 943 476 5919, waited 14 hours.",
+        ("nhs_number", "943 476 5919"),
     ),
     E(
         "The council's fraud line is 0300 123 4567 according to the leaflet.",
-        ("phone", "0300 123 4567"),
     ),
     E(
         "Thanks for the event. Everyone can find me at @neighbour_nick on X or "

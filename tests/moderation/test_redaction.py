@@ -104,8 +104,13 @@ def test_outward_code_alone_is_kept_and_full_postcode_in_any_case_or_spacing_is_
 
 
 def test_ni_number_with_a_prefix_hmrc_never_issues_is_kept():
-    for never_issued in ("QQ123456C", "GB123456A", "ZZ123456B", "DA123456A"):
+    for never_issued in ("GB123456A", "ZZ123456B", "DA123456A"):
         assert redact(f"number {never_issued} here").removals == ()
+
+
+def test_ni_number_with_hmrcs_example_prefix_is_removed():
+    # NIM39110 shows "QQ 12 34 56 A"; people copy it when they mean their own number.
+    assert kinds_and_removed_text(redact("number QQ123456C here")) == [("ni_number", "QQ123456C")]
 
 
 def test_service_lines_are_kept_but_personal_landlines_are_removed():
@@ -380,7 +385,10 @@ def luhn_check_digit(payload: str) -> str:
 @st.composite
 def card_numbers(draw: st.DrawFn) -> str:
     length = draw(st.integers(min_value=13, max_value=19))
-    payload = draw(st.text(st.sampled_from("0123456789"), min_size=length - 1, max_size=length - 1))
+    # ISO/IEC 7812: no payment card's issuer number starts with 0.
+    payload = draw(st.sampled_from("123456789")) + draw(
+        st.text(st.sampled_from("0123456789"), min_size=length - 2, max_size=length - 2)
+    )
     number = payload + luhn_check_digit(payload)
     separator = draw(st.sampled_from(["", " ", "-"]))
     groups = [number[index : index + 4] for index in range(0, len(number), 4)]

@@ -59,6 +59,14 @@ def test_responses_api_does_not_list_a_draft_consultations_responses(client, rec
     assert FORBIDDEN["draft"] not in response.content.decode()
 
 
+def test_consultations_api_links_each_consultation_at_the_public_base_url(client, record, settings):
+    settings.HUB_BASE_URL = "https://hub.example.gov.uk"
+
+    (item,) = client.get("/api/v1/consultations/").json()["results"]
+
+    assert item["url"] == f"https://hub.example.gov.uk/consultations/{record.consultation.slug}/"
+
+
 def test_consultations_api_lists_published_consultations_with_accountability_counts(client, record):
     response = client.get("/api/v1/consultations/")
 
