@@ -61,7 +61,7 @@ demo: install assets ## Run the whole hub on its embedded default at http://127.
 	echo "==> Serving on http://127.0.0.1:8000 (Ctrl+C to stop)" && \
 	$(MANAGE) runserver 127.0.0.1:8000
 
-services-up: ## Install (if missing) and start PostgreSQL, Redis, OpenSearch, Chromium
+services-up: ## Install (if missing) and start PostgreSQL, Redis, OpenSearch, Chromium, the reference Bluesky stack
 	@bash scripts/services/services.sh up
 
 services-down: ## Stop the test services
