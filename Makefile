@@ -74,7 +74,7 @@ test: install assets services-up ## Start the real services and run every test a
 	@$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-embedded: install assets ## Run the tests that need no services on the embedded default
-	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser" $(PYTEST_ARGS)
+	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser and not atproto_reference" $(PYTEST_ARGS)
 
 bench: install ## Print speed and memory figures (benchmarks, never tests)
 	@for script in scripts/bench_*.py; do \

@@ -13,6 +13,9 @@ from connectors.models import CollectionState, QuarantinedPayload
 from connectors.selectors import collection_due, collection_gaps_for
 from engagement.models import Response
 
+# Injected faults, budgets and payloads edited in place: only a sandbox can be made to give them.
+pytestmark = pytest.mark.sandbox_only
+
 # The first request of a poll on each network: where a fault stops it before anything is read.
 READ_PATHS = {
     "x": "/2/tweets/search/recent",
