@@ -15,6 +15,7 @@ control endpoint of ``network.mjs`` only creates accounts and waits for indexing
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from tests.services import require_service
 
 CONTROL_URL = os.environ.get("HUB_ATPROTO_CONTROL_URL", "http://127.0.0.1:25819")
 POST_COLLECTION = "app.bsky.feed.post"
+_FACET_PATTERN = re.compile(r"(?<![\w#])#(?P<tag>\w+)|https?://[^\s]+[^\s.,;:!?)]")
 
 
 def _now() -> str:
@@ -141,9 +143,12 @@ class ReferenceBluesky:
         return {"uri": record["uri"], "cid": record["cid"], "record": record["value"]}
 
     def post_record(self, handle: str, record: dict[str, Any]) -> dict[str, Any]:
-        """Any post record, as the citizen ``handle`` writes it (``createdAt`` filled in)."""
+        """Any post record, as the citizen ``handle`` writes it (``createdAt`` filled in, and
+        facets for its hashtags and links unless given, as the Bluesky app writes them)."""
         citizen = self._citizen(handle)
         record = {"$type": POST_COLLECTION, "createdAt": _now(), "langs": ["en"], **record}
+        if "facets" not in record and (facets := _facets(record["text"])):
+            record["facets"] = facets
         created = self._xrpc(
             "POST",
             "com.atproto.repo.createRecord",
@@ -217,6 +222,19 @@ class ReferenceBluesky:
                     },
                 },
             )
+
+
+def _facets(text: str) -> list[dict[str, Any]]:
+    facets = []
+    for match in _FACET_PATTERN.finditer(text):
+        start = len(text[: match.start()].encode("utf-8"))
+        end = start + len(match.group().encode("utf-8"))
+        if match["tag"]:
+            feature = {"$type": "app.bsky.richtext.facet#tag", "tag": match["tag"]}
+        else:
+            feature = {"$type": "app.bsky.richtext.facet#link", "uri": match.group()}
+        facets.append({"index": {"byteStart": start, "byteEnd": end}, "features": [feature]})
+    return facets
 
 
 def reference_problem(control_url: str = CONTROL_URL) -> str | None:

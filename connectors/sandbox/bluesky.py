@@ -600,16 +600,47 @@ class BlueskyApi(NetworkApi):
 
     # --- sessions ---------------------------------------------------------------------------
 
-    def _session_body(self, account: dict[str, Any]) -> dict[str, Any]:
+    def _session_body(self, account: dict[str, Any], req: Request) -> dict[str, Any]:
         return {
             "accessJwt": self.state.issue_token(account["did"], refresh=False),
             "refreshJwt": self.state.issue_token(account["did"], refresh=True),
             "handle": account["handle"],
             "did": account["did"],
+            "didDoc": self._did_document(account, req),
             "email": f"{account['handle']}@example.invalid",
             "emailConfirmed": True,
             "emailAuthFactor": False,
             "active": True,
+        }
+
+    @staticmethod
+    def _did_document(account: dict[str, Any], req: Request) -> dict[str, Any]:
+        """As a PDS with enableDidDocWithSession (bsky.social) answers: the account's own PDS
+        under the name it gives itself (http://localhost:PORT, like the reference dev PDS),
+        not the address the client came in by."""
+        port = req.headers.get("host", "").rpartition(":")[2] or "80"
+        return {
+            "@context": [
+                "https://www.w3.org/ns/did/v1",
+                "https://w3id.org/security/suites/secp256k1-2019/v1",
+            ],
+            "id": account["did"],
+            "alsoKnownAs": [f"at://{account['handle']}"],
+            "verificationMethod": [
+                {
+                    "id": "#atproto",
+                    "type": "EcdsaSecp256k1VerificationKey2019",
+                    "controller": account["did"],
+                    "publicKeyMultibase": "z" + account["did"].rsplit(":", 1)[-1],
+                }
+            ],
+            "service": [
+                {
+                    "id": "#atproto_pds",
+                    "type": "AtprotoPersonalDataServer",
+                    "serviceEndpoint": f"http://localhost:{port}",
+                }
+            ],
         }
 
     def create_session(self, req: Request, match) -> Response:
@@ -633,7 +664,7 @@ class BlueskyApi(NetworkApi):
                 or not hmac.compare_digest(str(account["password"]), str(password or ""))
             ):
                 raise _xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
-            return Response(200, self._session_body(account))
+            return Response(200, self._session_body(account, req))
 
     def refresh_session(self, req: Request, match) -> Response:
         token = req.bearer_token()
@@ -642,7 +673,7 @@ class BlueskyApi(NetworkApi):
         with self.state.lock:
             payload = self.state.verify_token(token, refresh=True)
             self.state.revoked_refresh_tokens.add(payload["jti"])
-            return Response(200, self._session_body(self.state.accounts[payload["sub"]]))
+            return Response(200, self._session_body(self.state.accounts[payload["sub"]], req))
 
     def delete_session(self, req: Request, match) -> Response:
         token = req.bearer_token()
@@ -655,7 +686,7 @@ class BlueskyApi(NetworkApi):
     def get_session(self, req: Request, match) -> Response:
         with self.state.lock:
             account = self.state.account_for_request(req)
-            body = self._session_body(account)
+            body = self._session_body(account, req)
             del body["accessJwt"], body["refreshJwt"]
             return Response(200, body)
 
