@@ -86,6 +86,11 @@ start() {
     say "Reference Bluesky stack already running (pid $pid): PDS http://localhost:$ATPROTO_PDS_PORT"
     return 0
   fi
+  if [ -z "${pid:-}" ] && answers; then
+    # Like redis.sh: a stack already answering on these ports (another checkout's) is used as it is.
+    say "A reference Bluesky stack already answers on $CONTROL_URL (not started from this checkout); using it"
+    return 0
+  fi
   [ -z "${pid:-}" ] || stop
   port_open 127.0.0.1 "$PG_PORT" || { echo "PostgreSQL is not running on 127.0.0.1:$PG_PORT (postgres.sh start)" >&2; return 1; }
   port_open 127.0.0.1 "$REDIS_PORT" || { echo "Redis is not running on 127.0.0.1:$REDIS_PORT (redis.sh start)" >&2; return 1; }
@@ -143,7 +148,8 @@ stop() {
 
 status() {
   local pid
-  if pid="$(stack_pid)" && answers; then
+  if answers; then
+    pid="$(stack_pid)" || pid="of another checkout"
     echo "atproto: running (pid $pid): PLC http://localhost:$ATPROTO_PLC_PORT, PDS http://localhost:$ATPROTO_PDS_PORT, App View http://localhost:$ATPROTO_APPVIEW_PORT, control $CONTROL_URL"
   else
     echo "atproto: stopped"
