@@ -61,7 +61,7 @@ demo: install assets ## Run the whole hub on its embedded default at http://127.
 	echo "==> Serving on http://127.0.0.1:8000 (Ctrl+C to stop)" && \
 	$(MANAGE) runserver 127.0.0.1:8000
 
-services-up: ## Install (if missing) and start PostgreSQL, Redis, OpenSearch, Chromium
+services-up: ## Install (if missing) and start PostgreSQL, Redis, OpenSearch, Chromium, the reference Bluesky stack
 	@bash scripts/services/services.sh up
 
 services-down: ## Stop the test services
@@ -74,7 +74,7 @@ test: lint assets services-up ## Lint, start the real services and run every tes
 	@$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-embedded: install assets ## Run the tests that need no services on the embedded default
-	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser" $(PYTEST_ARGS)
+	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser and not atproto_reference" $(PYTEST_ARGS)
 
 bench: install ## Print speed and memory figures (benchmarks, never tests)
 	@for script in scripts/bench_*.py; do \

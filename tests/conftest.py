@@ -23,7 +23,29 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # --- Transactional tests -----------------------------------------------------------
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
+    _restore_migrated_data(items)
+    _split_bluesky_targets(config, items)
+
+
+def _split_bluesky_targets(config, items):
+    """Mark the bluesky-reference variants; drop those of tests that need a sandbox's faults."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("target") != "bluesky-reference":
+            kept.append(item)
+        elif item.get_closest_marker("sandbox_only"):
+            dropped.append(item)
+        else:
+            item.add_marker(pytest.mark.atproto_reference)
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _restore_migrated_data(items):
     """Every transactional test restores the migrated data (serialized rollback).
 
     A transactional test ends with a flush of every table, which also removes what

@@ -3,6 +3,9 @@
 The session is exported after login and kept, encrypted, on the channel; the
 next run imports it instead of logging in again (``createSession`` is rate
 limited much harder than posting). A refreshed session is exported the same way.
+The session names the account's own PDS (from the DID document ``createSession``
+returns: on bsky.social, not bsky.social itself), and is used there; if that PDS
+refuses it or cannot be reached, one fresh login through the channel's address follows.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ _SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
 _NOT_FOUND_ERRORS = {"NotFound", "RecordNotFound"}
 _THREAD_POST = "app.bsky.feed.defs#threadViewPost"
 _NOTIFICATION_REASONS = ["reply", "mention", "quote"]
+_RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
+_LINK = "app.bsky.richtext.facet#link"
 # The deepest thread the AppView returns in one getPostThread.
 _MAX_DEPTH = 1000
 
@@ -100,6 +105,9 @@ def _error_code(error: BadRequestError) -> str | None:
 
 
 def _is_refused_session(error: BaseException) -> bool:
+    # Nothing reached the session's PDS (moved, or a sandbox restarted elsewhere): nothing was written.
+    if isinstance(error, httpx.ConnectError) or isinstance(error.__cause__, httpx.ConnectError):
+        return True
     if isinstance(error, UnauthorizedError):
         return True
     if isinstance(error, BadRequestError):
@@ -148,20 +156,13 @@ class BlueskyConnector(Connector):
         if self._logged_in and not fresh:
             return
         stored = self.credentials.session
-        # A session made against another address (a restarted sandbox, a moved PDS) is useless.
-        usable = (
-            bool(stored)
-            and not fresh
-            and _session_endpoint(stored)
-            in (
-                self.base_url,
-                _xrpc_url(self.base_url),
-            )
-        )
+        usable = bool(stored) and not fresh and _session_endpoint(stored) is not None
         try:
             if usable:
                 self.client.login(session_string=stored, fetch_bsky_profile=False)
             else:
+                # Through the channel's address, not the PDS a refused stored session named.
+                self.client.update_base_url(_xrpc_url(self.base_url))
                 self.client.login(
                     self.secrets.identifier, self.secrets.password, fetch_bsky_profile=False
                 )
@@ -297,12 +298,15 @@ class BlueskyConnector(Connector):
     # --- Collecting ---------------------------------------------------------------------------
 
     def collection_routes(self, scope: CollectionScope) -> list[str]:
-        return [*(f"thread:{root}" for root in scope.root_ids), "notifications"]
+        routes = [*(f"thread:{root}" for root in scope.root_ids), "notifications"]
+        if scope.hashtag:
+            routes.append(f"hashtag:{scope.hashtag.lstrip('#')}")
+        return routes
 
     def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
         """A thread comes whole (deleted or blocked nodes are skipped, their live replies
-        come by notification); notifications page backwards until one older than ``seen``,
-        the newest ``indexedAt`` of the last finished sweep."""
+        come by notification); notifications and hashtag searches page backwards until one
+        older than ``seen``, the newest ``indexedAt`` of the last finished sweep."""
         kind, _, value = route.partition(":")
         self._login()
         if kind == "thread":
@@ -328,25 +332,44 @@ class BlueskyConnector(Connector):
             new_state, done, read = {}, True, len(posts)
         else:
             limit = max(1, min(scope.page_size, 100))
-            response = self._call(
-                "listNotifications",
-                self.client.app.bsky.notification.list_notifications,
-                models.AppBskyNotificationListNotifications.Params(
-                    limit=limit, cursor=state.get("next") or None, reasons=_NOTIFICATION_REASONS
-                ),
-            )
-            notifications = [_raw(item) for item in response.notifications]
+            if kind == "hashtag":
+                # ``tag`` is the real filter on bsky.social; an App View without a search
+                # service (the reference dev stack) matches ``q`` against the text instead.
+                response = self._call(
+                    "searchPosts",
+                    self.client.app.bsky.feed.search_posts,
+                    models.AppBskyFeedSearchPosts.Params(
+                        q=f"#{value}",
+                        tag=[value],
+                        sort="latest",
+                        limit=limit,
+                        cursor=state.get("next") or None,
+                    ),
+                )
+                items = [_raw(post) for post in response.posts]
+                posts = items
+            else:
+                response = self._call(
+                    "listNotifications",
+                    self.client.app.bsky.notification.list_notifications,
+                    models.AppBskyNotificationListNotifications.Params(
+                        limit=limit,
+                        cursor=state.get("next") or None,
+                        reasons=_NOTIFICATION_REASONS,
+                    ),
+                )
+                items = [_raw(item) for item in response.notifications]
+                posts = [item for item in items if item.get("reason") in _NOTIFICATION_REASONS]
             # The first sweep pages back no further than ``since``.
             seen = state.get("seen") or (_iso(scope.since) if scope.since else "")
-            indexed = [str(item.get("indexedAt") or "") for item in notifications]
+            indexed = [str(item.get("indexedAt") or "") for item in items]
             top = max([state.get("top") or "", *indexed])
             reached_seen = bool(seen) and any(value < seen for value in indexed)
-            posts = [item for item in notifications if item.get("reason") in _NOTIFICATION_REASONS]
-            if response.cursor and not reached_seen:
+            if response.cursor and items and not reached_seen:
                 new_state, done = {"seen": seen, "next": response.cursor, "top": top}, False
             else:
                 new_state, done = {"seen": max(seen, top), "next": None, "top": None}, True
-            read = len(notifications)
+            read = len(items)
         replies, quarantined = [], []
         for raw in posts:
             if (raw.get("author") or {}).get("did") == self.did or raw.get("uri") in (
@@ -368,8 +391,7 @@ class BlueskyConnector(Connector):
             record = raw["record"]
             author = raw["author"]
             reply = record.get("reply") or {}
-            embed = record.get("embed") or {}
-            quoted = (embed.get("record") or {}).get("uri") or ""
+            quoted = _quoted_uri(record.get("embed") or {})
             parent = (reply.get("parent") or {}).get("uri") or quoted
             root = (reply.get("root") or {}).get("uri") or (
                 quoted if quoted in scope.root_ids else ""
@@ -382,7 +404,7 @@ class BlueskyConnector(Connector):
                 "author_id": author.get("did"),
                 "author_handle": author.get("handle") or "",
                 "author_display_name": author.get("displayName") or "",
-                "text": record.get("text"),
+                "text": _text_with_full_links(record),
                 "created_at": record.get("createdAt"),
                 "url": self.public_url(raw["uri"]),
                 "language": langs[0] if langs else "",
@@ -405,6 +427,54 @@ class BlueskyConnector(Connector):
                 # Left out: deleted, or its author blocked us; either way not ours to show.
                 states[uri] = PostState.LIVE if uri in found else PostState.DELETED
         return states
+
+
+def _quoted_uri(embed: dict) -> str:
+    """The post a quote embeds, bare (``embed.record``) or beside media (``embed.recordWithMedia``)."""
+    record = embed.get("record") or {}
+    if embed.get("$type") == _RECORD_WITH_MEDIA:
+        record = record.get("record") or {}
+    return str(record.get("uri") or "")
+
+
+def _text_with_full_links(record: dict):
+    """The text with each link as the full URL its facet holds.
+
+    Bluesky apps write a long link shortened in the text ("consult.example.gov.uk/consulta...")
+    and keep the whole URL in the link facet; other link text is kept, followed by the URL.
+    """
+    text = record.get("text")
+    if not isinstance(text, str):
+        return text  # for the boundary's validation to refuse
+    data = text.encode("utf-8")
+    links = []
+    for facet in record.get("facets") or []:
+        index = facet.get("index") or {}
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        uris = [f.get("uri") for f in facet.get("features") or [] if f.get("$type") == _LINK]
+        if uris and uris[0] and isinstance(start, int) and isinstance(end, int):
+            if 0 <= start < end <= len(data):
+                links.append((start, end, str(uris[0])))
+    pieces, position = [], 0
+    try:
+        for start, end, uri in sorted(links):
+            if start < position:
+                continue  # overlapping facets: the first one wins
+            shown = data[start:end].decode("utf-8")
+            pieces += [data[position:start].decode("utf-8"), _link_text(shown, uri)]
+            position = end
+        pieces.append(data[position:].decode("utf-8"))
+    except UnicodeDecodeError:
+        return text  # a facet that cuts a character in two: the text as written
+    return "".join(pieces)
+
+
+def _link_text(shown: str, uri: str) -> str:
+    stem = shown.removesuffix("...").removesuffix("\u2026")
+    bare = uri.split("://", 1)[-1]
+    if uri.startswith(stem) or bare.startswith(stem) or bare.removeprefix("www.").startswith(stem):
+        return uri
+    return f"{shown} ({uri})"
 
 
 def _iso(moment: datetime) -> str:

@@ -29,6 +29,10 @@ HANDLE_DOMAIN = "sandbox.test"
 POST_COLLECTION = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
+# The App View notifies the authors of a reply's ancestors up to this many levels up, no
+# further (REPLY_NOTIF_DEPTH in @atproto/bsky's post indexer): a deep reply does not reach the root.
+REPLY_NOTIF_DEPTH = 5
+RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 _BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _AT_URI = re.compile(r"^at://(?P<repo>[^/]+)/(?P<collection>[^/]+)/(?P<rkey>[^/]+)$")
@@ -240,13 +244,14 @@ class BlueskyState(NetworkState):
             raise _invalid(
                 'Invalid app.bsky.feed.post record: Record must have the property "text"'
             )
-        if grapheme_length(text) > MAX_GRAPHEMES:
+        # The reference PDS's order and wording (@atproto/lex-schema): bytes first, then graphemes.
+        if (size := len(text.encode("utf-8"))) > MAX_BYTES:
             raise _invalid(
-                f"Invalid app.bsky.feed.post record: Record/text must not be longer than {MAX_GRAPHEMES} graphemes"
+                f"Invalid app.bsky.feed.post record: string too big (maximum {MAX_BYTES}, got {size}) at $.record.text"
             )
-        if len(text.encode("utf-8")) > MAX_BYTES:
+        if (graphemes := grapheme_length(text)) > MAX_GRAPHEMES:
             raise _invalid(
-                f"Invalid app.bsky.feed.post record: Record/text must not be longer than {MAX_BYTES} characters"
+                f"Invalid app.bsky.feed.post record: grapheme too big (maximum {MAX_GRAPHEMES}, got {graphemes}) at $.record.text"
             )
         created_at = record.get("createdAt")
         try:
@@ -330,21 +335,25 @@ class BlueskyState(NetworkState):
                 }
             )
 
-        reply = record.get("reply") or {}
-        for part in ("parent", "root"):
-            ref = (reply.get(part) or {}).get("uri")
-            match = _AT_URI.match(ref or "")
-            if match:
-                notify(match["repo"], "reply", ref)
-        embed = record.get("embed") or {}
-        quoted = (embed.get("record") or {}).get("uri") if isinstance(embed, dict) else None
-        match = _AT_URI.match(quoted or "")
-        if match:
-            notify(match["repo"], "quote", quoted)
+        # In the App View's order: mentions, then quotes, then replies; one reason per account.
         for facet in record.get("facets") or []:
             for feature in facet.get("features", []):
                 if feature.get("$type") == "app.bsky.richtext.facet#mention":
                     notify(feature.get("did"), "mention", None)
+        quoted = quoted_uri(record.get("embed"))
+        match = _AT_URI.match(quoted or "")
+        if match:
+            notify(match["repo"], "quote", quoted)
+        # Each live ancestor up to REPLY_NOTIF_DEPTH levels up; the chain ends at a deleted one.
+        ancestor_uri = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+        height = 1
+        while ancestor_uri and height < REPLY_NOTIF_DEPTH:
+            ancestor = self.posts.get(ancestor_uri)
+            if ancestor is None or ancestor["deleted"]:
+                break
+            notify(ancestor["did"], "reply", ancestor_uri)
+            ancestor_uri = ((ancestor["record"].get("reply") or {}).get("parent") or {}).get("uri")
+            height += 1
 
     def posts_by(self, account_id: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -367,8 +376,16 @@ class BlueskyState(NetworkState):
         return {"uri": post["uri"], "cid": post["cid"]}
 
     def citizen_reply(
-        self, parent_id: str, *, handle: str, text: str, display_name: str | None = None
+        self,
+        parent_id: str,
+        *,
+        handle: str,
+        text: str,
+        display_name: str | None = None,
+        facets: list[dict[str, Any]] | None = None,
+        embed: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """``facets`` replace the ones found in the text (a shortened link, say)."""
         with self.lock:
             citizen = self._citizen(handle, display_name)
             parent = self._find(parent_id)
@@ -381,9 +398,11 @@ class BlueskyState(NetworkState):
                 "langs": ["en"],
                 "reply": {"root": root, "parent": self.strong_ref(parent)},
             }
-            facets = self._facets_for(text)
+            facets = self._facets_for(text) if facets is None else facets
             if facets:
                 record["facets"] = facets
+            if embed:
+                record["embed"] = embed
             return self.render_post(self._store_post(citizen, record))
 
     def citizen_post(
@@ -393,7 +412,10 @@ class BlueskyState(NetworkState):
         text: str,
         display_name: str | None = None,
         quote_of: str | None = None,
+        facets: list[dict[str, Any]] | None = None,
+        embed: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """``embed`` is stored as given (a quote with media, say); ``quote_of`` makes a bare quote."""
         with self.lock:
             citizen = self._citizen(handle, display_name)
             record: dict[str, Any] = {
@@ -401,10 +423,12 @@ class BlueskyState(NetworkState):
                 "createdAt": iso(datetime.now(UTC)),
                 "langs": ["en"],
             }
-            facets = self._facets_for(text)
+            facets = self._facets_for(text) if facets is None else facets
             if facets:
                 record["facets"] = facets
-            if quote_of:
+            if embed:
+                record["embed"] = embed
+            elif quote_of:
                 quoted = self._find(quote_of)
                 if quoted is None or quoted["deleted"]:
                     raise SandboxError(404, {"error": f"no live post {quote_of}"})
@@ -461,8 +485,7 @@ class BlueskyState(NetworkState):
                 continue
             if (other["record"].get("reply") or {}).get("parent", {}).get("uri") == post["uri"]:
                 counts["replyCount"] += 1
-            embed = other["record"].get("embed") or {}
-            if (embed.get("record") or {}).get("uri") == post["uri"]:
+            if quoted_uri(other["record"].get("embed")) == post["uri"]:
                 counts["quoteCount"] += 1
         return {
             "uri": post["uri"],
@@ -547,6 +570,7 @@ class BlueskyApi(NetworkApi):
             ("GET", "app.bsky.feed.getPostThread"): self.get_post_thread,
             ("GET", "app.bsky.feed.getPosts"): self.get_posts,
             ("GET", "app.bsky.notification.listNotifications"): self.list_notifications,
+            ("GET", "app.bsky.feed.searchPosts"): self.search_posts,
         }
         return [
             (verb, re.escape(f"/xrpc/{name}"), handler) for (verb, name), handler in methods.items()
@@ -575,16 +599,47 @@ class BlueskyApi(NetworkApi):
 
     # --- sessions ---------------------------------------------------------------------------
 
-    def _session_body(self, account: dict[str, Any]) -> dict[str, Any]:
+    def _session_body(self, account: dict[str, Any], req: Request) -> dict[str, Any]:
         return {
             "accessJwt": self.state.issue_token(account["did"], refresh=False),
             "refreshJwt": self.state.issue_token(account["did"], refresh=True),
             "handle": account["handle"],
             "did": account["did"],
+            "didDoc": self._did_document(account, req),
             "email": f"{account['handle']}@example.invalid",
             "emailConfirmed": True,
             "emailAuthFactor": False,
             "active": True,
+        }
+
+    @staticmethod
+    def _did_document(account: dict[str, Any], req: Request) -> dict[str, Any]:
+        """As a PDS with enableDidDocWithSession (bsky.social) answers: the account's own PDS
+        under the name it gives itself (http://localhost:PORT, like the reference dev PDS),
+        not the address the client came in by."""
+        port = req.headers.get("host", "").rpartition(":")[2] or "80"
+        return {
+            "@context": [
+                "https://www.w3.org/ns/did/v1",
+                "https://w3id.org/security/suites/secp256k1-2019/v1",
+            ],
+            "id": account["did"],
+            "alsoKnownAs": [f"at://{account['handle']}"],
+            "verificationMethod": [
+                {
+                    "id": "#atproto",
+                    "type": "EcdsaSecp256k1VerificationKey2019",
+                    "controller": account["did"],
+                    "publicKeyMultibase": "z" + account["did"].rsplit(":", 1)[-1],
+                }
+            ],
+            "service": [
+                {
+                    "id": "#atproto_pds",
+                    "type": "AtprotoPersonalDataServer",
+                    "serviceEndpoint": f"http://localhost:{port}",
+                }
+            ],
         }
 
     def create_session(self, req: Request, match) -> Response:
@@ -608,7 +663,7 @@ class BlueskyApi(NetworkApi):
                 or not hmac.compare_digest(str(account["password"]), str(password or ""))
             ):
                 raise _xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
-            return Response(200, self._session_body(account))
+            return Response(200, self._session_body(account, req))
 
     def refresh_session(self, req: Request, match) -> Response:
         token = req.bearer_token()
@@ -617,7 +672,7 @@ class BlueskyApi(NetworkApi):
         with self.state.lock:
             payload = self.state.verify_token(token, refresh=True)
             self.state.revoked_refresh_tokens.add(payload["jti"])
-            return Response(200, self._session_body(self.state.accounts[payload["sub"]]))
+            return Response(200, self._session_body(self.state.accounts[payload["sub"]], req))
 
     def delete_session(self, req: Request, match) -> Response:
         token = req.bearer_token()
@@ -630,7 +685,7 @@ class BlueskyApi(NetworkApi):
     def get_session(self, req: Request, match) -> Response:
         with self.state.lock:
             account = self.state.account_for_request(req)
-            body = self._session_body(account)
+            body = self._session_body(account, req)
             del body["accessJwt"], body["refreshJwt"]
             return Response(200, body)
 
@@ -772,10 +827,11 @@ class BlueskyApi(NetworkApi):
         if depth > 0:
             replies = []
             for child in children.get(post["uri"], []):
-                special = self.state.render_thread_node(child, child["uri"])
-                if special is not None and child["deleted"] and not children.get(child["uri"]):
-                    continue  # a deleted leaf simply disappears, as on the AppView
-                replies.append(special or self._thread_view(child, children, depth - 1))
+                # As the reference App View answers: a deleted reply is gone from its index with
+                # every reply under it, and a reply whose author blocks the viewer is left out.
+                if child["deleted"] or child["blocked"]:
+                    continue
+                replies.append(self._thread_view(child, children, depth - 1))
             node["replies"] = replies
         return node
 
@@ -833,6 +889,11 @@ class BlueskyApi(NetworkApi):
                 for n in sorted(self.state.notifications, key=lambda n: -n["sequence"])
                 if n["recipient"] == account["did"]
                 and not self.state.posts[n["uri"]]["deleted"]
+                # As the App View lists them: only while the post they are about still exists.
+                and not (
+                    n["reason_subject"] in self.state.posts
+                    and self.state.posts[n["reason_subject"]]["deleted"]
+                )
                 and (not reasons or n["reason"] in reasons)
                 and (before is None or n["sequence"] < before)
             ]
@@ -860,3 +921,55 @@ class BlueskyApi(NetworkApi):
             if len(items) > limit:
                 body["cursor"] = str(page[-1]["sequence"])
             return Response(200, body)
+
+    def search_posts(self, req: Request, match) -> Response:
+        """Newest first; ``tag`` (and ``#word`` in ``q``) match tag facets, other words the text."""
+        query = (req.arg("q") or "").strip()
+        if not query:
+            raise _invalid('Error: Params must have the property "q"')
+        limit = req.int_arg("limit", 25)
+        if not 1 <= limit <= 100:
+            raise _invalid("limit must be between 1 and 100")
+        cursor = req.arg("cursor")
+        try:
+            before = int(cursor) if cursor else None
+        except ValueError:
+            raise _invalid("Malformed cursor") from None
+        words = query.split()
+        tags = {t.lower() for t in req.args("tag")} | {
+            w[1:].lower() for w in words if w.startswith("#")
+        }
+        terms = [w.lower() for w in words if not w.startswith("#")]
+        with self.state.lock:
+            self.state.account_for_request(req, required=False)
+            found = []
+            for post in sorted(self.state.posts.values(), key=_newest_first):
+                if post["deleted"] or post["blocked"]:
+                    continue
+                if before is not None and post["sequence"] >= before:
+                    continue
+                record = post["record"]
+                post_tags = {
+                    str(f.get("tag", "")).lower()
+                    for facet in record.get("facets") or []
+                    for f in facet.get("features", [])
+                    if f.get("$type") == "app.bsky.richtext.facet#tag"
+                } | {str(t).lower() for t in record.get("tags") or []}
+                text = record.get("text", "").lower()
+                if tags <= post_tags and all(term in text for term in terms):
+                    found.append(post)
+            page = found[:limit]
+            body: dict[str, Any] = {"posts": [self.state.render_post(p) for p in page]}
+            if len(found) > limit:
+                body["cursor"] = str(page[-1]["sequence"])
+            return Response(200, body)
+
+
+def quoted_uri(embed: Any) -> str | None:
+    """The post an embed quotes, bare (``embed.record``) or beside media (``recordWithMedia``)."""
+    if not isinstance(embed, dict):
+        return None
+    record = embed.get("record") or {}
+    if embed.get("$type") == RECORD_WITH_MEDIA and isinstance(record, dict):
+        record = record.get("record") or {}
+    return record.get("uri") if isinstance(record, dict) else None

@@ -6,6 +6,7 @@ this folder); announcements go out through the real delivery service.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -13,13 +14,18 @@ from django.utils import timezone
 
 from connectors.models import Delivery, DeliveryKind, DeliveryStatus
 from connectors.services import delivery_send
+from tests.atproto_reference import ReferenceBluesky
 from tests.connectors import conftest as connector_fixtures
 from tests.connectors.conftest import SandboxChannel, make_sandbox_channel
 from tests.factories.connectors import consultation_page
 
-# The connector tests' fixtures: the sandbox networks and the network parameter.
+# The connector tests' fixtures: the sandbox networks, the reference Bluesky stack and
+# the network parameter (with its bluesky-reference variant).
 sandboxes = connector_fixtures.sandboxes
+reference_stack = connector_fixtures.reference_stack
+target = connector_fixtures.target
 network = connector_fixtures.network
+servers = connector_fixtures.servers
 
 
 @dataclass
@@ -41,6 +47,10 @@ class Announced:
         post = self.state.citizen_reply(parent_id, handle=handle, text=text, **extra)
         return post_id(self.channel.network, post)
 
+    def settle(self) -> None:
+        """Call before collecting: the reference App View indexes what was written afterwards."""
+        self.sandbox.settle()
+
 
 def post_id(network_name: str, post: dict) -> str:
     return post["uri"] if network_name == "bluesky" else str(post["id"])
@@ -48,6 +58,9 @@ def post_id(network_name: str, post: dict) -> str:
 
 def announce(home_page, sandbox: SandboxChannel, **page_fields) -> Announced:
     """A live consultation on the channel, announced there through ``delivery_send``."""
+    if isinstance(sandbox.server, ReferenceBluesky):
+        # The reference stack outlives a test run: a hashtag no earlier run has posted.
+        page_fields.setdefault("hashtag", f"CleanAirZones{uuid.uuid4().hex[:10]}")
     page = consultation_page(
         home_page, sandbox.channel.department, channels=[sandbox.channel], live=True, **page_fields
     )
@@ -64,9 +77,9 @@ def announce(home_page, sandbox: SandboxChannel, **page_fields) -> Announced:
 
 
 @pytest.fixture
-def announced(db, home_page, sandboxes, network) -> Announced:
+def announced(db, home_page, servers, network) -> Announced:
     """A consultation announced on a fresh account of each network in turn."""
-    return announce(home_page, make_sandbox_channel(sandboxes, network))
+    return announce(home_page, make_sandbox_channel(servers, network))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from tests.connectors.conftest import make_sandbox_channel
 
 
 def _collect(announced, **kwargs):
+    announced.settle()
     return replies_collect(
         consultation_id=announced.page.pk, channel_id=announced.channel.pk, **kwargs
     )
@@ -118,8 +119,8 @@ def test_posts_with_the_consultation_hashtag_are_collected(announced):
     assert recorded[post_id(announced.channel.network, post)].text.endswith("matters to me.")
 
 
-def test_replies_to_another_consultation_stay_out_of_this_one(db, home_page, sandboxes, network):
-    sandbox = make_sandbox_channel(sandboxes, network)
+def test_replies_to_another_consultation_stay_out_of_this_one(db, home_page, servers, network):
+    sandbox = make_sandbox_channel(servers, network)
     ours = announce(home_page, sandbox)
     theirs = announce(home_page, sandbox)
     mine = ours.reply(ours.root_id, "alice", "About ours.")

@@ -23,6 +23,7 @@ def _run(*args) -> tuple[str, str]:
 
 def test_collect_replies_backfills_one_consultation_and_reports_per_channel(announced):
     replies = {announced.reply(announced.root_id, f"c{n}", f"Reply {n}") for n in range(3)}
+    announced.settle()
 
     out, _ = _run("collect_replies", "--consultation", announced.page.slug, "--since", "2020-01-01")
 

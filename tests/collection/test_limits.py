@@ -14,6 +14,9 @@ from connectors.selectors import collection_due, collection_gaps_for
 from engagement.record.models import Response
 from tests.connectors.conftest import connector_options_set
 
+# Injected faults, budgets and payloads edited in place: only a sandbox can be made to give them.
+pytestmark = pytest.mark.sandbox_only
+
 # The first request of a poll on each network: where a fault stops it before anything is read.
 READ_PATHS = {
     "x": "/2/tweets/search/recent",

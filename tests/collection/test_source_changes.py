@@ -10,10 +10,12 @@ from engagement.record.models import ModerationState, Response, ResponseRevision
 
 
 def _collect(announced):
+    announced.settle()
     return replies_collect(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
 
 
 def _sweep(announced, **kwargs):
+    announced.settle()
     return responses_sweep(
         consultation_id=announced.page.pk, channel_id=announced.channel.pk, **kwargs
     )
@@ -145,6 +147,7 @@ def test_followers_only_replies_and_direct_messages_are_never_collected(announce
     assert recorded == {public}
 
 
+@pytest.mark.parametrize("network", ["x", "mastodon"])
 def test_our_own_post_deleted_outside_the_hub_does_not_stop_collection(announced):
     reply = announced.reply(announced.root_id, "loyal", "Still here.")
     announced.state.delete_post(announced.root_id)
@@ -155,8 +158,25 @@ def test_our_own_post_deleted_outside_the_hub_does_not_stop_collection(announced
     recorded = set(
         Response.objects.filter(consultation=announced.page).values_list("external_id", flat=True)
     )
-    # X still finds the conversation; Mastodon and Bluesky bring it as a mention/notification.
+    # X still finds the conversation; Mastodon brings it as a mention.
     assert recorded == {reply}
+
+
+@pytest.mark.parametrize("target", ["bluesky", "bluesky-reference"])
+def test_our_own_bluesky_post_deleted_outside_the_hub_keeps_what_was_collected(announced):
+    """The App View lists a notification only while the post it is about exists, and drops
+    a deleted post's replies from every thread: what came after the last poll is out of reach."""
+    early = announced.reply(announced.root_id, "early", "Collected in time.")
+    _collect(announced)
+    announced.reply(announced.root_id, "late", "Sent just before the post went.")
+    announced.state.delete_post(announced.root_id)
+
+    outcome = _collect(announced)
+
+    assert outcome.complete
+    recorded = Response.objects.filter(consultation=announced.page)
+    assert [response.external_id for response in recorded] == [early]
+    assert recorded.get().moderation_state == ModerationState.PENDING
 
 
 @pytest.mark.parametrize("network", ["x"])

@@ -1,8 +1,14 @@
-"""The three sandbox networks, started once per test session on free loopback ports.
+"""The three sandbox networks, started once per test session on free loopback ports,
+and Bluesky's own reference servers (``scripts/services/atproto.sh``).
 
 Their URLs are stored as each ChannelAccount's base URL, so a Celery worker in
 another process (which reads the channel from the database) reaches the same
 sandboxes as the test.
+
+Tests that take ``network`` run on four targets: the three sandboxes and, as
+``bluesky-reference``, the reference Bluesky stack in place of the Bluesky
+sandbox. Where the two disagree the reference stack is right. Tests marked
+``sandbox_only`` need a fault that only a sandbox can be made to give.
 """
 
 from __future__ import annotations
@@ -14,9 +20,12 @@ from dataclasses import dataclass
 import pytest
 
 from connectors.sandbox import SandboxServer, start_sandbox
+from tests.atproto_reference import ReferenceBluesky, reference_bluesky
 from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory
 
 NETWORKS = ("x", "mastodon", "bluesky")
+REFERENCE = "bluesky-reference"
+TARGETS = (*NETWORKS, REFERENCE)
 # The endpoint each network writes posts to, for faults aimed at writes only.
 WRITE_PATHS = {
     "x": "/2/tweets",
@@ -41,9 +50,16 @@ def sandboxes():
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def reference_stack():
+    stack = reference_bluesky()
+    yield stack
+    stack.close()
+
+
 @dataclass
 class SandboxChannel:
-    server: SandboxServer
+    server: SandboxServer | ReferenceBluesky
     account: object  # connectors.sandbox.SandboxAccount
     channel: object  # connectors.models.ChannelAccount
 
@@ -51,6 +67,11 @@ class SandboxChannel:
     def posts(self) -> list[dict]:
         """Live posts of the account on the sandbox, oldest first."""
         return list(reversed(self.server.state.posts_by(self.account.id)))
+
+    def settle(self) -> None:
+        """Wait until what was written can be read (the reference App View indexes afterwards)."""
+        if isinstance(self.server, ReferenceBluesky):
+            self.server.process_all()
 
 
 def make_sandbox_channel(sandboxes, network: str, *, department=None, credentials=None):
@@ -70,12 +91,31 @@ def make_sandbox_channel(sandboxes, network: str, *, department=None, credential
     return SandboxChannel(server=server, account=account, channel=channel)
 
 
-@pytest.fixture(params=NETWORKS)
-def network(request) -> str:
+@pytest.fixture(params=TARGETS)
+def target(request) -> str:
     return request.param
 
 
 @pytest.fixture
-def sandbox_channel(db, sandboxes, network) -> SandboxChannel:
-    """A fresh account on the network's sandbox and its ChannelAccount."""
-    return make_sandbox_channel(sandboxes, network)
+def network(target) -> str:
+    return "bluesky" if target == REFERENCE else target
+
+
+def on_reference(request) -> bool:
+    """Whether this test is the ``bluesky-reference`` variant (``target`` may be overridden)."""
+    callspec = getattr(request.node, "callspec", None)
+    return callspec is not None and callspec.params.get("target") == REFERENCE
+
+
+@pytest.fixture
+def servers(request, sandboxes) -> dict:
+    """The servers this test runs against, by network name."""
+    if on_reference(request):
+        return {**sandboxes, "bluesky": request.getfixturevalue("reference_stack")}
+    return sandboxes
+
+
+@pytest.fixture
+def sandbox_channel(db, servers, network) -> SandboxChannel:
+    """A fresh account on the network's sandbox (or the reference stack) and its ChannelAccount."""
+    return make_sandbox_channel(servers, network)

@@ -1,9 +1,13 @@
-"""Bluesky: the session is kept (encrypted) on the channel and reused, not a login per post."""
+"""Bluesky: the session is kept (encrypted) on the channel and reused, not a login per post.
+
+The request counts need the sandbox; the last test also runs against the reference PDS.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from connectors.collection import replies_collect
 from connectors.models import DeliveryKind, DeliveryStatus
 from connectors.services import delivery_schedule_for_consultation, delivery_send
 from tests.connectors.conftest import make_sandbox_channel
@@ -110,3 +114,27 @@ def test_a_session_made_for_another_address_is_not_used(home_page, bluesky):
     bluesky.channel.save()
 
     assert _announce(home_page, bluesky).status == DeliveryStatus.DELIVERED
+
+
+@pytest.mark.parametrize("target", ["bluesky", "bluesky-reference"])
+def test_a_session_naming_the_accounts_own_pds_is_reused_by_the_next_delivery_and_poll(
+    home_page, sandbox_channel
+):
+    """createSession answers with the DID document naming the account's PDS, under another
+    name than the channel's address (on bsky.social: the account's *.host.bsky.network)."""
+    channel = sandbox_channel.channel
+    first = _announce(home_page, sandbox_channel)
+    channel.refresh_from_db()
+    session = channel.credentials["session"]
+    assert session.rsplit(":::", 1)[1].rstrip("/") not in (
+        channel.base_url,
+        f"{channel.base_url}/xrpc",
+    )
+
+    assert _announce(home_page, sandbox_channel).status == DeliveryStatus.DELIVERED
+    sandbox_channel.settle()
+    replies_collect(consultation_id=first.consultation_id, channel_id=channel.pk)
+
+    channel.refresh_from_db()
+    # A login would have stored new tokens: the delivery and the poll used the stored session.
+    assert channel.credentials["session"] == session
