@@ -39,7 +39,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "consultations.apps.HubUsersConfig",  # wagtail.users, scoped to departments
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
