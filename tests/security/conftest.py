@@ -47,6 +47,7 @@ ROLE_GROUPS = {
 # Channels have no role of their own yet; whoever runs a department's channels holds
 # these model permissions (given directly, as a superuser would).
 CHANNEL_PERMISSIONS = (
+    "wagtailadmin.access_admin",
     "connectors.view_channelaccount",
     "connectors.change_channelaccount",
     "connectors.view_delivery",
@@ -114,7 +115,7 @@ def _side(slug: str, name: str, title: str) -> Side:
         department_member_add(user=user, department=department, roles=groups)
         side.users[role] = user
     channel_manager = UserFactory(username=f"{slug}-channel-manager")
-    department_member_add(user=channel_manager, department=department, roles=(COMMS_OFFICER,))
+    department_member_add(user=channel_manager, department=department)
     channel_manager.user_permissions.add(*(_permission(name) for name in CHANNEL_PERMISSIONS))
     side.users["channel_manager"] = channel_manager
     side.membership = DepartmentMembership.objects.get(
