@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from wagtail import hooks
 
 from consultations.models import ConsultationPage, department_ids_for_user
+from consultations.permissions import user_may_read_original_words
 from consultations.selectors import consultation_public
 from engagement.analysis import charts
 from engagement.analysis.models import ThemeEdit
@@ -208,7 +209,10 @@ def dashboard_consultation(request, pk: int):
         except AnalysisError as error:
             messages.error(request, str(error))
         return redirect(request.path)
-    figures = consultation_figures(consultation=consultation, public=False)
+    original_words = user_may_read_original_words(request.user, consultation)
+    figures = consultation_figures(
+        consultation=consultation, public=False, original_words=original_words
+    )
     themes = list(themes_live(consultation=consultation).order_by("sort_order", "pk"))
     return render(
         request,
@@ -224,6 +228,7 @@ def dashboard_consultation(request, pk: int):
                 "theme", "edited_by"
             )[:20],
             "runs": consultation.analysis_runs.all()[:5],
+            "original_words": original_words,
             # Apps above this one add to the dashboard (connectors: engagement per post).
             **dashboard_contributions(consultation),
         },
