@@ -97,10 +97,11 @@ bench: install ## Print speed and memory figures (benchmarks, never tests)
 		DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) $$script || exit 1; \
 	done
 
-lint: install ## ruff, and import-linter's app layers (docs/adr/0006-app-layers.md)
+lint: install ## ruff, import-linter's app layers (docs/adr/0006-app-layers.md), and mypy
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/lint-imports
+	@$(VENV)/bin/mypy
 
 clean: ## Remove the virtualenv, built assets and the demo's data (not .services)
 	rm -rf $(VENV) cms/static/vendor staticfiles .data node_modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet
@@ -257,7 +258,8 @@ def figures_campaigns(
             continue
         if public or not original_words:
             texts = dict(responses.filter(pk__in=members).values_list("pk", "published_text"))
-            representative = texts.get(group.representative_id) or next(
+            # A None representative_id (no representative) is simply a miss here.
+            representative = texts.get(cast(int, group.representative_id)) or next(
                 (texts[pk] for pk in sorted(texts) if texts[pk]), ""
             )
         else:
