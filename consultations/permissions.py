@@ -24,6 +24,7 @@ does not keep a user out of another department's edit page.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 import wagtail.permissions as wagtail_permissions
 from django.contrib.auth import get_user_model
@@ -229,7 +230,12 @@ def choices_limited_to_departments(fields, user) -> None:
             field.queryset = scoped_to_departments(queryset, user)
 
 
-class DepartmentScopedView:
+# The mixins below go on Wagtail's views and viewsets, which ship no types: an Any base
+# lets mypy accept the attributes and super() calls they rely on.
+WagtailMixinBase: Any = object
+
+
+class DepartmentScopedView(WagtailMixinBase):
     """Mixed into each view of a ``DepartmentScopedViewSetMixin`` viewset."""
 
     department_scope_lookup = None
@@ -284,7 +290,7 @@ def department_scoped_view_class(view_class: type) -> type:
     return _scoped_view_classes[view_class]
 
 
-class DepartmentScopedViewSetMixin:
+class DepartmentScopedViewSetMixin(WagtailMixinBase):
     """For a ``ModelViewSet`` or ``SnippetViewSet`` (or their choosers) of rows a department
     owns: every view it builds sees only the user's departments' rows, and the model's
     permission policy checks each instance the same way (bulk actions, buttons)."""

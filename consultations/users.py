@@ -14,7 +14,7 @@ from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users as wagtail_users
 
 from consultations.models import Department
-from consultations.permissions import DepartmentScopedViewSetMixin
+from consultations.permissions import DepartmentScopedViewSetMixin, WagtailMixinBase
 from consultations.services import department_member_add
 
 
@@ -26,7 +26,7 @@ class DepartmentUserCreationForm(UserCreationForm):
     )
 
 
-class _ForEditorMixin:
+class _ForEditorMixin(WagtailMixinBase):
     """What only a superuser may set is not offered to anyone else."""
 
     def get_form(self, *args, **kwargs):

@@ -20,6 +20,8 @@ class ResponseIndexView(IndexView):
 
 
 class ResponseInspectView(InspectView):
+    fields: list[str]
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         if not user_may_read_original_words(request.user, self.object.consultation):
