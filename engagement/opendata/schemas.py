@@ -33,13 +33,15 @@ class DepartmentOut(Schema):
 
 class CountsOut(Schema):
     """What became of every response collected: collected = published + pending + hidden
-    + withdrawn, and hidden is the sum of hidden_by_reason."""
+    + withdrawn + erased (on their authors' request), and hidden is the sum of
+    hidden_by_reason."""
 
     collected: int
     published: int
     pending: int
     hidden: int
     withdrawn: int
+    erased: int
     hidden_by_reason: dict[str, int]
 
 

@@ -31,6 +31,8 @@ class ModerationState(models.TextChoices):
     APPROVED = "approved", "Approved"
     HIDDEN = "hidden", "Hidden"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Erased on its author's request (engagement.record.erasure): a tombstone only.
+    ERASED = "erased", "Erased on request"
 
 
 class ModerationReason(models.TextChoices):
@@ -99,6 +101,7 @@ class ResponseQuerySet(models.QuerySet):
         return self.filter(
             moderation_state=ModerationState.APPROVED,
             withdrawn_at__isnull=True,
+            erased_at__isnull=True,
             consultation__in=consultations_public().values("pk"),
         ).filter(has_publishable_content())
 
@@ -145,6 +148,9 @@ class Response(index.Indexed, models.Model):
     # A withdrawn response is a tombstone: ids and times stay, the words are gone.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=30, blank=True)
+    # Erased on its author's request: reference, consultation, channel and times stay,
+    # everything said and everything that could identify its author is gone.
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -237,3 +243,37 @@ class ResponseRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response} before {self.replaced_at or self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ErasureSelector(models.TextChoices):
+    PLATFORM_ID = "platform_id", "Channel and platform id"
+    EMAIL = "email", "Email address"
+    REFERENCE = "reference", "Response reference"
+
+
+class ErasureRequest(models.Model):
+    """The audit trail of erasure on request: who erased whose responses, when and why.
+
+    The person is named only by a keyed hash of what they were found by, so the
+    audit trail itself does not keep what it erased.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    selector = models.CharField(max_length=20, choices=ErasureSelector)
+    channel = models.CharField(max_length=20, choices=Channel, blank=True)
+    selector_hash = models.CharField(max_length=64)
+    # The tombstones' references, and how many rows each store erased.
+    references = models.JSONField(default=list, blank=True)
+    respondents_erased = models.PositiveIntegerField(default=0)
+    erased = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("erase_respondent", "Can erase a respondent on request")]
+
+    def __str__(self) -> str:
+        return f"Erasure of {len(self.references)} responses at {self.requested_at:%Y-%m-%d %H:%M}"

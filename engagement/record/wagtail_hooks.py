@@ -1,15 +1,18 @@
 """Admin: a read-only listing of the record, so officers can see what came in."""
 
 from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permissions import register_permission_policy
 
 from consultations.models import department_ids_for_user
 from consultations.permissions import ReadOnlyPermissionPolicy
 from engagement.record.models import Response
+from engagement.record.views import response_erase
 
 
 def _scoped_to_departments(responses, user):
@@ -33,6 +36,20 @@ class ResponseInspectView(InspectView):
         ).exists():
             raise PermissionDenied
         return response
+
+    @property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.request.user.is_superuser and self.object.erased_at is None:
+            buttons.append(
+                Button(
+                    "Erase on request",
+                    url=reverse("record_response_erase", args=[self.object.pk]),
+                    icon_name="bin",
+                    priority=30,
+                )
+            )
+        return buttons
 
 
 class ResponseViewSet(ModelViewSet):
@@ -81,3 +98,8 @@ register_permission_policy(Response, ReadOnlyPermissionPolicy(Response))
 @hooks.register("register_admin_viewset")
 def register_response_viewset():
     return ResponseViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_erasure_url():
+    return [path("responses/<int:pk>/erase/", response_erase, name="record_response_erase")]
