@@ -72,8 +72,8 @@ class ResponseOut(Schema):
     channel: ChannelName
     received_at: datetime
     respondent: str = Field(
-        description='A pseudonym such as "Respondent 4821", or a name given '
-        "with consent to publish it"
+        description='A pseudonym such as "Respondent R-7K3Q-9XPA", one per consultation, '
+        "or a name given with consent to publish it"
     )
     published_text: str = Field(description="What they said, with personal data removed")
     answers: list[AnswerOut]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.crypto import salted_hmac
 from wagtail.search import index
 
 from consultations.selectors import consultations_public
@@ -45,12 +46,49 @@ class ModerationReason(models.TextChoices):
     LEGAL = "legal", "Legal reasons"
 
 
+PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # as references: easy to read aloud
+
+
+def public_pseudonym(*, respondent_id: int, consultation_id: int) -> str:
+    """The name the public sees for a respondent in ONE consultation, e.g. ``R-7K3Q-9XPA``.
+
+    A keyed hash of (respondent, consultation): stable within a consultation, and two
+    consultations' pseudonyms of one person cannot be linked without the key. Eight
+    characters of 30 keep two respondents of a consultation from sharing one (about one
+    chance in a million for a thousand respondents).
+    """
+    digest = salted_hmac(
+        "engagement.record.pseudonym",
+        f"{respondent_id}:{consultation_id}",
+        secret=settings.SECRET_KEY,
+        algorithm="sha256",
+    ).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(8):
+        number, index = divmod(number, len(PSEUDONYM_ALPHABET))
+        chars.append(PSEUDONYM_ALPHABET[index])
+    return f"R-{''.join(chars[:4])}-{''.join(chars[4:])}"
+
+
+def respondent_public_name(
+    *, respondent_id: int, consultation_id: int, name: str, consented_to_publish_name: bool
+) -> str:
+    """What the public sees as a response's author: the name given with consent to show it,
+    else the consultation's pseudonym (never the respondent's record-wide one)."""
+    if consented_to_publish_name and name:
+        return name
+    pseudonym = public_pseudonym(respondent_id=respondent_id, consultation_id=consultation_id)
+    return f"Respondent {pseudonym}"
+
+
 class Respondent(models.Model):
     """A person (or account) who responded, identified per channel.
 
     ``external_id`` is the platform's user id; for the web form it is a keyed
     hash of the email address (or random when none is given), so the raw email
-    is never an identifier. The public only ever sees ``pseudonym``.
+    is never an identifier. ``pseudonym`` is for officers; the public sees a pseudonym
+    per consultation (``public_pseudonym``), so one person is not linkable across them.
     """
 
     channel = models.CharField(max_length=20, choices=Channel)
@@ -190,6 +228,16 @@ class Response(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def public_name(self) -> str:
+        """Its author as the public sees them in this consultation (``respondent_public_name``)."""
+        return respondent_public_name(
+            respondent_id=self.respondent_id,
+            consultation_id=self.consultation_id,
+            name=self.respondent.name,
+            consented_to_publish_name=self.respondent.consented_to_publish_name,
+        )
 
     @classmethod
     def get_indexed_objects(cls):
