@@ -13,8 +13,9 @@ class ConnectorsConfig(AppConfig):
         from wagtail.signals import page_published
 
         # why: the handlers and selectors import models, which load only once the app registry is ready.
-        from connectors import signals
+        from connectors import erasure, signals
         from connectors.selectors import department_mention_handles
+        from engagement.record.signals import responses_erasing
 
         page_published.connect(
             signals.schedule_deliveries_on_publish, dispatch_uid="connectors-publish"
@@ -22,3 +23,5 @@ class ConnectorsConfig(AppConfig):
         # The record and the departments (lower layers) learn the networks from here.
         social_channels_provide(network_choices)
         department_handles_lookup_register(department_mention_handles)
+        # An erasure on request reaches the quarantined payloads (connectors/erasure.py).
+        responses_erasing.connect(erasure.responses_erasing, dispatch_uid="connectors-erasing")

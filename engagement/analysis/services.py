@@ -84,10 +84,12 @@ def _hash(text: str) -> str:
 
 
 def _analysable(consultation: ConsultationPage):
-    # Withdrawn responses are tombstones: their words are gone from the record.
+    # Withdrawn and erased responses are tombstones: their words are gone from the record.
     return (
-        Response.objects.filter(consultation=consultation, withdrawn_at__isnull=True)
-        .exclude(moderation_state="withdrawn")
+        Response.objects.filter(
+            consultation=consultation, withdrawn_at__isnull=True, erased_at__isnull=True
+        )
+        .exclude(moderation_state__in=["withdrawn", "erased"])
         .prefetch_related("answers")
         .select_related("analysis")
         .order_by("pk")

@@ -111,6 +111,7 @@ def consultation_summary_csv(request, slug: str):
         ("pending", counts.pending),
         ("hidden", counts.hidden),
         ("withdrawn", counts.withdrawn),
+        ("erased", counts.erased),
     ):
         writer.writerow(["totals", label, value])
     for section, rows in (

@@ -174,6 +174,7 @@ def _consultation_out(request: HttpRequest, page: ConsultationPage) -> dict[str,
             "pending": counts.pending,
             "hidden": counts.hidden,
             "withdrawn": counts.withdrawn,
+            "erased": counts.erased,
             "hidden_by_reason": dict(counts.hidden_by_reason),
         },
     }

@@ -14,14 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import QuerySet
 
 from consultations.models import ConsultationPage, Question
 from engagement.csv_cells import csv_cell_safe
-from engagement.record.models import Answer, Respondent, Response
+from engagement.record.models import Answer, Response, respondent_public_name
 from engagement.record.selectors import public_responses
 
 CHUNK_SIZE = 2000
@@ -57,7 +56,7 @@ _RESPONSE_COLUMNS = (
     "url",
     "language",
     "respondent__name",
-    "respondent__pseudonym",
+    "respondent_id",
     "respondent__consented_to_publish_name",
 )
 _ANSWER_COLUMNS = ("response_id", "question_id", "question_text", "published_text", "choices")
@@ -66,16 +65,6 @@ _ANSWER_COLUMNS = ("response_id", "question_id", "question_text", "published_tex
 def export_queryset(*, consultation: ConsultationPage) -> QuerySet[Response]:
     """The public responses of one consultation, oldest first."""
     return public_responses(consultation=consultation).order_by("received_at", "pk")
-
-
-def public_name(*, name: str, pseudonym: int, consented_to_publish_name: bool) -> str:
-    """``Respondent.public_name`` from bare columns, so an export needs no model instances."""
-    # mypy types a property read on its class as the getter, not the property.
-    return Respondent.public_name.fget(  # type: ignore[attr-defined]
-        SimpleNamespace(
-            name=name, pseudonym=pseudonym, consented_to_publish_name=consented_to_publish_name
-        )
-    )
 
 
 def answer_public_record(
@@ -101,7 +90,7 @@ def response_public_record(response: Response, *, consultation_slug: str) -> dic
         "consultation": consultation_slug,
         "channel": response.channel,
         "received_at": utc_iso(response.received_at),
-        "respondent": response.respondent.public_name,
+        "respondent": response.public_name,
         "published_text": response.published_text,
         "answers": [
             answer_public_record(
@@ -160,7 +149,7 @@ def export_records(
             url,
             language,
             name,
-            pseudonym,
+            respondent_id,
             consented,
         ) in batch:
             yield {
@@ -168,8 +157,12 @@ def export_records(
                 "consultation": consultation.slug,
                 "channel": channel,
                 "received_at": utc_iso(received_at),
-                "respondent": public_name(
-                    name=name, pseudonym=pseudonym, consented_to_publish_name=consented
+                # Bare columns, so an export needs no model instances.
+                "respondent": respondent_public_name(
+                    respondent_id=respondent_id,
+                    consultation_id=consultation.pk,
+                    name=name,
+                    consented_to_publish_name=consented,
                 ),
                 "published_text": published_text,
                 "answers": answers.get(pk, []),

@@ -35,13 +35,15 @@ class DepartmentOut(Schema):
 
 class CountsOut(Schema):
     """What became of every response collected: collected = published + pending + hidden
-    + withdrawn, and hidden is the sum of hidden_by_reason."""
+    + withdrawn + erased (on their authors' request), and hidden is the sum of
+    hidden_by_reason."""
 
     collected: int
     published: int
     pending: int
     hidden: int
     withdrawn: int
+    erased: int
     hidden_by_reason: dict[str, int]
 
 
@@ -72,8 +74,8 @@ class ResponseOut(Schema):
     channel: ChannelName
     received_at: datetime
     respondent: str = Field(
-        description='A pseudonym such as "Respondent 4821", or a name given '
-        "with consent to publish it"
+        description='A pseudonym such as "Respondent R-7K3Q-9XPA", one per consultation, '
+        "or a name given with consent to publish it"
     )
     published_text: str = Field(description="What they said, with personal data removed")
     answers: list[AnswerOut]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.crypto import salted_hmac
 from wagtail.search import index
 
 from consultations.selectors import consultations_public
@@ -22,6 +23,8 @@ class ModerationState(models.TextChoices):
     APPROVED = "approved", "Approved"
     HIDDEN = "hidden", "Hidden"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Erased on its author's request (engagement.record.erasure): a tombstone only.
+    ERASED = "erased", "Erased on request"
 
 
 class ModerationReason(models.TextChoices):
@@ -34,12 +37,49 @@ class ModerationReason(models.TextChoices):
     LEGAL = "legal", "Legal reasons"
 
 
+PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # as references: easy to read aloud
+
+
+def public_pseudonym(*, respondent_id: int, consultation_id: int) -> str:
+    """The name the public sees for a respondent in ONE consultation, e.g. ``R-7K3Q-9XPA``.
+
+    A keyed hash of (respondent, consultation): stable within a consultation, and two
+    consultations' pseudonyms of one person cannot be linked without the key. Eight
+    characters of 30 keep two respondents of a consultation from sharing one (about one
+    chance in a million for a thousand respondents).
+    """
+    digest = salted_hmac(
+        "engagement.record.pseudonym",
+        f"{respondent_id}:{consultation_id}",
+        secret=settings.SECRET_KEY,
+        algorithm="sha256",
+    ).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(8):
+        number, index = divmod(number, len(PSEUDONYM_ALPHABET))
+        chars.append(PSEUDONYM_ALPHABET[index])
+    return f"R-{''.join(chars[:4])}-{''.join(chars[4:])}"
+
+
+def respondent_public_name(
+    *, respondent_id: int, consultation_id: int, name: str, consented_to_publish_name: bool
+) -> str:
+    """What the public sees as a response's author: the name given with consent to show it,
+    else the consultation's pseudonym (never the respondent's record-wide one)."""
+    if consented_to_publish_name and name:
+        return name
+    pseudonym = public_pseudonym(respondent_id=respondent_id, consultation_id=consultation_id)
+    return f"Respondent {pseudonym}"
+
+
 class Respondent(models.Model):
     """A person (or account) who responded, identified per channel.
 
     ``external_id`` is the platform's user id; for the web form it is a keyed
     hash of the email address (or random when none is given), so the raw email
-    is never an identifier. The public only ever sees ``pseudonym``.
+    is never an identifier. ``pseudonym`` is for officers; the public sees a pseudonym
+    per consultation (``public_pseudonym``), so one person is not linkable across them.
     """
 
     channel = models.CharField(max_length=20, choices=channel_choices)
@@ -90,6 +130,7 @@ class ResponseQuerySet(models.QuerySet):
         return self.filter(
             moderation_state=ModerationState.APPROVED,
             withdrawn_at__isnull=True,
+            erased_at__isnull=True,
             consultation__in=consultations_public().values("pk"),
         ).filter(has_publishable_content())
 
@@ -136,6 +177,9 @@ class Response(index.Indexed, models.Model):
     # A withdrawn response is a tombstone: ids and times stay, the words are gone.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=30, blank=True)
+    # Erased on its author's request: reference, consultation, channel and times stay,
+    # everything said and everything that could identify its author is gone.
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -175,6 +219,16 @@ class Response(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def public_name(self) -> str:
+        """Its author as the public sees them in this consultation (``respondent_public_name``)."""
+        return respondent_public_name(
+            respondent_id=self.respondent_id,
+            consultation_id=self.consultation_id,
+            name=self.respondent.name,
+            consented_to_publish_name=self.respondent.consented_to_publish_name,
+        )
 
     @classmethod
     def get_indexed_objects(cls):
@@ -228,3 +282,37 @@ class ResponseRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response} before {self.replaced_at or self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ErasureSelector(models.TextChoices):
+    PLATFORM_ID = "platform_id", "Channel and platform id"
+    EMAIL = "email", "Email address"
+    REFERENCE = "reference", "Response reference"
+
+
+class ErasureRequest(models.Model):
+    """The audit trail of erasure on request: who erased whose responses, when and why.
+
+    The person is named only by a keyed hash of what they were found by, so the
+    audit trail itself does not keep what it erased.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    selector = models.CharField(max_length=20, choices=ErasureSelector)
+    channel = models.CharField(max_length=20, choices=channel_choices, blank=True)
+    selector_hash = models.CharField(max_length=64)
+    # The tombstones' references, and how many rows each store erased.
+    references = models.JSONField(default=list, blank=True)
+    respondents_erased = models.PositiveIntegerField(default=0)
+    erased = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("erase_respondent", "Can erase a respondent on request")]
+
+    def __str__(self) -> str:
+        return f"Erasure of {len(self.references)} responses at {self.requested_at:%Y-%m-%d %H:%M}"

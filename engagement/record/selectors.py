@@ -44,7 +44,7 @@ HIDDEN_REASON_LABELS: dict[str, str] = {
 @dataclass(frozen=True)
 class AccountabilityCounts:
     """What happened to every response collected: ``collected`` is always
-    ``published + pending + hidden + withdrawn``, and ``hidden`` is the sum of
+    ``published + pending + hidden + withdrawn + erased``, and ``hidden`` is the sum of
     ``hidden_by_reason`` (keys: ``HIDDEN_REASON_LABELS``; every ModerationReason is
     present, the two extra keys only when non-zero)."""
 
@@ -53,6 +53,8 @@ class AccountabilityCounts:
     pending: int
     withdrawn: int
     hidden: int
+    # Erased on their authors' request: tombstones, counted apart from withdrawals.
+    erased: int = 0
     hidden_by_reason: dict[str, int] = field(default_factory=dict)
 
     def hidden_reasons(self) -> list[tuple[str, str, int]]:
@@ -67,8 +69,11 @@ class AccountabilityCounts:
 def accountability_counts(*, consultation: ConsultationPage) -> AccountabilityCounts:
     """How many responses were collected for a consultation and what became of each."""
     responses = Response.objects.filter(consultation=consultation)
-    withdrawn = Q(withdrawn_at__isnull=False) | Q(moderation_state=ModerationState.WITHDRAWN)
-    live = ~withdrawn
+    erased = Q(erased_at__isnull=False) | Q(moderation_state=ModerationState.ERASED)
+    withdrawn = ~erased & (
+        Q(withdrawn_at__isnull=False) | Q(moderation_state=ModerationState.WITHDRAWN)
+    )
+    live = ~erased & ~withdrawn
     hidden = live & Q(moderation_state=ModerationState.HIDDEN)
     approved = live & Q(moderation_state=ModerationState.APPROVED)
     # Unknown states (none today) count as pending: not yet decided, not public.
@@ -76,6 +81,7 @@ def accountability_counts(*, consultation: ConsultationPage) -> AccountabilityCo
     figures = responses.aggregate(
         collected=Count("pk"),
         withdrawn=Count("pk", filter=withdrawn),
+        erased=Count("pk", filter=erased),
         pending=Count("pk", filter=pending),
         approved=Count("pk", filter=approved),
         published=Count("pk", filter=approved & has_publishable_content()),
@@ -100,6 +106,7 @@ def accountability_counts(*, consultation: ConsultationPage) -> AccountabilityCo
         published=figures["published"],
         pending=figures["pending"],
         withdrawn=figures["withdrawn"],
+        erased=figures["erased"],
         hidden=sum(by_reason.values()),
         hidden_by_reason=by_reason,
     )

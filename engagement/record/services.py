@@ -119,6 +119,19 @@ def respondent_external_id_for_web(*, email: str) -> str:
     return "email:" + digest
 
 
+ERASED_PREFIX = "erased:"
+
+
+def erased_identifier(*, channel: str, external_id: str) -> str:
+    """What replaces a platform id once erased on request: a keyed hash, so the same
+    post or account is recognised again (and a post not collected a second time)
+    without keeping the id."""
+    digest = salted_hmac(
+        "engagement.record.erased", f"{channel}\n{external_id}", secret=settings.SECRET_KEY
+    ).hexdigest()
+    return ERASED_PREFIX + digest[:40]
+
+
 def _respondent_key(channel: str, respondent: RespondentInput) -> str:
     if respondent.external_id:
         return respondent.external_id
@@ -192,11 +205,14 @@ def _existing_response_keys(
     found: set[tuple[str, str | None]] = set()
     for channel, ids in by_channel.items():
         for chunk in _chunks(ids):
-            found.update(
-                Response.objects.filter(channel=channel, external_id__in=chunk).values_list(
-                    "channel", "external_id"
-                )
-            )
+            # A post erased on request is kept only as its keyed hash: still "recorded",
+            # so re-reading the thread does not bring its words back.
+            erased = {erased_identifier(channel=channel, external_id=i): i for i in chunk}
+            for external_id in Response.objects.filter(
+                channel=channel, external_id__in=[*chunk, *erased]
+            ).values_list("external_id", flat=True):
+                if external_id is not None:
+                    found.add((channel, erased.get(external_id, external_id)))
     return found
 
 

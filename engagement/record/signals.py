@@ -9,3 +9,11 @@ from django.dispatch import Signal
 # created or changed without a model ``save()`` (bulk creates and updates), in the
 # transaction that changed them. Single saves send Django's own ``post_save``.
 responses_changed = Signal()
+
+# Sent with ``scope`` (an ``engagement.record.erasure.ErasureScope``: the responses and
+# the person's platform ids, handles and emails) and ``dry_run``, inside the erasure's
+# transaction and BEFORE the record blanks its own rows, so a layer can still read what
+# it must find in its copies. Each receiver erases its own copy (or, on a dry run,
+# only counts it) and returns ``{store name: rows}`` for the audit trail. A receiver
+# that raises rolls the whole erasure back: nothing is half-erased.
+responses_erasing = Signal()

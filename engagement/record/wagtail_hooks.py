@@ -1,9 +1,11 @@
 """Admin: a read-only listing of the record, so officers can see what came in."""
 
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permissions import register_permission_policy
 
 from consultations.permissions import (
@@ -12,6 +14,7 @@ from consultations.permissions import (
     user_may_read_original_words,
 )
 from engagement.record.models import Response
+from engagement.record.views import response_erase
 
 
 class ResponseIndexView(IndexView):
@@ -27,6 +30,20 @@ class ResponseInspectView(InspectView):
         if not user_may_read_original_words(request.user, self.object.consultation):
             # Analysts and others who may not moderate it see what the public would see.
             self.fields = ["published_text" if name == "text" else name for name in self.fields]
+
+    @property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.request.user.is_superuser and self.object.erased_at is None:
+            buttons.append(
+                Button(
+                    "Erase on request",
+                    url=reverse("record_response_erase", args=[self.object.pk]),
+                    icon_name="bin",
+                    priority=30,
+                )
+            )
+        return buttons
 
 
 class ResponseViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
@@ -79,3 +96,8 @@ register_permission_policy(Response, ReadOnlyPermissionPolicy(Response))
 @hooks.register("register_admin_viewset")
 def register_response_viewset():
     return ResponseViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_erasure_url():
+    return [path("responses/<int:pk>/erase/", response_erase, name="record_response_erase")]

@@ -5,7 +5,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from engagement.record.models import Answer, Channel, ModerationState, Respondent, Response
+from engagement.record.models import (
+    Answer,
+    Channel,
+    ModerationState,
+    Respondent,
+    Response,
+    public_pseudonym,
+)
 from engagement.record.services import (
     AnswerInput,
     RecordError,
@@ -109,8 +116,10 @@ def test_public_name_is_a_pseudonym_unless_the_respondent_consented(consultation
         respondent=RespondentInput(name="Ada Lovelace"),
     )
 
-    assert response.respondent.public_name == f"Respondent {response.respondent.pseudonym}"
-    assert "Ada" not in response.respondent.public_name
+    assert response.public_name == "Respondent " + public_pseudonym(
+        respondent_id=response.respondent_id, consultation_id=consultation.pk
+    )
+    assert "Ada" not in response.public_name
 
 
 def test_platform_post_recorded_twice_is_one_response(consultation):

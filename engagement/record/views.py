@@ -1,0 +1,55 @@
+"""Admin: erasure on request, for administrators only, with a confirmation page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from engagement.record.erasure import ErasureError, erasure_plan, respondent_erase
+from engagement.record.models import Response
+
+
+class ErasureForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The request: who asked, when and how (kept in the audit trail).",
+    )
+    confirm = forms.BooleanField(
+        label="I understand this cannot be undone: the words and identifiers are gone for good."
+    )
+
+
+def response_erase(request, pk: int):
+    """GET: what would be erased (a dry run). POST with a reason and confirmation: erase."""
+    # Administrators only: erasure reaches every department's copies of the person.
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    response = get_object_or_404(Response, pk=pk)
+    try:
+        plan = erasure_plan(reference=response.reference)
+    except ErasureError as error:
+        raise PermissionDenied(str(error)) from error
+    form = ErasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = respondent_erase(
+            plan=plan, reason=form.cleaned_data["reason"], requested_by=request.user
+        )
+        messages.success(
+            request,
+            f"Erased {len(plan.response_ids)} responses ({', '.join(plan.references) or 'none'}).",
+        )
+        return redirect(
+            reverse("responses:inspect", args=[result.plan.response_ids[0]])
+            if result.plan.response_ids
+            else reverse("responses:index")
+        )
+    preview = respondent_erase(plan=plan, reason="preview", dry_run=True)
+    return TemplateResponse(
+        request,
+        "record/admin/erase.html",
+        {"response": response, "plan": plan, "preview": preview.erased, "form": form},
+    )
