@@ -65,7 +65,7 @@ def _plant(kind: str) -> Planted:
 
 
 @pytest.fixture
-def planted(home_page, search_backend):
+def planted(home_page):
     """One public consultation and four that are not: password, group, unpublished,
     expired. Each was public (and indexed) first, as in life: the index may lag."""
     made = {kind: _plant(kind) for kind in ("public", "password", "group", "draft", "expired")}
