@@ -14,14 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import QuerySet
 
 from consultations.models import ConsultationPage, Question
 from engagement.csv_cells import csv_cell_safe
-from engagement.record.models import Answer, Respondent, Response
+from engagement.record.models import Answer, Response, public_name_for
 from engagement.record.selectors import public_responses
 
 CHUNK_SIZE = 2000
@@ -56,9 +55,9 @@ _RESPONSE_COLUMNS = (
     "published_text",
     "url",
     "language",
-    "respondent__name",
+    "publish_name",
+    "published_name",
     "respondent__pseudonym",
-    "respondent__consented_to_publish_name",
 )
 _ANSWER_COLUMNS = ("response_id", "question_id", "question_text", "published_text", "choices")
 
@@ -66,15 +65,6 @@ _ANSWER_COLUMNS = ("response_id", "question_id", "question_text", "published_tex
 def export_queryset(*, consultation: ConsultationPage) -> QuerySet[Response]:
     """The public responses of one consultation, oldest first."""
     return public_responses(consultation=consultation).order_by("received_at", "pk")
-
-
-def public_name(*, name: str, pseudonym: int, consented_to_publish_name: bool) -> str:
-    """``Respondent.public_name`` from bare columns, so an export needs no model instances."""
-    return Respondent.public_name.fget(
-        SimpleNamespace(
-            name=name, pseudonym=pseudonym, consented_to_publish_name=consented_to_publish_name
-        )
-    )
 
 
 def answer_public_record(
@@ -100,7 +90,7 @@ def response_public_record(response: Response, *, consultation_slug: str) -> dic
         "consultation": consultation_slug,
         "channel": response.channel,
         "received_at": utc_iso(response.received_at),
-        "respondent": response.respondent.public_name,
+        "respondent": response.public_name,
         "published_text": response.published_text,
         "answers": [
             answer_public_record(
@@ -158,17 +148,17 @@ def export_records(
             published_text,
             url,
             language,
-            name,
+            publish_name,
+            published_name,
             pseudonym,
-            consented,
         ) in batch:
             yield {
                 "reference": reference,
                 "consultation": consultation.slug,
                 "channel": channel,
                 "received_at": utc_iso(received_at),
-                "respondent": public_name(
-                    name=name, pseudonym=pseudonym, consented_to_publish_name=consented
+                "respondent": public_name_for(
+                    publish_name=publish_name, published_name=published_name, pseudonym=pseudonym
                 ),
                 "published_text": published_text,
                 "answers": answers.get(pk, []),

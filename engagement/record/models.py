@@ -48,7 +48,9 @@ class Respondent(models.Model):
 
     ``external_id`` is the platform's user id; for the web form it is a keyed
     hash of the email address (or random when none is given), so the raw email
-    is never an identifier. The public only ever sees ``pseudonym``.
+    is never an identifier. The public sees ``pseudonym``, or the name given with one
+    response (``Response.public_name``): anyone may type someone's email into the web
+    form, so nothing about a respondent is taken from one submission for another.
     """
 
     channel = models.CharField(max_length=20, choices=Channel)
@@ -56,9 +58,7 @@ class Respondent(models.Model):
     handle = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     pseudonym = models.PositiveIntegerField(unique=True)
-    name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
-    consented_to_publish_name = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,13 +70,19 @@ class Respondent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.public_name
+        return pseudonym_label(self.pseudonym)
 
-    @property
-    def public_name(self) -> str:
-        if self.consented_to_publish_name and self.name:
-            return self.name
-        return f"Respondent {self.pseudonym}"
+
+def pseudonym_label(pseudonym: int) -> str:
+    return f"Respondent {pseudonym}"
+
+
+def public_name_for(*, publish_name: bool, published_name: str, pseudonym: int) -> str:
+    """What the public sees as a response's author: the redacted name given with it, when
+    they asked for it to be shown, else their pseudonym (``Response.public_name``)."""
+    if publish_name and published_name:
+        return published_name
+    return pseudonym_label(pseudonym)
 
 
 def has_publishable_content() -> Q:
@@ -121,6 +127,13 @@ class Response(index.Indexed, models.Model):
     )
     reference = models.CharField(max_length=20, unique=True)
     consent_to_publish = models.BooleanField(default=False)
+    # The name given with this response (web form, imports), never shown as typed; whether
+    # they asked for it to be shown; and the name after redaction, which the public sees
+    # once a moderator approved the response (auto-approval leaves named responses alone).
+    respondent_name = models.CharField(max_length=200, blank=True)
+    publish_name = models.BooleanField(default=False)
+    # Longer than the name: a redaction marker may be longer than what it replaces.
+    published_name = models.CharField(max_length=1000, blank=True)
     parent_external_id = models.CharField(max_length=255, blank=True)
     root_external_id = models.CharField(max_length=255, blank=True)
     url = models.URLField(max_length=1000, blank=True)
@@ -184,6 +197,14 @@ class Response(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def public_name(self) -> str:
+        return public_name_for(
+            publish_name=self.publish_name,
+            published_name=self.published_name,
+            pseudonym=self.respondent.pseudonym,
+        )
 
     @classmethod
     def get_indexed_objects(cls):

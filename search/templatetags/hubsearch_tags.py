@@ -36,7 +36,7 @@ def highlight(text: str, terms) -> SafeString:
 @register.filter
 def respondent_label(response: Response) -> str:
     """ "Respondent 4821 via Mastodon"; a web respondent's name only with their consent."""
-    return f"{response.respondent.public_name} via {response.get_channel_display()}"
+    return f"{response.public_name} via {response.get_channel_display()}"
 
 
 @register.filter

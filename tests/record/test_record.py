@@ -109,8 +109,9 @@ def test_public_name_is_a_pseudonym_unless_the_respondent_consented(consultation
         respondent=RespondentInput(name="Ada Lovelace"),
     )
 
-    assert response.respondent.public_name == f"Respondent {response.respondent.pseudonym}"
-    assert "Ada" not in response.respondent.public_name
+    assert response.respondent_name == "Ada Lovelace"
+    assert response.public_name == f"Respondent {response.respondent.pseudonym}"
+    assert "Ada" not in response.public_name
 
 
 def test_platform_post_recorded_twice_is_one_response(consultation):
