@@ -103,6 +103,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite would create the file readable by every user (umask); create it private first.
+    env.private_file_ensure(DATABASES["default"]["NAME"])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -204,6 +207,13 @@ HUB_CONNECTORS = {
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).
 HUB_CONNECTOR_TIMEOUT = ENV.HUB_CONNECTOR_TIMEOUT
+# Where channels may connect (connectors/outbound.py): the embedded default and tests reach
+# the sandbox networks on loopback; production allows only HTTPS to public addresses.
+HUB_CONNECTOR_ALLOW_LOOPBACK = (
+    True if ENV.HUB_CONNECTOR_ALLOW_LOOPBACK is None else ENV.HUB_CONNECTOR_ALLOW_LOOPBACK
+)
+HUB_CONNECTOR_REQUIRE_HTTPS = False
+HUB_CONNECTOR_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in ENV.HUB_CONNECTOR_ALLOWED_HOSTS]
 HUB_DELIVERY_RETRY_BASE = ENV.HUB_DELIVERY_RETRY_BASE
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
 HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
@@ -301,6 +311,9 @@ HUB_RESPONSE_RATE_WINDOW = ENV.HUB_RESPONSE_RATE_WINDOW
 # Reverse proxies in front of the hub that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Behind one load balancer, set 1.
 HUB_TRUSTED_PROXY_COUNT = ENV.HUB_TRUSTED_PROXY_COUNT
+
+# /healthz gives its details to staff and to this bearer token only.
+HUB_HEALTH_TOKEN = ENV.HUB_HEALTH_TOKEN
 
 # --- Logging -------------------------------------------------------------------
 
