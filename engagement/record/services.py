@@ -158,6 +158,8 @@ def _answers_build(
         unknown = [choice for choice in answer.choices if choice not in question.choices]
         if unknown:
             raise RecordError(f"{unknown!r} are not options of “{question.text}”.")
+        # Each option once: the record is bounded by the question's options, whatever came in.
+        choices = list(dict.fromkeys(answer.choices))
         built.append(
             Answer(
                 question=question,
@@ -166,7 +168,7 @@ def _answers_build(
                 published_text=policy.answer_published_text(
                     consultation=consultation, text=answer.text
                 ),
-                choices=list(answer.choices),
+                choices=choices,
             )
         )
     return built
