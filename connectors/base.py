@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+import httpx
 import regex
+import requests
 from pydantic import ValidationError
 
+from connectors import outbound
 from connectors.formatting import URL_PATTERN, NetworkRules
 from connectors.schemas import IncomingReplyPayload
 from connectors.types import (
@@ -102,6 +105,21 @@ class Connector(ABC):
         self.credentials = credentials
         self.timeout = timeout
         self.base_url = (credentials.base_url or self.default_base_url).rstrip("/")
+        # Checked again here, not only when the channel was saved, and then on every
+        # connection the client library makes (connectors/outbound.py).
+        outbound.base_url_check(self.base_url)
+
+    # --- HTTP: every request to a network goes through connectors/outbound.py -------------
+
+    @staticmethod
+    def http_session(session: requests.Session | None = None) -> requests.Session:
+        """A requests session (tweepy, Mastodon.py) that connects only to checked addresses."""
+        return outbound.session_guard(session or requests.Session())
+
+    @staticmethod
+    def http_transport() -> httpx.HTTPTransport:
+        """An httpx transport (atproto) that connects only to checked addresses."""
+        return outbound.GuardedTransport()
 
     # --- Account ---------------------------------------------------------------
 

@@ -116,7 +116,11 @@ class BlueskyConnector(Connector):
         secrets = credentials.secrets
         if not (secrets.get("identifier") or credentials.handle) or not secrets.get("password"):
             raise PermanentError("Bluesky credentials need an identifier (handle) and a password")
-        self.client = Client(base_url=_xrpc_url(self.base_url), request=Request(timeout=timeout))
+        self.client = Client(
+            base_url=_xrpc_url(self.base_url),
+            # No proxies from the environment: they would bypass the guarded transport.
+            request=Request(timeout=timeout, transport=self.http_transport(), trust_env=False),
+        )
         self.client.on_session_change(self._remember_session)
         self._session_string = ""
         self._logged_in = False

@@ -67,6 +67,7 @@ class MastodonConnector(Connector):
             request_timeout=timeout,
             mastodon_version=_ASSUMED_VERSION,
             version_check_mode="none",
+            session=self.http_session(),
         )
 
     def _call(self, what: str, function, *args, write: bool = False, **kwargs):

@@ -14,6 +14,7 @@ from wagtail.models import PageViewRestriction
 
 from consultations.models import ConsultationPage, QuestionKind
 from engagement.record.models import Channel
+from tests.connectors.conftest import sandboxes  # noqa: F401 - the sandbox networks, a fixture
 from tests.factories.analysis import ThemeFactory, ThemeMembershipFactory
 from tests.factories.consultations import ConsultationPageFactory, QuestionFactory
 from tests.factories.search import PublicAnswerFactory, PublicResponseFactory
