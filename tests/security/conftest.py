@@ -14,6 +14,12 @@ from wagtail.models import PageViewRestriction
 
 from consultations.models import ConsultationPage, QuestionKind
 from engagement.record.models import Channel
+from tests.browser.conftest import (  # noqa: F401 - fixtures: a real Chromium, axe, CSP
+    axe_violations,
+    browser,
+    chromium,
+    csp_violations,
+)
 from tests.connectors.conftest import sandboxes  # noqa: F401 - the sandbox networks, a fixture
 from tests.factories.analysis import ThemeFactory, ThemeMembershipFactory
 from tests.factories.consultations import ConsultationPageFactory, QuestionFactory
