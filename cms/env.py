@@ -109,7 +109,11 @@ class HubEnvironment(BaseSettings):
     # --- Cache
     CACHE_URL: str = Field(
         "",
-        description="e.g. `redis://redis.internal:6379/2` (embedded: per-process memory); set it when more than one web process runs, so the response form's rate limit is shared",
+        description="e.g. `redis://redis.internal:6379/2` (embedded: per-process memory); **required** in production, so the response form's rate limit is shared by every web process",
+    )
+    HUB_HEALTH_TOKEN: str = Field(
+        "",
+        description='a bearer token (`Authorization: Bearer …`) that gets `/healthz`\'s details, as staff do; without it everyone else gets only `{"status": …}`',
     )
 
     # --- Search
@@ -183,6 +187,14 @@ class HubEnvironment(BaseSettings):
     )
     HUB_CONNECTOR_TIMEOUT: int = Field(
         10, gt=0, description="seconds per request to a social network"
+    )
+    HUB_CONNECTOR_ALLOWED_HOSTS: CommaList = Field(
+        [],
+        description="if set, the only host names a channel's base URL may name (e.g. `api.x.com,bsky.social,mastodon.social`); every host must still resolve to a public address",
+    )
+    HUB_CONNECTOR_ALLOW_LOOPBACK: bool | None = Field(
+        None,
+        description="let channels reach loopback addresses (the sandbox networks): `true` embedded and in tests, always `false` in production, where a base URL must be HTTPS to a public address",
     )
     HUB_DELIVERY_RETRY_BASE: int = Field(
         30,
@@ -259,6 +271,18 @@ def data_dir() -> Path:
     path = environment().HUB_DATA_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def private_file_ensure(name: str | os.PathLike) -> None:
+    """Create an empty file only its owner may read (mode 0600), unless it exists already."""
+    path = Path(name)
+    if str(name) in ("", ":memory:") or path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # another process made it first
+        pass
 
 
 def local_secret(filename: str, *, nbytes: int = 50) -> str:

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import httpx
 import regex
+import requests
 from pydantic import ValidationError
 
+from connectors import outbound
 from connectors.exceptions import ConnectorError, OutcomeUnknown, PermanentError, TransientError
 from connectors.formatting import URL_PATTERN, NetworkRules
 from connectors.schemas import IncomingReplyPayload, SecretsSchema, validation_message
@@ -133,6 +136,9 @@ class Connector(ABC):
             raise PermanentError(
                 f"{self.label} credentials are not valid: {validation_message(error)}"
             ) from error
+        # Checked again here, not only when the channel was saved, and then on every
+        # connection the client library makes (connectors/outbound.py).
+        outbound.base_url_check(self.base_url)
 
     # --- Errors -------------------------------------------------------------------------
 
@@ -159,6 +165,18 @@ class Connector(ABC):
         """Ours for one of ``client_errors``: RateLimited, NotFound, PermanentError,
         TransientError, or OutcomeUnknown when no (readable) answer came back (the
         base turns that into TransientError for a read)."""
+
+    # --- HTTP: every request to a network goes through connectors/outbound.py -------------
+
+    @staticmethod
+    def http_session(session: requests.Session | None = None) -> requests.Session:
+        """A requests session (tweepy, Mastodon.py) that connects only to checked addresses."""
+        return outbound.session_guard(session or requests.Session())
+
+    @staticmethod
+    def http_transport() -> httpx.HTTPTransport:
+        """An httpx transport (atproto) that connects only to checked addresses."""
+        return outbound.GuardedTransport()
 
     # --- Account ---------------------------------------------------------------
 

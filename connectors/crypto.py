@@ -1,9 +1,11 @@
 """Encrypting channel credentials at rest (Fernet, key from ``HUB_CHANNEL_KEY``).
 
 ``HUB_CHANNEL_KEY`` may hold several keys separated by commas: the first
-encrypts, all of them decrypt, so keys can be rotated without a migration. Any
-long random string works as a key; it is stretched to Fernet's 32 bytes with
-SHA-256.
+encrypts, all of them decrypt, so keys can be rotated without a migration. A
+Fernet key is used as it is (production accepts nothing else); any other long
+random string (the embedded default's key file) is stretched to Fernet's 32 bytes
+with SHA-256. Tokens written under the stretched form of a Fernet key (before keys
+were taken as they are) still decrypt.
 """
 
 from __future__ import annotations
@@ -31,7 +33,14 @@ def _cipher(raw_keys: str) -> MultiFernet:
     keys = [key.strip() for key in raw_keys.split(",") if key.strip()]
     if not keys:
         raise ImproperlyConfigured("HUB_CHANNEL_KEY is empty: channel credentials cannot be kept")
-    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
+    ciphers = []
+    for key in keys:
+        try:
+            ciphers.append(Fernet(key))
+        except ValueError:
+            pass  # not a Fernet key: only its stretched form below
+        ciphers.append(Fernet(_fernet_key(key)))
+    return MultiFernet(ciphers)
 
 
 def credentials_encrypt(credentials: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
+from connectors import outbound
 from connectors.crypto import credentials_decrypt, credentials_encrypt
 from connectors.registry import network_choices
 from connectors.types import ChannelCredentials
@@ -62,6 +63,15 @@ class ChannelAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_network_display()} @{self.handle} ({self.department})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.base_url:
+            # Checked again on every connection (DNS may change); refused early here.
+            try:
+                outbound.base_url_check(self.base_url)
+            except outbound.OutboundRefused as refused:
+                raise ValidationError({"base_url": refused.reason}) from None
 
     @property
     def credentials(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connectors import outbound
 from connectors.base import Connector
 from connectors.crypto import CredentialsUnreadable
 from connectors.exceptions import (
@@ -116,7 +117,9 @@ def channel_account_verify(*, channel: ChannelAccount) -> ExternalAccount:
         connector = channel_account_connector(channel=channel)
         account = connector.verify()
     except (ConnectorError, CredentialsUnreadable) as error:
-        channel.last_error = str(error)
+        # The admin sees our reason only: a network's answer may be anyone's page.
+        logger.warning("Verifying channel %s failed: %s", channel.pk, error)
+        channel.last_error = outbound.error_reason(error)
         channel.save(update_fields=["last_checked_at", "last_error", "updated_at"])
         raise
     channel.last_error = ""

@@ -29,6 +29,7 @@ from connectors.models import (
     DeliveryStatus,
     QuarantinedPayload,
 )
+from connectors.outbound import error_reason
 from connectors.selectors import delivered_posts_for, engagement_per_delivery
 from connectors.services import channel_account_verify, delivery_delete_posts, delivery_retry
 from consultations.models import department_ids_for_user
@@ -91,7 +92,7 @@ def channel_test_view(request, pk: int):
     try:
         account = channel_account_verify(channel=channel)
     except (ConnectorError, CredentialsUnreadable) as error:
-        messages.error(request, f"{channel}: the connection failed: {error}")
+        messages.error(request, f"{channel}: the connection failed: {error_reason(error)}")
     else:
         messages.success(
             request,

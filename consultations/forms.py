@@ -32,6 +32,14 @@ class QuestionField:
         return f"{self.field.auto_id}_0"
 
 
+class DistinctMultipleChoiceField(forms.MultipleChoiceField):
+    """Each option at most once, in the order first given: a crafted POST may repeat one
+    option thousands of times, which the form would otherwise accept as it came."""
+
+    def clean(self, value):
+        return list(dict.fromkeys(super().clean(value)))
+
+
 def _field_name(question: Question) -> str:
     return f"question_{question.pk}"
 
@@ -86,7 +94,7 @@ class ConsultationResponseForm(forms.Form):
             )
         choices = [(choice, choice) for choice in question.choices]
         if question.kind == QuestionKind.MULTIPLE_CHOICE:
-            return forms.MultipleChoiceField(
+            return DistinctMultipleChoiceField(
                 label=label,
                 help_text=question.help_text,
                 required=question.required,

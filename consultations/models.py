@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail import hooks
@@ -305,6 +306,8 @@ class ConsultationPage(RoutablePageMixin, Page):
         index.FilterField("topic"),
         index.FilterField("opens_at"),
         index.FilterField("closes_at"),
+        # consultations_public() leaves out expired pages, in searches too.
+        index.FilterField("expire_at"),
     ]
     parent_page_types = ["consultations.ConsultationIndexPage"]
     subpage_types: list[str] = []
@@ -397,6 +400,16 @@ class ConsultationPage(RoutablePageMixin, Page):
 
     # --- Public pages --------------------------------------------------------------
 
+    def is_expired_at(self, moment: datetime | None = None) -> bool:
+        """Past its expiry date: no longer public, even before Wagtail's ``publish_scheduled``
+        (run every minute by Celery beat) has unpublished it."""
+        return self.expire_at is not None and self.expire_at <= (moment or timezone.now())
+
+    def serve(self, request, *args, **kwargs):
+        if self.is_expired_at():
+            raise Http404("This consultation has expired.")
+        return super().serve(request, *args, **kwargs)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["questions"] = list(self.questions.all())
@@ -412,6 +425,8 @@ class ConsultationPage(RoutablePageMixin, Page):
         return page_view("respond_confirmation")(request, self)
 
     def get_sitemap_urls(self, request=None):
+        if self.is_expired_at():
+            return []
         urls = super().get_sitemap_urls(request)
         for entry in urls:
             entry["changefreq"] = "daily" if self.is_open else "monthly"

@@ -34,16 +34,20 @@ def consultations_public(
     now: datetime | None = None,
 ) -> PageQuerySet:
     """Published consultations the public may see, newest first: the ONE definition of a
-    public consultation (live, and not behind a view restriction). Everything that asks
-    "may the public see this consultation?" asks this."""
+    public consultation (live, not past its expiry date, and not behind a view
+    restriction: password, groups or log-in). Everything that asks "may the public see
+    this consultation?" asks this."""
+    moment = now or timezone.now()
     pages = (
         ConsultationPage.objects.live()
         .public()
+        # Wagtail unpublishes an expired page only when publish_scheduled next runs.
+        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=moment))
         .select_related("department", "topic")
         .order_by("-opens_at", "pk")
     )
     if status:
-        pages = pages.filter(consultation_status_filter(status, now=now))
+        pages = pages.filter(consultation_status_filter(status, now=moment))
     if department_slug:
         pages = pages.filter(department__slug=department_slug)
     if topic_slug:

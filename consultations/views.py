@@ -4,6 +4,7 @@ here, recorded by ``engagement.record.services.web_response_record``)."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
@@ -81,10 +82,24 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def rate_limit_subject(address: str) -> str:
+    """Who the rate limit counts: an IPv4 address, or an IPv6 client's /64 (one home or
+    phone is given a whole /64 and can rotate addresses inside it at will)."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def _client_key(request) -> str:
     # Hashed so the cache never holds raw IP addresses.
-    address = client_address(request)
-    return "hub:respond-rate:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+    subject = rate_limit_subject(client_address(request))
+    return "hub:respond-rate:" + hashlib.sha256(subject.encode()).hexdigest()[:32]
 
 
 def _rate_limited(request) -> bool:

@@ -28,6 +28,7 @@ from engagement.analysis.selectors import figures_sentiment, themes_live
 from engagement.record.channels import channel_choices
 from engagement.record.models import Answer, Response
 from engagement.record.selectors import public_responses
+from engagement.search_words import plain_query, query_words
 
 PAGE_SIZE = 20
 
@@ -77,19 +78,7 @@ class ResponseSearch:
 
 def search_terms(q: str) -> tuple[str, ...]:
     """The words of a query, as highlighting marks them."""
-    return tuple(dict.fromkeys(word for word in _words(q) if len(word) > 1))
-
-
-def plain_query(q: str) -> str:
-    """The query as plain words: quotes, brackets and operators mean nothing to the public
-    search (and would be syntax to SQLite FTS5 or OpenSearch), so both backends get the same."""
-    return " ".join(_words(q))
-
-
-def _words(q: str) -> list[str]:
-    import regex
-
-    return [word.lower() for word in regex.findall(r"[\p{L}\p{N}]+", q)]
+    return tuple(dict.fromkeys(word for word in query_words(q) if len(word) > 1))
 
 
 def _month_range(value: str) -> tuple[datetime, datetime] | None:

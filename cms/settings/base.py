@@ -7,6 +7,7 @@ table of environment variables.
 from datetime import timedelta
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from cms import env
 from cms.env import PROJECT_DIR
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.middleware.HubCSPMiddleware",
+    "cms.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +103,53 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 HUB_ADMIN_2FA = bool(ENV.HUB_ADMIN_2FA)
 OTP_TOTP_ISSUER = ENV.HUB_SITE_NAME
 
+# --- Security headers ------------------------------------------------------------
+# Content-Security-Policy (django-csp): public pages run only our own scripts, each inline
+# one by its nonce (``{{ request.csp_nonce }}``); the Wagtail admin has its own policy.
+_VIDEO_HOSTS = [
+    "https://www.youtube-nocookie.com",
+    "https://www.youtube.com",
+    "https://player.vimeo.com",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": _VIDEO_HOSTS,
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+HUB_ADMIN_PATH_PREFIX = "/admin/"
+HUB_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, "'unsafe-inline'"],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF, *_VIDEO_HOSTS],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+HUB_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+
 ROOT_URLCONF = "cms.urls"
 WSGI_APPLICATION = "cms.wsgi.application"
 
@@ -132,6 +182,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite would create the file readable by every user (umask); create it private first.
+    env.private_file_ensure(DATABASES["default"]["NAME"])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -217,6 +270,10 @@ WAGTAILSEARCH_BACKENDS = {
 WAGTAIL_SITE_NAME = ENV.HUB_SITE_NAME
 HUB_BASE_URL = ENV.HUB_BASE_URL.rstrip("/")
 WAGTAILADMIN_BASE_URL = HUB_BASE_URL
+# No Gravatar: it would tell a third party which admins are online (and break the CSP).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# No call home for new releases from every admin page (nor a CSP exception for it).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
@@ -251,6 +308,13 @@ HUB_CONNECTORS = {
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).
 HUB_CONNECTOR_TIMEOUT = ENV.HUB_CONNECTOR_TIMEOUT
+# Where channels may connect (connectors/outbound.py): the embedded default and tests reach
+# the sandbox networks on loopback; production allows only HTTPS to public addresses.
+HUB_CONNECTOR_ALLOW_LOOPBACK = (
+    True if ENV.HUB_CONNECTOR_ALLOW_LOOPBACK is None else ENV.HUB_CONNECTOR_ALLOW_LOOPBACK
+)
+HUB_CONNECTOR_REQUIRE_HTTPS = False
+HUB_CONNECTOR_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in ENV.HUB_CONNECTOR_ALLOWED_HOSTS]
 HUB_DELIVERY_RETRY_BASE = ENV.HUB_DELIVERY_RETRY_BASE
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
 HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
@@ -336,6 +400,9 @@ HUB_RESPONSE_RATE_WINDOW = ENV.HUB_RESPONSE_RATE_WINDOW
 # Reverse proxies in front of the hub that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Behind one load balancer, set 1.
 HUB_TRUSTED_PROXY_COUNT = ENV.HUB_TRUSTED_PROXY_COUNT
+
+# /healthz gives its details to staff and to this bearer token only.
+HUB_HEALTH_TOKEN = ENV.HUB_HEALTH_TOKEN
 
 # --- Logging -------------------------------------------------------------------
 

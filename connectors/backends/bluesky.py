@@ -136,7 +136,11 @@ class BlueskyConnector(Connector):
 
     def __init__(self, credentials, *, timeout=10.0):
         super().__init__(credentials, timeout=timeout)
-        self.client = Client(base_url=_xrpc_url(self.base_url), request=Request(timeout=timeout))
+        self.client = Client(
+            base_url=_xrpc_url(self.base_url),
+            # No proxies from the environment: they would bypass the guarded transport.
+            request=Request(timeout=timeout, transport=self.http_transport(), trust_env=False),
+        )
         self.client.on_session_change(self._remember_session)
         self._session_string = ""
         self._logged_in = False

@@ -89,6 +89,7 @@ class MastodonConnector(Connector):
             request_timeout=timeout,
             mastodon_version=_ASSUMED_VERSION,
             version_check_mode="none",
+            session=self.http_session(),
         )
 
     def translate_error(self, error: BaseException, what: str) -> ConnectorError:

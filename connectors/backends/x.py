@@ -111,7 +111,7 @@ class XConnector(Connector):
             # Workers must never sleep on a rate limit: the task retries at the reset instead.
             wait_on_rate_limit=False,
         )
-        self.client.session = _RedirectingSession(self.base_url, timeout)
+        self.client.session = self.http_session(_RedirectingSession(self.base_url, timeout))
         self._user_id = credentials.account_id
 
     # --- Errors -----------------------------------------------------------------------

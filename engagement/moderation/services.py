@@ -112,8 +112,9 @@ def responses_auto_approve(
 ) -> int:
     """Apply the consultation's auto-approve policy to pending responses just recorded.
 
-    Approves only when the policy is on and the abuse screen flagged nothing, with
-    an automatic ModerationDecision each. Returns how many were approved.
+    Approves only when the policy is on, the abuse screen flagged nothing and no name is
+    to be shown (a name is published only once a person approved it), with an automatic
+    ModerationDecision each. Returns how many were approved.
     """
     if not consultation.auto_approve_responses or not response_ids:
         return 0
@@ -127,6 +128,7 @@ def responses_auto_approve(
                 moderation_state=ModerationState.PENDING,
                 withdrawn_at__isnull=True,
                 flagged_terms=[],
+                publish_name=False,
             )
             .values_list("pk", flat=True)
         )
@@ -171,6 +173,9 @@ class ModerationPublishingPolicy:
 
     def answer_published_text(self, *, consultation: ConsultationPage, text: str) -> str:
         return text_redacted(text=text, mentions=mention_policy_for(consultation=consultation))[0]
+
+    def name_published_text(self, *, consultation: ConsultationPage, name: str) -> str:
+        return text_redacted(text=name, mentions=mention_policy_for(consultation=consultation))[0]
 
     def responses_auto_approve(
         self, *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
@@ -244,6 +249,16 @@ def _apply(*, response: Response, to_state: str, by, reason: str, note: str) -> 
             text=response.text, mentions=mention_policy_for(consultation=response.consultation)
         )
         _answers_redact(response=response)
+    if (
+        to_state == ModerationState.APPROVED
+        and response.publish_name
+        and not response.published_name
+    ):
+        # A name recorded before names were redacted on write: redact it before showing it.
+        response.published_name = text_redacted(
+            text=response.respondent_name,
+            mentions=mention_policy_for(consultation=response.consultation),
+        )[0]
     response.moderation_state = to_state
     response.moderation_reason = reason if to_state == ModerationState.HIDDEN else ""
     response.moderated_at = timezone.now()
@@ -256,6 +271,7 @@ def _apply(*, response: Response, to_state: str, by, reason: str, note: str) -> 
             "moderated_by",
             "published_text",
             "redactions",
+            "published_name",
             "updated_at",
         ]
     )

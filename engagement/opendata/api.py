@@ -34,6 +34,7 @@ from engagement.opendata.schemas import (
 )
 from engagement.record.models import Answer, Response
 from engagement.record.selectors import accountability_counts, public_responses
+from engagement.search_words import plain_query
 
 logger = logging.getLogger(__name__)
 
@@ -202,10 +203,14 @@ def _search_ids(query: str, candidates: QuerySet[Response]) -> list[int]:
     """Ids of responses whose published words match ``query``, through Wagtail search.
 
     The index holds only public rows, but it may lag a moderator's decision; the
-    caller therefore keeps only ids that ``public_responses`` still returns.
+    caller therefore keeps only ids that ``public_responses`` still returns. The query is
+    cleaned to plain words exactly as the public pages clean it.
     """
+    words = plain_query(query)
+    if not words:
+        return []
     results = get_search_backend().search(
-        query, candidates, operator="and", order_by_relevance=False
+        words, candidates, operator="and", order_by_relevance=False
     )
     try:
         return [hit.pk for hit in results[:SEARCH_HIT_LIMIT]]

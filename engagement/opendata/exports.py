@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 
 from consultations.models import ConsultationPage, Question
 from engagement.csv_cells import csv_cell_safe
-from engagement.record.models import Answer, Response, respondent_public_name
+from engagement.record.models import Answer, Response, public_name_for
 from engagement.record.selectors import public_responses
 
 CHUNK_SIZE = 2000
@@ -55,9 +55,9 @@ _RESPONSE_COLUMNS = (
     "published_text",
     "url",
     "language",
-    "respondent__name",
+    "publish_name",
+    "published_name",
     "respondent_id",
-    "respondent__consented_to_publish_name",
 )
 _ANSWER_COLUMNS = ("response_id", "question_id", "question_text", "published_text", "choices")
 
@@ -148,9 +148,9 @@ def export_records(
             published_text,
             url,
             language,
-            name,
+            publish_name,
+            published_name,
             respondent_id,
-            consented,
         ) in batch:
             yield {
                 "reference": reference,
@@ -158,11 +158,11 @@ def export_records(
                 "channel": channel,
                 "received_at": utc_iso(received_at),
                 # Bare columns, so an export needs no model instances.
-                "respondent": respondent_public_name(
+                "respondent": public_name_for(
+                    publish_name=publish_name,
+                    published_name=published_name,
                     respondent_id=respondent_id,
                     consultation_id=consultation.pk,
-                    name=name,
-                    consented_to_publish_name=consented,
                 ),
                 "published_text": published_text,
                 "answers": answers.get(pk, []),

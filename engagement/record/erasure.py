@@ -252,8 +252,7 @@ def respondent_erase(
             respondent.external_id = erased_identifier(
                 channel=respondent.channel, external_id=respondent.external_id
             )
-            respondent.handle = respondent.display_name = respondent.name = respondent.email = ""
-            respondent.consented_to_publish_name = False
+            respondent.handle = respondent.display_name = respondent.email = ""
             respondent.save()
         request = ErasureRequest.objects.create(
             requested_by=requested_by,
@@ -281,7 +280,8 @@ def _responses_erase(response_ids: list[int], *, moment) -> None:
         response.raw_payload = {}
         response.url = response.language = ""
         response.parent_external_id = response.root_external_id = ""
-        response.consent_to_publish = False
+        response.consent_to_publish = response.publish_name = False
+        response.respondent_name = response.published_name = ""
         response.moderation_state = ModerationState.ERASED
         response.moderation_reason = ""
         response.erased_at = moment
@@ -301,6 +301,9 @@ def _responses_erase(response_ids: list[int], *, moment) -> None:
                     "parent_external_id",
                     "root_external_id",
                     "consent_to_publish",
+                    "publish_name",
+                    "respondent_name",
+                    "published_name",
                     "moderation_state",
                     "moderation_reason",
                     "erased_at",

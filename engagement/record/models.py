@@ -62,24 +62,16 @@ def public_pseudonym(*, respondent_id: int, consultation_id: int) -> str:
     return f"R-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
-def respondent_public_name(
-    *, respondent_id: int, consultation_id: int, name: str, consented_to_publish_name: bool
-) -> str:
-    """What the public sees as a response's author: the name given with consent to show it,
-    else the consultation's pseudonym (never the respondent's record-wide one)."""
-    if consented_to_publish_name and name:
-        return name
-    pseudonym = public_pseudonym(respondent_id=respondent_id, consultation_id=consultation_id)
-    return f"Respondent {pseudonym}"
-
-
 class Respondent(models.Model):
     """A person (or account) who responded, identified per channel.
 
     ``external_id`` is the platform's user id; for the web form it is a keyed
     hash of the email address (or random when none is given), so the raw email
     is never an identifier. ``pseudonym`` is for officers; the public sees a pseudonym
-    per consultation (``public_pseudonym``), so one person is not linkable across them.
+    per consultation (``public_pseudonym``), so one person is not linkable across them,
+    or the name given with one response (``Response.public_name``): anyone may type
+    someone's email into the web form, so nothing about a respondent is taken from one
+    submission for another.
     """
 
     channel = models.CharField(max_length=20, choices=channel_choices)
@@ -87,9 +79,7 @@ class Respondent(models.Model):
     handle = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     pseudonym = models.PositiveIntegerField(unique=True)
-    name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
-    consented_to_publish_name = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,13 +91,23 @@ class Respondent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.public_name
+        return pseudonym_label(self.pseudonym)
 
-    @property
-    def public_name(self) -> str:
-        if self.consented_to_publish_name and self.name:
-            return self.name
-        return f"Respondent {self.pseudonym}"
+
+def pseudonym_label(pseudonym: int) -> str:
+    return f"Respondent {pseudonym}"
+
+
+def public_name_for(
+    *, publish_name: bool, published_name: str, respondent_id: int, consultation_id: int
+) -> str:
+    """What the public sees as a response's author: the redacted name given with that
+    response when they asked for it to be shown, else the consultation's pseudonym (never
+    the respondent's record-wide one, so one person is not linkable across consultations)."""
+    if publish_name and published_name:
+        return published_name
+    pseudonym = public_pseudonym(respondent_id=respondent_id, consultation_id=consultation_id)
+    return f"Respondent {pseudonym}"
 
 
 def has_publishable_content() -> Q:
@@ -153,6 +153,13 @@ class Response(index.Indexed, models.Model):
     )
     reference = models.CharField(max_length=20, unique=True)
     consent_to_publish = models.BooleanField(default=False)
+    # The name given with this response (web form, imports), never shown as typed; whether
+    # they asked for it to be shown; and the name after redaction, which the public sees
+    # once a moderator approved the response (auto-approval leaves named responses alone).
+    respondent_name = models.CharField(max_length=200, blank=True)
+    publish_name = models.BooleanField(default=False)
+    # Longer than the name: a redaction marker may be longer than what it replaces.
+    published_name = models.CharField(max_length=1000, blank=True)
     parent_external_id = models.CharField(max_length=255, blank=True)
     root_external_id = models.CharField(max_length=255, blank=True)
     url = models.URLField(max_length=1000, blank=True)
@@ -222,12 +229,12 @@ class Response(index.Indexed, models.Model):
 
     @property
     def public_name(self) -> str:
-        """Its author as the public sees them in this consultation (``respondent_public_name``)."""
-        return respondent_public_name(
+        """Its author as the public sees them in this consultation (``public_name_for``)."""
+        return public_name_for(
+            publish_name=self.publish_name,
+            published_name=self.published_name,
             respondent_id=self.respondent_id,
             consultation_id=self.consultation_id,
-            name=self.respondent.name,
-            consented_to_publish_name=self.respondent.consented_to_publish_name,
         )
 
     @classmethod

@@ -27,6 +27,10 @@ class PublishingPolicy(Protocol):
         """An answer's words as the public may see them."""
         ...
 
+    def name_published_text(self, *, consultation: ConsultationPage, name: str) -> str:
+        """The name given with a response as the public may see it (redacted like text)."""
+        ...
+
     def responses_auto_approve(
         self, *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
     ) -> int:
@@ -41,6 +45,9 @@ class NothingPublished:
         return {"published_text": "", "redactions": [], "flagged_terms": []}
 
     def answer_published_text(self, *, consultation, text) -> str:
+        return ""
+
+    def name_published_text(self, *, consultation, name) -> str:
         return ""
 
     def responses_auto_approve(self, *, consultation, response_ids, note="") -> int:

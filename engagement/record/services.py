@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from consultations.models import ConsultationPage, Question, QuestionKind
-from engagement.record.channels import channel_values
+from engagement.record.channels import channel_values, social_channel_values
 from engagement.record.models import Answer, Channel, Respondent, Response
 from engagement.record.publishing import publishing_policy
 from engagement.record.signals import responses_changed
@@ -46,7 +46,11 @@ class RecordError(ValueError):
 @dataclass(frozen=True)
 class RespondentInput:
     """Who responded. ``external_id`` is the platform user id; for the web form leave it
-    empty and give the email (hashed into an id) or nothing (a random id)."""
+    empty and give the email (hashed into an id) or nothing (a random id).
+
+    ``name`` and ``consented_to_publish_name`` belong to this one response (stored on it,
+    redacted before it can be shown): a later response with the same email changes
+    nothing about an earlier one."""
 
     external_id: str | None = None
     handle: str = ""
@@ -170,6 +174,8 @@ def _answers_build(
         unknown = [choice for choice in answer.choices if choice not in question.choices]
         if unknown:
             raise RecordError(f"{unknown!r} are not options of “{question.text}”.")
+        # Each option once: the record is bounded by the question's options, whatever came in.
+        choices = list(dict.fromkeys(answer.choices))
         built.append(
             Answer(
                 question=question,
@@ -178,7 +184,7 @@ def _answers_build(
                 published_text=policy.answer_published_text(
                     consultation=consultation, text=answer.text
                 ),
-                choices=list(answer.choices),
+                choices=choices,
             )
         )
     return built
@@ -261,29 +267,26 @@ def _respondent_details(channel: str, respondent: RespondentInput) -> dict[str, 
     return {
         "handle": respondent.handle,
         "display_name": respondent.display_name,
-        "name": respondent.name,
         "email": respondent.email if channel == Channel.WEB else "",
-        "consented_to_publish_name": respondent.consented_to_publish_name,
     }
 
 
 def _respondents_refresh(
     existing: dict[tuple[str, str], Respondent], wanted: dict[tuple[str, str], RespondentInput]
 ) -> None:
-    """A returning respondent's latest details replace the earlier ones; on the web form
-    that includes withdrawing consent to show their name."""
+    """A returning platform account's latest handle and display name replace the earlier."""
     changed_rows: list[Respondent] = []
     changed_fields: set[str] = set()
+    vouched = social_channel_values()
     for (channel, external_id), respondent in existing.items():
+        # Only a social network vouches for an account's details; anything else (the web
+        # form, imports) is typed by whoever holds the form, so it never replaces them.
+        if channel not in vouched:
+            continue
         details = _respondent_details(channel, wanted[(channel, external_id)])
         changed = [
             name for name, value in details.items() if value and getattr(respondent, name) != value
         ]
-        if (
-            channel == Channel.WEB
-            and respondent.consented_to_publish_name != details["consented_to_publish_name"]
-        ):
-            changed.append("consented_to_publish_name")
         for name in changed:
             setattr(respondent, name, details[name])
         if changed:
@@ -294,6 +297,19 @@ def _respondents_refresh(
         Respondent.objects.bulk_update(
             changed_rows, [*sorted(changed_fields), "updated_at"], batch_size=_CHUNK
         )
+
+
+def _name_fields(*, consultation: ConsultationPage, respondent: RespondentInput, policy):
+    """The name given with one response, and what of it may be shown (redacted like text)."""
+    name = respondent.name.strip()
+    publish = bool(respondent.consented_to_publish_name and name)
+    return {
+        "respondent_name": name,
+        "publish_name": publish,
+        "published_name": (
+            policy.name_published_text(consultation=consultation, name=name) if publish else ""
+        ),
+    }
 
 
 @transaction.atomic
@@ -332,11 +348,14 @@ def responses_record_batch(
         for item in pending
     ]
     published_for = [
-        policy.response_published_fields(
-            consultation=consultation,
-            text=item.text,
-            answer_texts=[answer.text for answer in answers],
-        )
+        {
+            **policy.response_published_fields(
+                consultation=consultation,
+                text=item.text,
+                answer_texts=[answer.text for answer in answers],
+            ),
+            **_name_fields(consultation=consultation, respondent=item.respondent, policy=policy),
+        }
         for item, answers in zip(pending, answers_for, strict=True)
     ]
     respondent_keys = [

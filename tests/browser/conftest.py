@@ -93,3 +93,31 @@ def axe_violations():
         ]
 
     return run
+
+
+# Collects the Content-Security-Policy violations of every page the browser opens.
+_RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`
+  );
+});
+"""
+
+
+@pytest.fixture
+def csp_violations(chromium):
+    """Call after a page has loaded: the CSP violations it caused (the listener is
+    installed before any script of every new document runs)."""
+    added = chromium.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": _RECORD_CSP_VIOLATIONS}
+    )
+
+    def read() -> list[str]:
+        return chromium.execute_script("return window.__cspViolations || [];")
+
+    yield read
+    chromium.execute_cdp_cmd(
+        "Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]}
+    )

@@ -119,5 +119,5 @@ def test_form_can_be_completed_with_the_keyboard_alone_and_confirmation_is_acces
     assert answers[questions["single_choice"].pk].choices == ["Bus"]
     assert answers[questions["multiple_choice"].pk].choices == ["More buses", "Park and ride"]
     assert answers[questions["agreement_scale"].pk].choices == ["Strongly agree"]
-    assert stored.respondent.name == "Ada Lovelace"
+    assert stored.respondent_name == "Ada Lovelace"
     assert axe_violations(browser) == []

@@ -8,6 +8,16 @@ from django.test import override_settings
 from tests.conftest import PROJECT_DIR
 from tests.services import port_problem
 
+TOKEN = "health-monitor-" + "t" * 24  # noqa: S105 - a test token
+
+
+@pytest.fixture
+def client(client, settings):
+    """A monitor holding HUB_HEALTH_TOKEN, which gets the details."""
+    settings.HUB_HEALTH_TOKEN = TOKEN
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
+
 
 @pytest.mark.django_db
 def test_healthz_reports_every_part_ok_with_real_services(client, broker_url, search_backend):

@@ -43,7 +43,14 @@ def run_manage(*args, **env_overrides):
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "HUB_CHANNEL_KEY"}
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "DJANGO_SETTINGS_MODULE",
+            "HUB_CHANNEL_KEY",
+            "CACHE_URL",
+        }
     }
     env.update(env_overrides)
     return subprocess.run(
@@ -63,6 +70,7 @@ def production_env(**overrides):
         "SECRET_KEY": "a-long-random-production-secret-key-" + "k" * 40,
         "ALLOWED_HOSTS": "hub.example.gov.uk",
         "HUB_CHANNEL_KEY": Fernet.generate_key().decode(),
+        "CACHE_URL": "redis://127.0.0.1:63799/15",
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value is not None}

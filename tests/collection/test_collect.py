@@ -64,7 +64,8 @@ def test_each_platform_identity_becomes_one_pseudonymous_respondent(announced):
         responses__consultation=announced.page, channel=announced.channel.network
     ).distinct()
     assert sorted(Counter(r.handle.split(".")[0] for r in respondents).values()) == [1, 1]
-    assert all(r.public_name.startswith("Respondent ") for r in respondents)
+    responses = Response.objects.filter(respondent__in=respondents)
+    assert all(r.public_name.startswith("Respondent ") for r in responses)
 
 
 def test_many_pages_are_walked_and_every_reply_is_recorded_once(announced, small_pages):

@@ -27,7 +27,7 @@ def test_credentials_are_not_stored_in_plaintext(db):
         department=DepartmentFactory(),
         network="mastodon",
         handle="cleanair",
-        base_url="https://mastodon.example",
+        base_url="http://127.0.0.1:9",
         credentials={"access_token": SECRET},
     )
 

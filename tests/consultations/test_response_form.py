@@ -67,9 +67,9 @@ def test_valid_response_is_recorded_with_answers_and_confirmed_with_its_referenc
     assert answers["agreement_scale"].choices == ["Agree"]
     assert answers["free_text"].text == "Our street would be safer for the children."
     respondent = stored.respondent
-    assert respondent.name == "Ada Lovelace"
+    assert stored.respondent_name == "Ada Lovelace"
     assert respondent.email == "Ada@Example.org"
-    assert respondent.consented_to_publish_name is True
+    assert stored.publish_name is True
     assert "ada" not in respondent.external_id.lower()
 
     confirmation = client.get(CONFIRMATION)
@@ -84,7 +84,7 @@ def test_response_without_consent_is_recorded_as_not_for_publication(client, ope
     stored = Response.objects.get()
     assert stored.consent_to_publish is False
     assert stored.respondent.email == ""
-    assert stored.respondent.consented_to_publish_name is False
+    assert stored.publish_name is False
 
 
 def test_same_email_twice_is_the_same_respondent_with_two_responses(client, open_consultation):

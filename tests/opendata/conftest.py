@@ -55,14 +55,15 @@ def _response(consultation, *, state, marker, **fields) -> Response:
 def record(db, home_page) -> Record:
     consultation = consultation_with_questions(title="Quieter streets open data")
     free_text = consultation.questions.get(kind="free_text")
-    respondent = RespondentFactory(
-        channel=Channel.WEB, name="Ada Citizen", consented_to_publish_name=True
-    )
+    respondent = RespondentFactory(channel=Channel.WEB)
     approved = ResponseFactory(
         consultation=consultation,
         channel=Channel.WEB,
         external_id=None,
         respondent=respondent,
+        respondent_name="Ada Citizen",
+        publish_name=True,
+        published_name="Ada Citizen",
         text=f"Cycle lanes please {FORBIDDEN['original']} {FORBIDDEN['original_email']}",
         published_text=APPROVED_PUBLISHED,
         moderation_state=ModerationState.APPROVED,

@@ -149,14 +149,15 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_a_formula_are_quoted(value, c
 def test_csv_export_quotes_formulas_in_every_public_column(client, home_page):
     consultation = consultation_with_questions(title="Injection")
     question = consultation.questions.get(kind="single_choice")
-    respondent = RespondentFactory(
-        channel=Channel.WEB, name="=cmd|' /C calc'!A0", consented_to_publish_name=True
-    )
+    respondent = RespondentFactory(channel=Channel.WEB)
     response = ResponseFactory(
         consultation=consultation,
         channel=Channel.WEB,
         external_id=None,
         respondent=respondent,
+        respondent_name="=cmd|' /C calc'!A0",
+        publish_name=True,
+        published_name="=cmd|' /C calc'!A0",
         published_text="=1+1",
         moderation_state=ModerationState.APPROVED,
         language="@en",

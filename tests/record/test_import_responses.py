@@ -54,7 +54,7 @@ def test_import_reports_each_bad_row_with_its_line_number_and_imports_the_rest(p
     responses = Response.objects.filter(consultation=page)
     assert sorted(responses.values_list("channel", flat=True)) == [Channel.EVENT, Channel.LETTER]
     letter = responses.get(channel=Channel.LETTER)
-    assert letter.respondent.name == "Ann Smith"
+    assert letter.respondent_name == "Ann Smith"
     assert letter.respondent.email == ""  # only a keyed hash of it identifies the respondent
     answer = Answer.objects.get(response__channel=Channel.EVENT, response__consultation=page)
     assert answer.question_text == "How would this affect you?"

@@ -116,6 +116,7 @@ def test_public_name_is_a_pseudonym_unless_the_respondent_consented(consultation
         respondent=RespondentInput(name="Ada Lovelace"),
     )
 
+    assert response.respondent_name == "Ada Lovelace"
     assert response.public_name == "Respondent " + public_pseudonym(
         respondent_id=response.respondent_id, consultation_id=consultation.pk
     )

@@ -68,8 +68,9 @@ def record(home_page):
         published_text="",
         received_at=at(2026, 4, 8),
         respondent__channel=Channel.WEB,
-        respondent__name="Jane Citizen",
-        respondent__consented_to_publish_name=True,
+        respondent_name="Jane Citizen",
+        publish_name=True,
+        published_name="Jane Citizen",
     )
     PublicAnswerFactory(
         response=made["web"],
@@ -93,8 +94,8 @@ def record(home_page):
         published_text="Buses are late. Please fix the timetable.",
         received_at=at(2026, 4, 9),
         respondent__channel=Channel.WEB,
-        respondent__name="Private Person",
-        respondent__consented_to_publish_name=False,
+        respondent_name="Private Person",
+        publish_name=False,
     )
     made["letter"] = PublicResponseFactory(
         consultation=consultation,

@@ -1,0 +1,23 @@
+"""The one cleaning of public search queries, for the pages (search/) and the API
+(engagement.opendata): a query is plain words.
+
+Quotes, brackets and operators mean nothing to the public search, and each backend
+would read them as its own syntax (an unterminated string to SQLite FTS5, a negation
+to PostgreSQL's web search), so every public search sends only the words.
+"""
+
+from __future__ import annotations
+
+import regex
+
+_WORD = regex.compile(r"[\p{L}\p{N}]+")
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query, lower-cased, in order (letters and digits of any script)."""
+    return [word.lower() for word in _WORD.findall(q)]
+
+
+def plain_query(q: str) -> str:
+    """The query as the search backend receives it: its words, space-separated ("" for none)."""
+    return " ".join(query_words(q))
