@@ -256,11 +256,19 @@ class MastodonConnector(Connector):
         in time from ``min_id``, the newest id already taken."""
         kind, _, value = route.partition(":")
         me = self.credentials.account_id or self.verify().id
+        gap = ""
         if kind == "context":
             statuses, new_state, done = self._context_page(value, state)
             if statuses is None:
                 # Our post was deleted on the instance: its replies still come as mentions.
                 return RoutePage(replies=(), state={}, done=True)
+            if len(statuses) >= CONTEXT_LIMIT:
+                # Later replies beside the deepest ones are beyond any context Mastodon serves;
+                # those that mention us still come through the mentions route.
+                gap = (
+                    f"Mastodon returns at most {CONTEXT_LIMIT:,} replies of a thread; "
+                    f"thread {value} has more, some may be missing"
+                )
         elif kind == "mentions":
             statuses, new_state, done = self._mentions_page(state, scope)
         else:
@@ -291,6 +299,7 @@ class MastodonConnector(Connector):
             state=new_state,
             done=done,
             posts_read=len(statuses),
+            gap=gap,
         )
 
     def _context_page(self, root: str, state: dict):

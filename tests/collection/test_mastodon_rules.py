@@ -12,8 +12,7 @@ import pytest
 
 from connectors.backends.mastodon import CONTEXT_LIMIT
 from connectors.collection import replies_collect
-from connectors.services import channel_account_connector
-from connectors.types import CollectionScope
+from connectors.models import CollectionState
 from engagement.record.models import Response
 from tests.collection.conftest import announce
 from tests.connectors.conftest import make_sandbox_channel
@@ -103,9 +102,10 @@ def test_a_media_only_reply_is_recorded_with_a_placeholder_naming_the_media(anno
     assert _texts(announced)[status["id"]] == "[media only: 2 images, 1 video]"
 
 
-def test_replies_below_the_context_cap_are_reached_through_deeper_contexts(announced):
-    """Over 4,096 descendants Mastodon cuts the thread in tree order; the part below the
-    last one returned is asked for with the contexts of the deepest ones."""
+def test_a_thread_over_the_context_cap_is_walked_below_it_and_marked_incomplete(announced):
+    """Over 4,096 descendants Mastodon cuts the thread in tree order. What hangs below the
+    last one returned is reached through the contexts of the deepest ones; later replies
+    beside them cannot be asked for, so the collection says it may be incomplete."""
     state = announced.state
     crowd = state._new_account("crowd", "Crowd")
     with state.lock:
@@ -114,19 +114,14 @@ def test_replies_below_the_context_cap_are_reached_through_deeper_contexts(annou
             last = state._create_status(crowd, f"Reply {n}", in_reply_to_id=first["id"])
         deep = state._create_status(crowd, "Deep below the cap", in_reply_to_id=last["id"])
         deeper = state._create_status(crowd, "Deeper still", in_reply_to_id=deep["id"])
-    connector = channel_account_connector(channel=announced.channel)
-    scope = CollectionScope(root_ids=(announced.root_id,))
-    route = f"context:{announced.root_id}"
 
-    seen, state_, pages = set(), {}, 0
-    while True:
-        page = connector.fetch_route_page(route, state_, scope)
-        pages += 1
-        seen |= {reply.id for reply in page.replies}
-        state_ = page.state
-        if page.done:
-            break
-        assert pages < 10
+    _collect(announced)
 
-    assert {deep["id"], deeper["id"]} <= seen
-    assert len(seen) == CONTEXT_LIMIT + 2
+    texts = _texts(announced)
+    assert len(texts) == CONTEXT_LIMIT + 2
+    assert texts[deep["id"]] == "Deep below the cap"
+    assert texts[deeper["id"]] == "Deeper still"
+    collection = CollectionState.objects.get(consultation=announced.page, channel=announced.channel)
+    assert collection.incomplete_since is not None
+    assert "4,096" in collection.incomplete_reason
+    assert "gaps" not in collection.cursor  # the next cycle starts clean
