@@ -56,6 +56,9 @@ class RoutePage:
     quarantined: tuple[QuarantinedItem, ...] = ()
     posts_read: int = 0
     rate_limit: RateLimit | None = None
+    #: Why this route may have missed replies the network would not give (e.g. a capped
+    #: thread): the collection is then reported incomplete with the reason.
+    gap: str = ""
 
 
 def _cursor_load(cursor: str | None) -> dict:
@@ -258,12 +261,15 @@ class Connector(ABC):
         route = routes[index]
         page = self.fetch_route_page(route, dict(state["routes"].get(route) or {}), scope)
         state["routes"][route] = page.state
+        if page.gap and page.gap not in state.setdefault("gaps", []):
+            state["gaps"].append(page.gap)  # kept in the cursor until the cycle ends
         if not page.done:
             state["current"], has_more = route, True
         elif index + 1 < len(routes):
             state["current"], has_more = routes[index + 1], True
         else:
             state["current"], has_more = None, False
+        gaps = () if has_more else tuple(state.pop("gaps", ()))
         replies = page.replies
         if scope.since is not None:
             # Networks give times to the second or millisecond: compare at whole seconds.
@@ -278,6 +284,7 @@ class Connector(ABC):
             quarantined=page.quarantined,
             has_more=has_more,
             posts_read=page.posts_read,
+            gaps=gaps,
         )
 
     def lookup_posts(self, ids: Sequence[str]) -> dict[str, str]:

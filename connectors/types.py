@@ -158,6 +158,8 @@ class FetchResult:
     quarantined: tuple[QuarantinedItem, ...] = ()
     has_more: bool = False
     posts_read: int = 0
+    #: At the end of a cycle: why replies may be missing although every route was walked.
+    gaps: tuple[str, ...] = ()
 
 
 class PostState:

@@ -153,7 +153,10 @@ def _collect_one_page(
         ).count()
         state.last_error = ""
         state.rate_limited_until = None
-        if not result.has_more:
+        if not result.has_more and result.gaps:
+            mark_incomplete(state, now, "; ".join(result.gaps))
+            state.next_poll_at = now + poll_interval(network)
+        elif not result.has_more:
             state.last_complete_at = now
             state.incomplete_since = None
             state.incomplete_reason = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import secrets
@@ -24,6 +25,26 @@ from .text import find_entities, find_urls, grapheme_length
 
 MAX_CHARACTERS = 500
 VERSION = "4.3.0"
+# Api::V1::Statuses::ContextsController::CONTEXT_LIMIT: descendants beyond it are not returned.
+CONTEXT_LIMIT = 4_096
+# PostStatusService keeps "idempotency:status:<account>:<key>" in Redis with setex 3_600.
+IDEMPOTENCY_TTL_SECONDS = 3_600
+_MEDIA_TYPES = ("image", "gifv", "video", "audio")
+
+
+# The "@domain" tail of Account::MENTION_RE: "@bob@other.example" names bob on other.example.
+_MENTION_DOMAIN = re.compile(r"@([\w.-]+\w)")
+
+
+def _entities(text: str):
+    """The shared entity finder, with remote mentions kept whole ("bob@other.example")."""
+    for entity in find_entities(text):
+        tail = _MENTION_DOMAIN.match(text, entity.end) if entity.kind == "mention" else None
+        if tail:
+            entity = dataclasses.replace(
+                entity, end=tail.end(), value=f"{entity.value}@{tail.group(1)}"
+            )
+        yield entity
 
 
 def _error(status: int, message: str) -> SandboxError:
@@ -38,8 +59,11 @@ class MastodonState(NetworkState):
         self.accounts: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, dict[str, Any]] = {}
         self.notifications: dict[str, dict[str, Any]] = {}
-        self.idempotency: dict[tuple[str, str], str] = {}
+        # (account id, key) -> (status id, time.time() when stored)
+        self.idempotency: dict[tuple[str, str], tuple[str, float]] = {}
         self._last_id = 0
+        # Notifications have a plain bigserial id in Mastodon, not a time-based snowflake.
+        self._last_notification_id = 0
         self._id_lock = threading.Lock()
 
     @property
@@ -69,10 +93,14 @@ class MastodonState(NetworkState):
                 credentials={"access_token": account["token"]},
             )
 
-    def _new_account(self, username: str, display_name: str) -> dict[str, Any]:
+    def _new_account(
+        self, username: str, display_name: str, *, domain: str | None = None
+    ) -> dict[str, Any]:
         account: dict[str, Any] = {
             "id": self._next_id(),
             "username": username.lstrip("@"),
+            # None for a local account; a remote one's instance otherwise ("other.example").
+            "domain": domain,
             "display_name": display_name,
             "created_at": datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0),
             "token": None,
@@ -81,11 +109,27 @@ class MastodonState(NetworkState):
         return account
 
     def account_by_username(self, username: str) -> dict[str, Any] | None:
-        username = username.lstrip("@").split("@", 1)[0].lower()
+        local, _, domain = username.lstrip("@").partition("@")
+        return self.account_by_acct(local, "" if domain == self.domain else domain)
+
+    def account_by_acct(self, username: str, domain: str = "") -> dict[str, Any] | None:
+        wanted_domain = domain.lower() or None  # a local account has no domain
         for account in self.accounts.values():
-            if account["username"].lower() == username:
+            if (
+                account["username"].lower() == username.lower()
+                and account.get("domain") == wanted_domain
+            ):
                 return account
         return None
+
+    def acct(self, account: dict[str, Any]) -> str:
+        domain = account.get("domain")
+        return f"{account['username']}@{domain}" if domain else account["username"]
+
+    def profile_url(self, account: dict[str, Any]) -> str:
+        domain = account.get("domain")
+        base = f"https://{domain}" if domain else self.base_url
+        return f"{base}/@{account['username']}"
 
     @overload
     def account_for_token(
@@ -122,6 +166,8 @@ class MastodonState(NetworkState):
         visibility: str = "public",
         language: str | None = None,
         spoiler_text: str = "",
+        media: tuple[str, ...] = (),
+        content_html: str | None = None,
     ) -> dict[str, Any]:
         parent = None
         if in_reply_to_id:
@@ -142,6 +188,9 @@ class MastodonState(NetworkState):
             "edited_at": None,
             "history": [],
             "mentioned_ids": self._mentioned_ids(text),
+            "media": [{"id": self._next_id(), "type": kind} for kind in media],
+            # A remote server's HTML, kept as Mastodon keeps it (sanitised, not re-rendered).
+            "content_html": content_html,
         }
         self.statuses[status["id"]] = status
         for mentioned_id in status["mentioned_ids"]:
@@ -151,16 +200,16 @@ class MastodonState(NetworkState):
 
     def _mentioned_ids(self, text: str) -> list[str]:
         found = []
-        for entity in find_entities(text):
+        for entity in _entities(text):
             if entity.kind == "mention":
-                local, _, domain = entity.value.partition("@")
-                target = self.account_by_username(local) if domain in ("", self.domain) else None
+                target = self.account_by_username(entity.value)
                 if target and target["id"] not in found:
                     found.append(target["id"])
         return found
 
     def _notify(self, account_id: str, type_: str, from_id: str, status_id: str) -> None:
-        notification_id = self._next_id()
+        self._last_notification_id += 1
+        notification_id = str(self._last_notification_id)
         self.notifications[notification_id] = {
             "id": notification_id,
             "type": type_,
@@ -210,6 +259,35 @@ class MastodonState(NetworkState):
                 handle, display_name or handle
             )
             return self.render_status(self._create_status(citizen, text))
+
+    def citizen_status(
+        self,
+        *,
+        handle: str,
+        text: str = "",
+        parent_id: str | None = None,
+        spoiler_text: str = "",
+        media: tuple[str, ...] = (),
+        content_html: str | None = None,
+    ) -> dict[str, Any]:
+        """A status as other instances send them: ``handle`` may be remote ("bob@other.example"),
+        with a content warning, media attachments, or the remote server's own HTML (lists)."""
+        with self.lock:
+            local, _, domain = handle.lstrip("@").partition("@")
+            domain = "" if domain == self.domain else domain
+            citizen = self.account_by_acct(local, domain) or self._new_account(
+                local, local, domain=domain or None
+            )
+            return self.render_status(
+                self._create_status(
+                    citizen,
+                    text,
+                    in_reply_to_id=parent_id,
+                    spoiler_text=spoiler_text,
+                    media=tuple(media),
+                    content_html=content_html,
+                )
+            )
 
     def edit_post(self, post_id: str, text: str) -> dict[str, Any]:
         with self.lock:
@@ -262,11 +340,11 @@ class MastodonState(NetworkState):
             if s["account_id"] == account["id"] and not s["deleted"]
         ]
         last = max((s["created_at"] for s in statuses), default=None)
-        url = f"{self.base_url}/@{account['username']}"
+        url = self.profile_url(account)
         rendered = {
             "id": account["id"],
             "username": account["username"],
-            "acct": account["username"],
+            "acct": self.acct(account),
             "display_name": account["display_name"],
             "locked": False,
             "bot": False,
@@ -276,7 +354,7 @@ class MastodonState(NetworkState):
             "created_at": iso(account["created_at"]),
             "note": "",
             "url": url,
-            "uri": f"{self.base_url}/users/{account['username']}",
+            "uri": url.replace("/@", "/users/"),
             "avatar": f"{self.base_url}/avatars/original/missing.png",
             "avatar_static": f"{self.base_url}/avatars/original/missing.png",
             "header": f"{self.base_url}/headers/original/missing.png",
@@ -317,7 +395,7 @@ class MastodonState(NetworkState):
         tags: list[dict] = []
         parts: list[str] = []
         position = 0
-        for entity in find_entities(text):
+        for entity in _entities(text):
             parts.append(html.escape(text[position : entity.start]))
             raw = text[entity.start : entity.end]
             if entity.kind == "url":
@@ -332,19 +410,19 @@ class MastodonState(NetworkState):
                     f'<a href="{tag_url}" class="mention hashtag" rel="tag">#<span>{html.escape(entity.value)}</span></a>'
                 )
             else:
-                local, _, domain = entity.value.partition("@")
-                target = self.account_by_username(local) if domain in ("", self.domain) else None
+                target = self.account_by_username(entity.value)
                 if target is None:
                     parts.append(html.escape(raw))
                 else:
-                    url = f"{self.base_url}/@{target['username']}"
+                    # Mastodon shows only the username; the domain is in the href and in acct.
+                    url = self.profile_url(target)
                     if all(m["id"] != target["id"] for m in mentions):
                         mentions.append(
                             {
                                 "id": target["id"],
                                 "username": target["username"],
                                 "url": url,
-                                "acct": target["username"],
+                                "acct": self.acct(target),
                             }
                         )
                     parts.append(
@@ -354,23 +432,36 @@ class MastodonState(NetworkState):
             position = entity.end
         parts.append(html.escape(text[position:]))
         body = "".join(parts)
-        paragraphs = [p.replace("\n", "<br />") for p in body.split("\n\n")]
+        if not body.strip():
+            return "", mentions, tags  # a media-only status has empty content, not "<p></p>"
+        # TextFormatter: paragraphs on blank lines, <br /> for single line breaks.
+        paragraphs = [p.replace("\n", "<br />") for p in body.split("\n\n") if p.strip()]
         return "".join(f"<p>{p}</p>" for p in paragraphs), mentions, tags
 
-    def render_status(self, status: dict[str, Any], *, with_source: bool = False) -> dict[str, Any]:
+    def render_status(
+        self,
+        status: dict[str, Any],
+        *,
+        with_source: bool = False,
+        replies: int | None = None,
+        rendered_account: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         account = self.accounts[status["account_id"]]
         content, mentions, tags = self._content_html(status["text"])
-        replies = sum(
-            1
-            for s in self.statuses.values()
-            if s["in_reply_to_id"] == status["id"] and not s["deleted"]
-        )
+        if status.get("content_html") is not None:
+            content = status["content_html"]
+        if replies is None:
+            replies = sum(
+                1
+                for s in self.statuses.values()
+                if s["in_reply_to_id"] == status["id"] and not s["deleted"]
+            )
         rendered = {
             "id": status["id"],
             "created_at": iso(status["created_at"]),
             "in_reply_to_id": status["in_reply_to_id"],
             "in_reply_to_account_id": status["in_reply_to_account_id"],
-            "sensitive": False,
+            "sensitive": bool(status["spoiler_text"]),
             "spoiler_text": status["spoiler_text"],
             "visibility": status["visibility"],
             "language": status["language"],
@@ -389,8 +480,20 @@ class MastodonState(NetworkState):
             "filtered": [],
             "reblog": None,
             "application": {"name": "Web", "website": None} if account["token"] else None,
-            "account": self.render_account(account),
-            "media_attachments": [],
+            "account": rendered_account or self.render_account(account),
+            "media_attachments": [
+                {
+                    "id": item["id"],
+                    "type": item["type"],
+                    "url": f"{self.base_url}/system/media_attachments/files/{item['id']}",
+                    "preview_url": f"{self.base_url}/system/media_attachments/small/{item['id']}",
+                    "remote_url": None,
+                    "meta": {},
+                    "description": None,
+                    "blurhash": None,
+                }
+                for item in status.get("media", ())
+            ],
             "mentions": mentions,
             "tags": tags,
             "emojis": [],
@@ -618,10 +721,9 @@ class MastodonApi(NetworkApi):
         text = form.get("status") or ""
         key = req.headers.get("idempotency-key")
         with self.state.lock:
-            if key:
-                existing = self.state.statuses.get(
-                    self.state.idempotency.get((account["id"], key), "")
-                )
+            remembered = self.state.idempotency.get((account["id"], key)) if key else None
+            if remembered and time.time() - remembered[1] < IDEMPOTENCY_TTL_SECONDS:
+                existing = self.state.statuses.get(remembered[0])
                 if existing and not existing["deleted"]:
                     return Response(200, self.state.render_status(existing))
             self.state.check_length(text)
@@ -634,7 +736,7 @@ class MastodonApi(NetworkApi):
                 spoiler_text=form.get("spoiler_text") or "",
             )
             if key:
-                self.state.idempotency[(account["id"], key)] = status["id"]
+                self.state.idempotency[(account["id"], key)] = (status["id"], time.time())
             return Response(200, self.state.render_status(status))
 
     def _live_status(self, status_id: str, viewer: dict[str, Any] | None) -> dict[str, Any]:
@@ -706,21 +808,35 @@ class MastodonApi(NetworkApi):
                 parent_id = parent["in_reply_to_id"]
             children: dict[str, list[dict[str, Any]]] = {}
             for candidate in sorted(self.state.statuses.values(), key=lambda s: int(s["id"])):
-                if candidate["in_reply_to_id"] and self.state.visible(candidate, viewer):
+                if candidate["in_reply_to_id"] and not candidate["deleted"]:
                     children.setdefault(candidate["in_reply_to_id"], []).append(candidate)
-            descendants: list[dict[str, Any]] = []
+            # StatusThreadingConcern#descendant_ids: the tree "ORDER BY path LIMIT" the cap,
+            # and only then are statuses the viewer may not see dropped.
+            in_tree: list[dict[str, Any]] = []
+            stack = list(reversed(children.get(status["id"], [])))
+            while stack and len(in_tree) < CONTEXT_LIMIT:
+                node = stack.pop()
+                in_tree.append(node)
+                stack.extend(reversed(children.get(node["id"], [])))
+            descendants = [s for s in in_tree if self.state.visible(s, viewer)]
+            accounts: dict[str, dict[str, Any]] = {}
 
-            def walk(node_id: str) -> None:
-                for child in children.get(node_id, []):
-                    descendants.append(child)
-                    walk(child["id"])
+            def render(s: dict[str, Any]) -> dict[str, Any]:
+                if s["account_id"] not in accounts:
+                    accounts[s["account_id"]] = self.state.render_account(
+                        self.state.accounts[s["account_id"]]
+                    )
+                return self.state.render_status(
+                    s,
+                    replies=len(children.get(s["id"], [])),
+                    rendered_account=accounts[s["account_id"]],
+                )
 
-            walk(status["id"])
             return Response(
                 200,
                 {
-                    "ancestors": [self.state.render_status(s) for s in ancestors],
-                    "descendants": [self.state.render_status(s) for s in descendants],
+                    "ancestors": [render(s) for s in ancestors],
+                    "descendants": [render(s) for s in descendants],
                 },
             )
 
