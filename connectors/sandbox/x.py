@@ -11,7 +11,6 @@ import base64
 import re
 import secrets
 import threading
-import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,17 +39,23 @@ USER_DEFAULT_FIELDS = ("id", "name", "username")
 _TWITTER_EPOCH_MS = 1288834974657
 _MAX_EDITS = 5
 _EDIT_WINDOW = timedelta(hours=1)
+# Recent search covers the last seven days; it (and, per the hub's brief, the mentions
+# timeline) refuses a since_id or start_time from before that.
+RECENT_WINDOW = timedelta(days=7)
 
 
 def _problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra) -> dict:
     return {"title": title, "detail": detail, "type": type_, "status": status, **extra}
 
 
-def _invalid_request(message: str) -> SandboxError:
+def _invalid_request(message: str, *, parameter: str = "", value: str = "") -> SandboxError:
+    """X's 400: the InvalidRequestProblem of its OpenAPI document, with X's `errors` list."""
     return SandboxError(
         400,
         {
-            "errors": [{"parameters": {}, "message": message}],
+            "errors": [
+                {"parameters": {parameter: [value]} if parameter else {}, "message": message}
+            ],
             "title": "Invalid Request",
             "detail": "One or more parameters to your request was invalid.",
             "type": f"{PROBLEM_BASE}/invalid-request",
@@ -112,17 +117,26 @@ class XState(NetworkState):
         super().__init__()
         self.users: dict[str, dict[str, Any]] = {}
         self.tweets: dict[str, dict[str, Any]] = {}
-        self._last_id = 0
         self._id_lock = threading.Lock()
+        self._issued_ids: set[int] = set()
+
+    # --- time -------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
     # --- ids --------------------------------------------------------------------------
 
     def _next_id(self) -> str:
         """Snowflake-shaped ids: increasing with time, so since_id/until_id work like X's."""
         with self._id_lock:
-            candidate = (int(time.time() * 1000) - _TWITTER_EPOCH_MS) << 22
-            self._last_id = max(candidate, self._last_id + 1)
-            return str(self._last_id)
+            candidate = (int(self.now().timestamp() * 1000) - _TWITTER_EPOCH_MS) << 22
+            # Unique within a millisecond, and from the time of writing even when a test
+            # has moved the clock back.
+            while candidate in self._issued_ids:
+                candidate += 1
+            self._issued_ids.add(candidate)
+            return str(candidate)
 
     # --- accounts -----------------------------------------------------------------------
 
@@ -223,7 +237,7 @@ class XState(NetworkState):
             "id": tweet_id,
             "text": text,
             "author_id": author["id"],
-            "created_at": datetime.now(UTC),
+            "created_at": self.now(),
             "conversation_id": parent["conversation_id"] if parent else tweet_id,
             "in_reply_to_tweet_id": parent["id"] if parent else None,
             "in_reply_to_user_id": parent["author_id"] if parent else None,
@@ -284,7 +298,7 @@ class XState(NetworkState):
             version.update(
                 id=version_id,
                 text=text,
-                created_at=datetime.now(UTC),
+                created_at=self.now(),
                 entities=self._entities(text),
                 superseded=False,
             )
@@ -740,12 +754,17 @@ class XApi(NetworkApi):
         predicate = _parse_query(query)
         token = req.arg("next_token") or req.arg("pagination_token")
         with self.state.lock:
+            earliest = self.state.now() - RECENT_WINDOW
             candidates = [
                 t
                 for t in self.state.tweets.values()
-                if self.state.listed(t, viewer) and predicate(t, self.state)
+                if self.state.listed(t, viewer)
+                and t["created_at"] >= earliest
+                and predicate(t, self.state)
             ]
-            return self._page(req, candidates, minimum=10, default=10, token=token)
+            return self._page(
+                req, candidates, minimum=10, default=10, token=token, earliest=earliest
+            )
 
     def mentions(self, req: Request, match) -> Response:
         viewer = self.state.user_for_auth(req)
@@ -762,7 +781,12 @@ class XApi(NetworkApi):
                 and any(m["username"].lower() == handle for m in t["entities"].get("mentions", []))
             ]
             return self._page(
-                req, candidates, minimum=5, default=10, token=req.arg("pagination_token")
+                req,
+                candidates,
+                minimum=5,
+                default=10,
+                token=req.arg("pagination_token"),
+                earliest=self.state.now() - RECENT_WINDOW,
             )
 
     def user_tweets(self, req: Request, match) -> Response:
@@ -819,7 +843,7 @@ class XApi(NetworkApi):
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _page(self, req, candidates, *, minimum, default, token) -> Response:
+    def _page(self, req, candidates, *, minimum, default, token, earliest=None) -> Response:
         max_results = req.int_arg("max_results", default)
         if not minimum <= max_results <= 100:
             raise _invalid_request(
@@ -829,6 +853,8 @@ class XApi(NetworkApi):
         until_id = req.int_arg("until_id")
         start_time = _time_arg(req, "start_time")
         end_time = _time_arg(req, "end_time")
+        if earliest is not None:
+            _refuse_before(earliest, since_id=since_id, start_time=start_time, req=req)
         before = _decode_token(token) if token else None
         matching = [
             t
@@ -884,6 +910,31 @@ class XApi(NetworkApi):
         if includes:
             body["includes"] = includes
         return body
+
+
+def _snowflake_time(post_id: int) -> datetime:
+    return datetime.fromtimestamp(((post_id >> 22) + _TWITTER_EPOCH_MS) / 1000, tz=UTC)
+
+
+def _refuse_before(
+    earliest: datetime, *, since_id: int | None, start_time: datetime | None, req: Request
+) -> None:
+    """X's 400 for a since_id or start_time older than the seven days the endpoint covers."""
+    stamp = earliest.strftime("%Y-%m-%dT%H:%MZ")
+    if since_id is not None and _snowflake_time(since_id) < earliest:
+        raise _invalid_request(
+            f"Invalid 'since_id':'{since_id}'. 'since_id' must be a tweet id created after "
+            f"{stamp}. Please use a 'since_id' that is larger than the oldest allowed tweet id.",
+            parameter="since_id",
+            value=str(since_id),
+        )
+    if start_time is not None and start_time < earliest:
+        raise _invalid_request(
+            f"Invalid 'start_time':'{req.arg('start_time')}'. 'start_time' must be on or after "
+            f"{stamp}",
+            parameter="start_time",
+            value=str(req.arg("start_time")),
+        )
 
 
 def _time_arg(req: Request, name: str) -> datetime | None:

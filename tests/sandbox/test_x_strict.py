@@ -1,0 +1,83 @@
+"""The X sandbox holds to X's published API description (checked with X's own SDK, xdk).
+
+Recent search and mentions refuse a since_id/start_time older than seven days, every
+query parameter and field value is one X's document lists, text comes HTML-escaped
+with t.co links, long posts are cut unless asked for whole, protected and withheld
+content is marked as X marks it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+import time_machine
+import tweepy
+
+
+def _problem(response: requests.Response) -> dict:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    # X's InvalidRequestProblem (its OpenAPI document), with the `errors` list X sends beside it.
+    assert body["type"] == "https://api.x.com/2/problems/invalid-request"
+    assert body["title"] == "Invalid Request"
+    assert body["detail"]
+    assert body["errors"][0]["message"]
+    return body
+
+
+def _get(client: tweepy.Client, path: str, **params) -> requests.Response:
+    return client.session.get(
+        f"https://api.twitter.com{path}",
+        params=params,
+        headers={"Authorization": f"Bearer {client.bearer_token}"},
+    )
+
+
+@pytest.fixture
+def week_old_post(x_sandbox, x_account):
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=8), tick=True):
+        return x_sandbox.state.citizen_post(handle="early", text="@cleanair #CleanAir old news")
+
+
+@pytest.mark.parametrize("path", ["/2/tweets/search/recent", "/2/users/{id}/mentions"])
+def test_a_since_id_older_than_seven_days_is_refused(tweepy_client, x_account, week_old_post, path):
+    params = {"query": "#CleanAir"} if "search" in path else {}
+
+    response = _get(
+        tweepy_client, path.format(id=x_account.id), since_id=week_old_post["id"], **params
+    )
+
+    body = _problem(response)
+    assert body["errors"][0]["parameters"] == {"since_id": [week_old_post["id"]]}
+    assert "'since_id' must be a tweet id created after" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("path", ["/2/tweets/search/recent", "/2/users/{id}/mentions"])
+def test_a_start_time_older_than_seven_days_is_refused(tweepy_client, x_account, path):
+    params = {"query": "#CleanAir"} if "search" in path else {}
+    eight_days_ago = (datetime.now(UTC) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    response = _get(
+        tweepy_client, path.format(id=x_account.id), start_time=eight_days_ago, **params
+    )
+
+    assert "'start_time' must be on or after" in _problem(response)["errors"][0]["message"]
+
+
+def test_recent_search_leaves_out_posts_older_than_seven_days(
+    tweepy_client, x_sandbox, week_old_post
+):
+    fresh = x_sandbox.state.citizen_post(handle="late", text="#CleanAir new news")
+
+    found = tweepy_client.search_recent_tweets("#CleanAir", user_auth=True)
+
+    assert [str(tweet.id) for tweet in found.data] == [fresh["id"]]
+
+
+def test_tweepy_raises_bad_request_for_a_stale_since_id(tweepy_client, week_old_post):
+    with pytest.raises(tweepy.BadRequest, match="since_id"):
+        tweepy_client.search_recent_tweets(
+            "#CleanAir", since_id=week_old_post["id"], user_auth=True
+        )
