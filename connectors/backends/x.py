@@ -8,6 +8,7 @@ host of each request; tweepy itself is neither copied nor patched.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +43,10 @@ _READ_TWEET_FIELDS = [*_TWEET_FIELDS, "lang", "in_reply_to_user_id"]
 _READ_USER_FIELDS = ["username", "name"]
 _NOT_FOUND = "resource-not-found"
 _NOT_AUTHORIZED = "not-authorized-for-resource"
+_RECENT_WINDOW = timedelta(days=7)
+_TWITTER_EPOCH_MS = 1288834974657
+
+logger = logging.getLogger(__name__)
 
 
 class _RedirectingSession(requests.Session):
@@ -228,6 +233,20 @@ class XConnector(Connector):
     def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
         """One page, newest first; ``since`` (the newest id of the last finished sweep)
         bounds the sweep and ``next`` is X's token for the page after this one."""
+        kind, _, value = route.partition(":")
+        try:
+            return self._fetch_route_page(kind, value, state, scope)
+        except PermanentError as error:
+            if not isinstance(error.__cause__, tweepy.BadRequest):
+                raise
+            # X refused this route's request: skip the route this poll and start it afresh
+            # next time, so the routes behind it are still read.
+            logger.warning("X refused collection route %s, skipped: %s", route, error)
+            return RoutePage(replies=(), state={}, done=True)
+
+    def _fetch_route_page(
+        self, kind: str, value: str, state: dict, scope: CollectionScope
+    ) -> RoutePage:
         common = {
             "since_id": state.get("since") or None,
             "max_results": max(10, min(scope.page_size, 100)),
@@ -236,11 +255,14 @@ class XConnector(Connector):
             "user_fields": _READ_USER_FIELDS,
             "user_auth": True,
         }
-        if scope.since is not None and not state.get("since"):
-            # Recent search refuses a start_time older than seven days.
-            earliest = datetime.now(tz=UTC) - timedelta(days=7) + timedelta(minutes=1)
+        # Search and mentions refuse a since_id or start_time older than seven days; a route
+        # quiet for longer starts at the window's edge (replies read again are deduplicated).
+        earliest = datetime.now(tz=UTC) - _RECENT_WINDOW + timedelta(minutes=1)
+        if common["since_id"] and _snowflake_time(common["since_id"]) < earliest:
+            common["since_id"] = None
+            common["start_time"] = earliest.replace(microsecond=0)
+        if scope.since is not None and not common["since_id"]:
             common["start_time"] = max(scope.since, earliest).replace(microsecond=0)
-        kind, _, value = route.partition(":")
         if kind == "mentions":
             response = self._call(
                 "get_users_mentions",
@@ -354,6 +376,11 @@ class XConnector(Connector):
                 elif _NOT_FOUND in kind:
                     states[post_id] = (PostState.DELETED, post_id)
         return states
+
+
+def _snowflake_time(post_id: str) -> datetime:
+    """When an X id was made: its top bits are milliseconds since X's epoch."""
+    return datetime.fromtimestamp(((int(post_id) >> 22) + _TWITTER_EPOCH_MS) / 1000, tz=UTC)
 
 
 def _describe(error: tweepy.HTTPException) -> str:
