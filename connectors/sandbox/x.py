@@ -8,6 +8,7 @@ Posts are emitted with both the names tweepy 4.17 reads (`edit_history_tweet_ids
 from __future__ import annotations
 
 import base64
+import html
 import re
 import secrets
 import threading
@@ -232,10 +233,11 @@ class XState(NetworkState):
                     "You attempted to quote a Tweet that is deleted or not visible to you."
                 )
         tweet_id = self._next_id()
-        entities = self._entities(text)
+        display, entities = self._shortened(text)
         tweet = {
             "id": tweet_id,
             "text": text,
+            "display": display,
             "author_id": author["id"],
             "created_at": self.now(),
             "conversation_id": parent["conversation_id"] if parent else tweet_id,
@@ -244,6 +246,8 @@ class XState(NetworkState):
             "quoted_id": str(quote_of) if quote_of is not None else None,
             "entities": entities,
             "lang": "en",
+            # e.g. {"copyright": False, "country_codes": ["DE"]} once withheld somewhere.
+            "withheld": None,
             "deleted": False,
             "private": False,
             # Every version of an edited post shares this list: its ids, oldest first.
@@ -254,17 +258,32 @@ class XState(NetworkState):
         self.tweets[tweet_id] = tweet
         return tweet
 
-    def _entities(self, text: str) -> dict[str, list[dict[str, Any]]]:
+    def _shortened(self, text: str) -> tuple[str, dict[str, list[dict[str, Any]]]]:
+        """The text as X shows it, every link a t.co link, and its entities in that text.
+
+        Each ``entities.urls`` item names its t.co ``url``, the ``expanded_url`` written
+        and a ``display_url``; ``start``/``end`` are code point offsets into the shown text.
+        """
+        expanded: dict[str, str] = {}
+        parts, position = [], 0
+        for url in find_urls(text):
+            short = f"https://t.co/{secrets.token_urlsafe(8)[:10]}"
+            expanded[short] = url.value
+            parts += [text[position : url.start], short]
+            position = url.end
+        display = "".join([*parts, text[position:]])
         entities: dict[str, list[dict[str, Any]]] = {}
-        for entity in find_entities(text):
+        for entity in find_entities(display):
             if entity.kind == "url":
+                original = expanded.get(entity.value, entity.value)
+                shown = original.split("://", 1)[-1]
                 entities.setdefault("urls", []).append(
                     {
                         "start": entity.start,
                         "end": entity.end,
                         "url": entity.value,
-                        "expanded_url": entity.value,
-                        "display_url": entity.value.split("://", 1)[-1][:30],
+                        "expanded_url": original,
+                        "display_url": shown if len(shown) <= 26 else shown[:26] + "…",
                     }
                 )
             elif entity.kind == "hashtag":
@@ -277,7 +296,7 @@ class XState(NetworkState):
                 if mentioned:
                     mention["id"] = mentioned["id"]
                 entities.setdefault("mentions", []).append(mention)
-        return entities
+        return display, entities
 
     def edit_post(self, post_id: str, text: str) -> dict[str, Any]:
         """Edit a post as X does: a new version with a new id joins the edit history chain.
@@ -295,11 +314,13 @@ class XState(NetworkState):
                 raise SandboxError(400, {"error": f"post {post_id} has no edits remaining"})
             version_id = self._next_id()
             version = dict(latest)
+            display, entities = self._shortened(text)
             version.update(
                 id=version_id,
                 text=text,
                 created_at=self.now(),
-                entities=self._entities(text),
+                display=display,
+                entities=entities,
                 superseded=False,
             )
             history.append(version_id)
@@ -395,9 +416,10 @@ class XState(NetworkState):
         created = tweet["created_at"]
         history = list(tweet["edit_history"])
         first_created = self.tweets[history[0]]["created_at"]
+        shown, entities, whole = _shown_text(tweet)
         full: dict[str, Any] = {
             "id": tweet["id"],
-            "text": tweet["text"],
+            "text": shown,
             # The whole chain, whichever version this is; the newest id is last.
             "edit_history_tweet_ids": history,
             "edit_history_post_ids": list(history),
@@ -407,7 +429,7 @@ class XState(NetworkState):
             "lang": tweet["lang"],
             "possibly_sensitive": False,
             "reply_settings": "everyone",
-            "display_text_range": [_leading_mentions_end(tweet), len(tweet["text"])],
+            "display_text_range": [_leading_mentions_end(tweet), len(html.unescape(shown))],
             "edit_controls": {
                 "edits_remaining": _MAX_EDITS + 1 - len(history),
                 "is_edit_eligible": not tweet["in_reply_to_tweet_id"],
@@ -423,8 +445,14 @@ class XState(NetworkState):
                 "impression_count": 0,
             },
         }
-        if tweet["entities"]:
-            full["entities"] = tweet["entities"]
+        if entities:
+            full["entities"] = entities
+        if whole is not None:
+            # A post over 280 weighted characters: `text` is cut, the whole of it is here.
+            full["note_tweet"] = whole  # the name tweepy and X's v2 pages use
+            full["note_post"] = whole  # the current OpenAPI name
+        if tweet["withheld"]:
+            full["withheld"] = tweet["withheld"]
         if tweet["in_reply_to_user_id"]:
             full["in_reply_to_user_id"] = tweet["in_reply_to_user_id"]
         if referenced:
@@ -493,6 +521,31 @@ class XState(NetworkState):
                 }
                 for t in sorted(self.tweets.values(), key=_newest_first)
             ]
+
+
+def _shown_text(tweet: dict[str, Any]) -> tuple[str, dict, dict | None]:
+    """``text`` as X sends it (HTML-escaped, t.co links, cut after 280 weighted characters
+    with an ellipsis), its entities, and the ``note_tweet`` object when it was cut."""
+    display, entities = tweet["display"], tweet["entities"]
+    if x_weighted_length(display) <= X_MAX_WEIGHTED_LENGTH:
+        return _escaped(display), entities, None
+    cut = ""
+    for cluster in graphemes(display):
+        if x_weighted_length(cut + cluster) > X_MAX_WEIGHTED_LENGTH - 1:
+            break
+        cut += cluster
+    cut_entities = {
+        kind: [item for item in items if item["end"] <= len(cut)]
+        for kind, items in entities.items()
+    }
+    cut_entities = {kind: items for kind, items in cut_entities.items() if items}
+    whole = {"text": _escaped(display), "entities": entities}
+    return _escaped(cut + "…"), cut_entities, whole
+
+
+def _escaped(text: str) -> str:
+    """X escapes &, < and > in post text (and only those)."""
+    return html.escape(text, quote=False)
 
 
 def _leading_mentions_end(tweet: dict[str, Any]) -> int:
@@ -704,7 +757,8 @@ class XApi(NetworkApi):
             tweet = self.state._create_tweet(
                 user, text, in_reply_to=in_reply_to, quote_of=body.get("quote_tweet_id")
             )
-        data = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
+        shown = _shown_text(tweet)[0]
+        data = {"id": tweet["id"], "text": shown, "edit_history_tweet_ids": [tweet["id"]]}
         return Response(201, {"data": data})
 
     def delete_tweet(self, req: Request, match) -> Response:

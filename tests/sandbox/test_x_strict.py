@@ -81,3 +81,46 @@ def test_tweepy_raises_bad_request_for_a_stale_since_id(tweepy_client, week_old_
         tweepy_client.search_recent_tweets(
             "#CleanAir", since_id=week_old_post["id"], user_auth=True
         )
+
+
+# --- text as X shows it -------------------------------------------------------------------
+
+
+def test_text_is_html_escaped_with_t_co_links_and_their_expansions(tweepy_client, x_sandbox):
+    written = (
+        "Fares & <zones> at https://consult.example.gov.uk/consultations/clean-air-zones/ #CleanAir"
+    )
+    post = x_sandbox.state.citizen_post(handle="writer", text=written)
+
+    found = tweepy_client.get_tweet(post["id"], tweet_fields=["entities"], user_auth=True)
+
+    (link,) = found.data.entities["urls"]
+    assert link["url"].startswith("https://t.co/")
+    assert link["expanded_url"] == "https://consult.example.gov.uk/consultations/clean-air-zones/"
+    assert link["display_url"] == "consult.example.gov.uk/con…"
+    assert found.data.text == (f"Fares &amp; &lt;zones&gt; at {link['url']} #CleanAir")
+    # Offsets are into the text as shown, unescaped.
+    shown = f"Fares & <zones> at {link['url']} #CleanAir"
+    assert shown[link["start"] : link["end"]] == link["url"]
+    (tag,) = found.data.entities["hashtags"]
+    assert shown[tag["start"] : tag["end"]] == "#CleanAir"
+
+
+LONG = " ".join(f"Point {n}: buses & trams." for n in range(1, 40))
+
+
+@pytest.mark.parametrize("field", ["note_tweet", "note_post"])
+def test_a_long_post_is_cut_unless_note_tweet_is_asked_for(tweepy_client, x_sandbox, field):
+    post = x_sandbox.state.citizen_post(handle="essayist", text=LONG)
+    parameter = "tweet.fields" if field == "note_tweet" else "post.fields"
+
+    plain = _get(tweepy_client, f"/2/tweets/{post['id']}").json()["data"]
+    whole = _get(tweepy_client, f"/2/tweets/{post['id']}", **{parameter: field}).json()["data"]
+
+    assert len(LONG) > 280
+    assert plain["text"].endswith("…")
+    assert len(plain["text"].replace("&amp;", "&")) == 280
+    assert LONG.replace("&", "&amp;").startswith(plain["text"][:-1])
+    assert field not in plain
+    assert whole[field]["text"] == LONG.replace("&", "&amp;")
+    assert whole["text"] == plain["text"]
