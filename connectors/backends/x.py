@@ -8,6 +8,7 @@ host of each request; tweepy itself is neither copied nor patched.
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -38,7 +39,15 @@ from connectors.types import (
 )
 
 _X_HOSTS = {"api.twitter.com", "api.x.com"}
-_TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets"]
+# `entities` to expand t.co links; `note_tweet` for the whole of a post over 280 characters.
+_TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "referenced_tweets",
+    "entities",
+    "note_tweet",
+]
 _READ_TWEET_FIELDS = [*_TWEET_FIELDS, "lang", "in_reply_to_user_id"]
 _READ_USER_FIELDS = ["username", "name"]
 _NOT_FOUND = "resource-not-found"
@@ -170,7 +179,8 @@ class XConnector(Connector):
         return ExternalPost(
             id=tweet_id,
             url=self.public_url(tweet_id),
-            text=data.get("text", post.text),
+            # X answers with its shown form (escaped, t.co links): what we sent is the text.
+            text=post.text,
             author_id=self._user_id,
             author_handle=self.credentials.handle,
             reply_to_id=post.reply_to.id if post.reply_to else "",
@@ -207,7 +217,7 @@ class XConnector(Connector):
                 ExternalPost(
                     id=str(tweet.id),
                     url=self.public_url(str(tweet.id)),
-                    text=tweet.text,
+                    text=readable_text(dict(tweet.data)),
                     created_at=parse_time(tweet.created_at),
                     author_id=str(tweet.author_id or user_id),
                     reply_to_id=replied_to,
@@ -327,7 +337,7 @@ class XConnector(Connector):
                 "author_id": raw.get("author_id"),
                 "author_handle": author_data.get("username") or "",
                 "author_display_name": author_data.get("name") or "",
-                "text": raw.get("text"),
+                "text": readable_text(raw),
                 "created_at": raw.get("created_at"),
                 # A version's created_at is when that wording was posted.
                 "edited_at": raw.get("created_at") if original_id != version_id else None,
@@ -376,6 +386,21 @@ class XConnector(Connector):
                 elif _NOT_FOUND in kind:
                     states[post_id] = (PostState.DELETED, post_id)
         return states
+
+
+def readable_text(raw: dict) -> str | None:
+    """A post's words as written: the whole ``note_tweet`` of a long post, unescaped
+    (X escapes &, < and >), each t.co link replaced by the link written."""
+    source = raw.get("note_tweet") or raw
+    text = source.get("text")
+    if not isinstance(text, str):
+        return text
+    text = html.unescape(text)
+    for url in (source.get("entities") or {}).get("urls") or []:
+        short, expanded = url.get("url"), url.get("expanded_url")
+        if short and expanded:
+            text = text.replace(short, expanded)
+    return text
 
 
 def _snowflake_time(post_id: str) -> datetime:

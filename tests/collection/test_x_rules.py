@@ -64,3 +64,24 @@ def test_x_collection_carries_on_after_a_quiet_week(db, home_page, servers, netw
     assert _collect(announced).created == 0
     collection.refresh_from_db()
     assert collection.last_error == ""
+
+
+def test_x_replies_are_stored_unescaped_with_their_links_expanded(announced):
+    link = "https://consult.example.org/evidence/clean-air-in-market-towns"
+    announced.reply(announced.root_id, "writer", f"Fares & <zones> matter, see {link}")
+
+    _collect(announced)
+
+    (text,) = _texts(announced)
+    assert text.endswith(f"Fares & <zones> matter, see {link}")
+
+
+def test_a_long_x_reply_is_stored_whole(announced):
+    long_text = " ".join(f"Point {n}: buses & trams every hour." for n in range(1, 30))
+    announced.reply(announced.root_id, "essayist", long_text)
+
+    _collect(announced)
+
+    (text,) = _texts(announced)
+    assert len(long_text) > 280
+    assert text.endswith(long_text)
