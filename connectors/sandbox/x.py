@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 import secrets
 import threading
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -43,6 +45,27 @@ _EDIT_WINDOW = timedelta(hours=1)
 # Recent search covers the last seven days; it (and, per the hub's brief, the mentions
 # timeline) refuses a since_id or start_time from before that.
 RECENT_WINDOW = timedelta(days=7)
+
+# The query parameters (and the values of the list ones) X's OpenAPI document gives each
+# endpoint the hub uses, taken from that document; anything else is refused as X does.
+API_PARAMETERS = json.loads(
+    (Path(__file__).with_name("x_api_parameters.json")).read_text(encoding="utf-8")
+)["endpoints"]
+# The document calls posts "posts"; X still takes the v2 "tweet" names clients such as
+# tweepy send: `tweet.fields` for `post.fields`, with the field names of X's v2 reference
+# (tweepy.tweet.TWEET_FIELDS) the document no longer lists, and these expansions.
+LEGACY_TWEET_FIELDS = (
+    "author_id",
+    "edit_history_tweet_ids",
+    "in_reply_to_user_id",
+    "note_tweet",
+    "referenced_tweets",
+)
+LEGACY_EXPANSIONS = (
+    "edit_history_tweet_ids",
+    "referenced_tweets.id",
+    "referenced_tweets.id.author_id",
+)
 
 
 def _problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra) -> dict:
@@ -683,13 +706,13 @@ class XApi(NetworkApi):
         return [
             ("POST", r"/2/tweets", self.create_tweet),
             ("DELETE", r"/2/tweets/(?P<id>\d+)", self.delete_tweet),
-            ("GET", r"/2/users/me", self.me),
-            ("GET", r"/2/tweets/search/recent", self.search_recent),
-            ("GET", r"/2/users/(?P<id>\d+)/mentions", self.mentions),
-            ("GET", r"/2/users/(?P<id>\d+)/tweets", self.user_tweets),
-            ("GET", r"/2/users/(?P<id>\d+)", self.user),
-            ("GET", r"/2/tweets", self.lookup),
-            ("GET", r"/2/tweets/(?P<id>\d+)", self.lookup_one),
+            ("GET", r"/2/users/me", _checked("me", self.me)),
+            ("GET", r"/2/tweets/search/recent", _checked("search_recent", self.search_recent)),
+            ("GET", r"/2/users/(?P<id>\d+)/mentions", _checked("mentions", self.mentions)),
+            ("GET", r"/2/users/(?P<id>\d+)/tweets", _checked("user_tweets", self.user_tweets)),
+            ("GET", r"/2/users/(?P<id>\d+)", _checked("user", self.user)),
+            ("GET", r"/2/tweets", _checked("lookup", self.lookup)),
+            ("GET", r"/2/tweets/(?P<id>\d+)", _checked("lookup_one", self.lookup_one)),
         ]
 
     def rate_limit_headers(self, limit: int, remaining: int, reset: float) -> dict[str, str]:
@@ -964,6 +987,72 @@ class XApi(NetworkApi):
         if includes:
             body["includes"] = includes
         return body
+
+
+def _checked(endpoint: str, handler):
+    """``handler`` behind a check of the request's query against X's published description."""
+
+    def checked(req: Request, match) -> Response:
+        query_check(endpoint, req)
+        return handler(req, match)
+
+    return checked
+
+
+def query_check(endpoint: str, req: Request) -> None:
+    """Refuse, with X's 400 problem, a parameter or value the endpoint does not take."""
+    allowed = dict(API_PARAMETERS[endpoint]["parameters"])
+    if "post.fields" in allowed:
+        fields = allowed["post.fields"]
+        allowed["tweet.fields"] = {**fields, "enum": [*fields["enum"], *LEGACY_TWEET_FIELDS]}
+    if "expansions" in allowed and "author_id" in allowed["expansions"].get("enum", ()):
+        expansions = allowed["expansions"]
+        allowed["expansions"] = {**expansions, "enum": [*expansions["enum"], *LEGACY_EXPANSIONS]}
+    for name, raw_values in req.query.items():
+        spec = allowed.get(name)
+        if spec is None:
+            raise _invalid_request(
+                f"The query parameter [{name}] is not one of [{','.join(allowed)}]",
+                parameter=name,
+                value=",".join(raw_values),
+            )
+        values = req.args(name) if spec.get("list") else raw_values
+        for value in values:
+            problem = _value_problem(spec, value)
+            if problem:
+                raise _invalid_request(
+                    f"The `{name}` query parameter value [{value}] {problem}",
+                    parameter=name,
+                    value=value,
+                )
+        if spec.get("max_items") and len(values) > spec["max_items"]:
+            raise _invalid_request(
+                f"The `{name}` query parameter holds more than {spec['max_items']} values",
+                parameter=name,
+                value=",".join(values),
+            )
+
+
+def _value_problem(spec: dict, value: str) -> str:
+    if "enum" in spec and value not in spec["enum"]:
+        return f"is not one of [{','.join(spec['enum'])}]"
+    if "pattern" in spec and not re.fullmatch(spec["pattern"], value):
+        return "does not match " + spec["pattern"]
+    if "minimum" in spec or "maximum" in spec:
+        if not re.fullmatch(r"-?\d+", value):
+            return "is not an integer"
+        if not spec.get("minimum", int(value)) <= int(value) <= spec.get("maximum", int(value)):
+            return f"is not between {spec.get('minimum')} and {spec.get('maximum')}"
+    if len(value) < spec.get("min_length", 0):
+        return "is empty"
+    if spec.get("format") == "date-time":
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return "is not an RFC 3339 date-time"
+        if moment.tzinfo is None:
+            return "has no time zone"
+    return ""
 
 
 def _snowflake_time(post_id: int) -> datetime:

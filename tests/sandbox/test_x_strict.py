@@ -8,12 +8,18 @@ content is marked as X marks it.
 
 from __future__ import annotations
 
+import typing
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import time_machine
 import tweepy
+import tweepy.tweet
+from xdk.posts.client import PostsClient
+from xdk.users.client import UsersClient
+
+from connectors.sandbox.x import API_PARAMETERS, LEGACY_TWEET_FIELDS
 
 
 def _problem(response: requests.Response) -> dict:
@@ -124,3 +130,95 @@ def test_a_long_post_is_cut_unless_note_tweet_is_asked_for(tweepy_client, x_sand
     assert field not in plain
     assert whole[field]["text"] == LONG.replace("&", "&amp;")
     assert whole["text"] == plain["text"]
+
+
+# --- every parameter and value checked against X's published description -------------------
+
+# The xdk method (X's SDK, generated from X's OpenAPI document) for each endpoint in
+# connectors/sandbox/x_api_parameters.json.
+XDK_METHODS = {
+    "search_recent": (PostsClient.search_recent, "/2/tweets/search/recent"),
+    "lookup": (PostsClient.get_by_ids, "/2/tweets"),
+    "lookup_one": (PostsClient.get_by_id, "/2/tweets/{id}"),
+    "user_tweets": (UsersClient.get_posts, "/2/users/{id}/tweets"),
+    "mentions": (UsersClient.get_mentions, "/2/users/{id}/mentions"),
+    "user": (UsersClient.get_by_id, "/2/users/{id}"),
+    "me": (UsersClient.get_me, "/2/users/me"),
+}
+
+
+def _literal_values(annotation) -> list[str] | None:
+    """The values of the Literal inside ``Optional[List[Literal[...]]]`` and the like."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    for inner in typing.get_args(annotation):
+        found = _literal_values(inner)
+        if found is not None:
+            return found
+    return None
+
+
+@pytest.mark.parametrize("endpoint", sorted(XDK_METHODS))
+def test_the_parameter_table_is_the_one_x_sdk_encodes(endpoint):
+    method, path = XDK_METHODS[endpoint]
+    table = API_PARAMETERS[endpoint]
+    # xdk's annotations name Literal without importing it.
+    hints = typing.get_type_hints(method, localns={"Literal": typing.Literal})
+    expected = {
+        name.replace("_fields", ".fields"): _literal_values(hint)
+        for name, hint in hints.items()
+        if name not in ("return", "id")
+    }
+
+    assert table["path"] == path
+    assert set(table["parameters"]) == set(expected)
+    for name, values in expected.items():
+        if values is not None:
+            assert table["parameters"][name]["enum"] == values, name
+
+
+def test_the_legacy_tweet_names_are_x_v2_names_the_document_renamed():
+    document_fields = set(API_PARAMETERS["search_recent"]["parameters"]["post.fields"]["enum"])
+
+    assert not document_fields & set(LEGACY_TWEET_FIELDS)
+    # note_tweet is note_post's v2 name; the rest are tweepy's list of X v2 tweet fields.
+    assert set(LEGACY_TWEET_FIELDS) - {"note_tweet"} <= set(tweepy.tweet.TWEET_FIELDS)
+    assert set(tweepy.tweet.TWEET_FIELDS) <= document_fields | set(LEGACY_TWEET_FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"query": "#CleanAir", "tweet.fields": "created_at,favourites"}, "tweet.fields"),
+        ({"query": "#CleanAir", "post.fields": "author_id"}, "post.fields"),
+        ({"query": "#CleanAir", "expansions": "author"}, "expansions"),
+        ({"query": "#CleanAir", "user.fields": "username,followers"}, "user.fields"),
+        ({"query": "#CleanAir", "max_results": "101"}, "max_results"),
+        ({"query": "#CleanAir", "max_results": "9"}, "max_results"),
+        ({"query": "#CleanAir", "since_id": "12ab"}, "since_id"),
+        ({"query": "#CleanAir", "sort_order": "newest"}, "sort_order"),
+        ({"query": "#CleanAir", "count": "10"}, "count"),
+        ({"query": "#CleanAir", "start_time": "yesterday"}, "start_time"),
+    ],
+)
+def test_a_parameter_or_value_x_does_not_list_is_refused(tweepy_client, params, parameter):
+    body = _problem(_get(tweepy_client, "/2/tweets/search/recent", **params))
+
+    assert list(body["errors"][0]["parameters"]) == [parameter]
+
+
+def test_mentions_take_five_results_but_search_takes_ten(tweepy_client, x_account):
+    assert _get(tweepy_client, f"/2/users/{x_account.id}/mentions", max_results=5).ok
+    _problem(_get(tweepy_client, "/2/tweets/search/recent", query="#CleanAir", max_results=5))
+
+
+def test_the_fields_the_hub_asks_for_are_accepted(tweepy_client, x_account):
+    found = tweepy_client.search_recent_tweets(
+        "#CleanAir",
+        tweet_fields=[*LEGACY_TWEET_FIELDS, "created_at", "lang", "entities", "withheld"],
+        expansions=["author_id"],
+        user_fields=["username", "name", "protected"],
+        user_auth=True,
+    )
+
+    assert found.meta["result_count"] == 0
