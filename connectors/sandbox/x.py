@@ -190,6 +190,9 @@ class XState(NetworkState):
             "created_at": datetime.now(UTC),
             "description": "",
             "credentials": None,
+            # Protected: posts seen only by the author and the followers they approved.
+            "protected": False,
+            "approved_followers": set(),
         }
         self.users[user_id] = user
         return user
@@ -400,8 +403,35 @@ class XState(NetworkState):
                 raise SandboxError(404, {"error": f"no post {post_id}"})
             tweet["private"] = private
 
+    def set_protected(
+        self, handle: str, *, protected: bool = True, followers: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Protect an account's posts, visible then to ``followers`` (ids) and the author."""
+        with self.lock:
+            user = self._citizen(handle, None)
+            user["protected"] = protected
+            user["approved_followers"] = set(followers)
+            return self.render_user(user)
+
+    def set_withheld(
+        self, post_id: str, *, country_codes: tuple[str, ...], copyright: bool = False
+    ) -> None:
+        """Withhold a post in some countries (or for copyright), as X does on a legal demand."""
+        with self.lock:
+            self.tweets[str(post_id)]["withheld"] = {
+                "copyright": copyright,
+                "country_codes": list(country_codes),
+            }
+
     def visible(self, tweet: dict[str, Any], viewer: dict[str, Any]) -> bool:
-        return not tweet["deleted"] and (not tweet["private"] or tweet["author_id"] == viewer["id"])
+        if tweet["deleted"]:
+            return False
+        if tweet["author_id"] == viewer["id"]:
+            return True
+        author = self.users[tweet["author_id"]]
+        if author["protected"] and viewer["id"] not in author["approved_followers"]:
+            return False
+        return not tweet["private"]
 
     def listed(self, tweet: dict[str, Any], viewer: dict[str, Any]) -> bool:
         """Visible and the latest version: what search, mentions and timelines return."""
@@ -500,7 +530,7 @@ class XState(NetworkState):
             "username": user["username"],
             "created_at": iso(user["created_at"]),
             "description": user["description"],
-            "protected": False,
+            "protected": user["protected"],
             "verified": False,
             "profile_image_url": f"{self.base_url}/_sandbox/avatar/{user['id']}.png",
             "url": "",

@@ -20,6 +20,7 @@ from xdk.posts.client import PostsClient
 from xdk.users.client import UsersClient
 
 from connectors.sandbox.x import API_PARAMETERS, LEGACY_TWEET_FIELDS
+from tests.sandbox.conftest import make_tweepy_client
 
 
 def _problem(response: requests.Response) -> dict:
@@ -222,3 +223,35 @@ def test_the_fields_the_hub_asks_for_are_accepted(tweepy_client, x_account):
     )
 
     assert found.meta["result_count"] == 0
+
+
+# --- protected accounts and withheld posts --------------------------------------------------
+
+
+def test_a_protected_accounts_posts_are_seen_only_by_approved_followers(
+    x_sandbox, x_account, tweepy_client
+):
+    outsider = x_sandbox.state.create_account(handle="outsider")
+    x_sandbox.state.set_protected("guarded", followers=(x_account.id,))
+    post = x_sandbox.state.citizen_post(handle="guarded", text="@cleanair #CleanAir private views")
+
+    seen = tweepy_client.search_recent_tweets(
+        "#CleanAir", expansions=["author_id"], user_fields=["protected"], user_auth=True
+    )
+    unseen = make_tweepy_client(x_sandbox, outsider).get_tweet(post["id"], user_auth=True)
+
+    assert [str(tweet.id) for tweet in seen.data] == [post["id"]]
+    assert seen.includes["users"][0].protected is True
+    assert unseen.data is None
+    assert "not-authorized-for-resource" in unseen.errors[0]["type"]
+
+
+def test_a_withheld_post_says_where_when_asked(x_sandbox, tweepy_client):
+    post = x_sandbox.state.citizen_post(handle="reporter", text="#CleanAir withheld words")
+    x_sandbox.state.set_withheld(post["id"], country_codes=("DE", "FR"))
+
+    plain = tweepy_client.get_tweet(post["id"], user_auth=True)
+    asked = tweepy_client.get_tweet(post["id"], tweet_fields=["withheld"], user_auth=True)
+
+    assert plain.data.withheld is None
+    assert asked.data.withheld == {"copyright": False, "country_codes": ["DE", "FR"]}
