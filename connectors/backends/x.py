@@ -49,7 +49,7 @@ _TWEET_FIELDS = [
     "note_tweet",
 ]
 _READ_TWEET_FIELDS = [*_TWEET_FIELDS, "lang", "in_reply_to_user_id"]
-_READ_USER_FIELDS = ["username", "name"]
+_READ_USER_FIELDS = ["username", "name", "protected"]
 _NOT_FOUND = "resource-not-found"
 _NOT_AUTHORIZED = "not-authorized-for-resource"
 _RECENT_WINDOW = timedelta(days=7)
@@ -301,6 +301,11 @@ class XConnector(Connector):
         for tweet in tweets:
             raw = dict(tweet.data)
             if str(raw.get("author_id")) == me or str(raw.get("id")) in scope.root_ids:
+                continue
+            author = users.get(str(raw.get("author_id")))
+            if author is not None and author.data.get("protected"):
+                # A protected account's post is not public (we see it as an approved
+                # follower): it stays out of the public record, as the sweep would withdraw it.
                 continue
             item = self._reply_from(kind, raw, users)
             (replies if isinstance(item, IncomingReply) else quarantined).append(item)

@@ -85,3 +85,15 @@ def test_a_long_x_reply_is_stored_whole(announced):
     (text,) = _texts(announced)
     assert len(long_text) > 280
     assert text.endswith(long_text)
+
+
+def test_a_reply_from_a_protected_x_account_stays_out_of_the_record(announced):
+    # The department follows the citizen, so X shows it the protected replies.
+    announced.state.set_protected("guarded", followers=(announced.channel.account_id,))
+    announced.reply(announced.root_id, "guarded", "Only my followers see this.")
+    announced.reply(announced.root_id, "open", "Everyone sees this.")
+
+    _collect(announced)
+
+    (text,) = _texts(announced)
+    assert text.endswith("Everyone sees this.")
