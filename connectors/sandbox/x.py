@@ -679,6 +679,13 @@ def _term(token: str):
     operator, sep, value = lowered.partition(":")
     if sep and value:
         if operator == "conversation_id":
+            if not value.isdigit():
+                raise _invalid_request(
+                    f"There were errors processing your request: conversation_id:{value} "
+                    "is not a post id",
+                    parameter="query",
+                    value=token,
+                )
             return lambda tweet, state: tweet["conversation_id"] == value
         if operator == "from":
             return lambda tweet, state: (
