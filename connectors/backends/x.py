@@ -8,6 +8,8 @@ host of each request; tweepy itself is neither copied nor patched.
 
 from __future__ import annotations
 
+import html
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -38,11 +40,23 @@ from connectors.types import (
 )
 
 _X_HOSTS = {"api.twitter.com", "api.x.com"}
-_TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets"]
+# `entities` to expand t.co links; `note_tweet` for the whole of a post over 280 characters.
+_TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "referenced_tweets",
+    "entities",
+    "note_tweet",
+]
 _READ_TWEET_FIELDS = [*_TWEET_FIELDS, "lang", "in_reply_to_user_id"]
-_READ_USER_FIELDS = ["username", "name"]
+_READ_USER_FIELDS = ["username", "name", "protected"]
 _NOT_FOUND = "resource-not-found"
 _NOT_AUTHORIZED = "not-authorized-for-resource"
+_RECENT_WINDOW = timedelta(days=7)
+_TWITTER_EPOCH_MS = 1288834974657
+
+logger = logging.getLogger(__name__)
 
 
 class _RedirectingSession(requests.Session):
@@ -166,7 +180,8 @@ class XConnector(Connector):
         return ExternalPost(
             id=tweet_id,
             url=self.public_url(tweet_id),
-            text=data.get("text", post.text),
+            # X answers with its shown form (escaped, t.co links): what we sent is the text.
+            text=post.text,
             author_id=self._user_id,
             author_handle=self.credentials.handle,
             reply_to_id=post.reply_to.id if post.reply_to else "",
@@ -203,7 +218,7 @@ class XConnector(Connector):
                 ExternalPost(
                     id=str(tweet.id),
                     url=self.public_url(str(tweet.id)),
-                    text=tweet.text,
+                    text=readable_text(dict(tweet.data)) or "",
                     created_at=parse_time(tweet.created_at),
                     author_id=str(tweet.author_id or user_id),
                     reply_to_id=replied_to,
@@ -229,6 +244,20 @@ class XConnector(Connector):
     def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
         """One page, newest first; ``since`` (the newest id of the last finished sweep)
         bounds the sweep and ``next`` is X's token for the page after this one."""
+        kind, _, value = route.partition(":")
+        try:
+            return self._fetch_route_page(kind, value, state, scope)
+        except PermanentError as error:
+            if not isinstance(error.__cause__, tweepy.BadRequest):
+                raise
+            # X refused this route's request: skip the route this poll and start it afresh
+            # next time, so the routes behind it are still read.
+            logger.warning("X refused collection route %s, skipped: %s", route, error)
+            return RoutePage(replies=(), state={}, done=True)
+
+    def _fetch_route_page(
+        self, kind: str, value: str, state: dict, scope: CollectionScope
+    ) -> RoutePage:
         common: dict[str, Any] = {
             "since_id": state.get("since") or None,
             "max_results": max(10, min(scope.page_size, 100)),
@@ -237,11 +266,14 @@ class XConnector(Connector):
             "user_fields": _READ_USER_FIELDS,
             "user_auth": True,
         }
-        if scope.since is not None and not state.get("since"):
-            # Recent search refuses a start_time older than seven days.
-            earliest = datetime.now(tz=UTC) - timedelta(days=7) + timedelta(minutes=1)
+        # Search and mentions refuse a since_id or start_time older than seven days; a route
+        # quiet for longer starts at the window's edge (replies read again are deduplicated).
+        earliest = datetime.now(tz=UTC) - _RECENT_WINDOW + timedelta(minutes=1)
+        if common["since_id"] and _snowflake_time(common["since_id"]) < earliest:
+            common["since_id"] = None
+            common["start_time"] = earliest.replace(microsecond=0)
+        if scope.since is not None and not common["since_id"]:
             common["start_time"] = max(scope.since, earliest).replace(microsecond=0)
-        kind, _, value = route.partition(":")
         if kind == "mentions":
             response = self._call(
                 "get_users_mentions",
@@ -271,6 +303,11 @@ class XConnector(Connector):
         for tweet in tweets:
             raw = dict(tweet.data)
             if str(raw.get("author_id")) == me or str(raw.get("id")) in scope.root_ids:
+                continue
+            author = users.get(str(raw.get("author_id")))
+            if author is not None and author.data.get("protected"):
+                # A protected account's post is not public (we see it as an approved
+                # follower): it stays out of the public record, as the sweep would withdraw it.
                 continue
             item = self._reply_from(kind, raw, users)
             if isinstance(item, IncomingReply):
@@ -310,7 +347,7 @@ class XConnector(Connector):
                 "author_id": raw.get("author_id"),
                 "author_handle": author_data.get("username") or "",
                 "author_display_name": author_data.get("name") or "",
-                "text": raw.get("text"),
+                "text": readable_text(raw),
                 "created_at": raw.get("created_at"),
                 # A version's created_at is when that wording was posted.
                 "edited_at": raw.get("created_at") if original_id != version_id else None,
@@ -359,6 +396,26 @@ class XConnector(Connector):
                 elif _NOT_FOUND in kind:
                     states[post_id] = (PostState.DELETED, post_id)
         return states
+
+
+def readable_text(raw: dict) -> str | None:
+    """A post's words as written: the whole ``note_tweet`` of a long post, unescaped
+    (X escapes &, < and >), each t.co link replaced by the link written."""
+    source = raw.get("note_tweet") or raw
+    text = source.get("text")
+    if not isinstance(text, str):
+        return text
+    text = html.unescape(text)
+    for url in (source.get("entities") or {}).get("urls") or []:
+        short, expanded = url.get("url"), url.get("expanded_url")
+        if short and expanded:
+            text = text.replace(short, expanded)
+    return text
+
+
+def _snowflake_time(post_id: str) -> datetime:
+    """When an X id was made: its top bits are milliseconds since X's epoch."""
+    return datetime.fromtimestamp(((int(post_id) >> 22) + _TWITTER_EPOCH_MS) / 1000, tz=UTC)
 
 
 def _describe(error: tweepy.HTTPException) -> str:

@@ -8,12 +8,14 @@ Posts are emitted with both the names tweepy 4.17 reads (`edit_history_tweet_ids
 from __future__ import annotations
 
 import base64
+import html
+import json
 import re
 import secrets
 import threading
-import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -40,17 +42,44 @@ USER_DEFAULT_FIELDS = ("id", "name", "username")
 _TWITTER_EPOCH_MS = 1288834974657
 _MAX_EDITS = 5
 _EDIT_WINDOW = timedelta(hours=1)
+# Recent search covers the last seven days; it (and, per the hub's brief, the mentions
+# timeline) refuses a since_id or start_time from before that.
+RECENT_WINDOW = timedelta(days=7)
+
+# The query parameters (and the values of the list ones) X's OpenAPI document gives each
+# endpoint the hub uses, taken from that document; anything else is refused as X does.
+API_PARAMETERS = json.loads(
+    (Path(__file__).with_name("x_api_parameters.json")).read_text(encoding="utf-8")
+)["endpoints"]
+# The document calls posts "posts"; X still takes the v2 "tweet" names clients such as
+# tweepy send: `tweet.fields` for `post.fields`, with the field names of X's v2 reference
+# (tweepy.tweet.TWEET_FIELDS) the document no longer lists, and these expansions.
+LEGACY_TWEET_FIELDS = (
+    "author_id",
+    "edit_history_tweet_ids",
+    "in_reply_to_user_id",
+    "note_tweet",
+    "referenced_tweets",
+)
+LEGACY_EXPANSIONS = (
+    "edit_history_tweet_ids",
+    "referenced_tweets.id",
+    "referenced_tweets.id.author_id",
+)
 
 
 def _problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra) -> dict:
     return {"title": title, "detail": detail, "type": type_, "status": status, **extra}
 
 
-def _invalid_request(message: str) -> SandboxError:
+def _invalid_request(message: str, *, parameter: str = "", value: str = "") -> SandboxError:
+    """X's 400: the InvalidRequestProblem of its OpenAPI document, with X's `errors` list."""
     return SandboxError(
         400,
         {
-            "errors": [{"parameters": {}, "message": message}],
+            "errors": [
+                {"parameters": {parameter: [value]} if parameter else {}, "message": message}
+            ],
             "title": "Invalid Request",
             "detail": "One or more parameters to your request was invalid.",
             "type": f"{PROBLEM_BASE}/invalid-request",
@@ -112,17 +141,26 @@ class XState(NetworkState):
         super().__init__()
         self.users: dict[str, dict[str, Any]] = {}
         self.tweets: dict[str, dict[str, Any]] = {}
-        self._last_id = 0
         self._id_lock = threading.Lock()
+        self._issued_ids: set[int] = set()
+
+    # --- time -------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
     # --- ids --------------------------------------------------------------------------
 
     def _next_id(self) -> str:
         """Snowflake-shaped ids: increasing with time, so since_id/until_id work like X's."""
         with self._id_lock:
-            candidate = (int(time.time() * 1000) - _TWITTER_EPOCH_MS) << 22
-            self._last_id = max(candidate, self._last_id + 1)
-            return str(self._last_id)
+            candidate = (int(self.now().timestamp() * 1000) - _TWITTER_EPOCH_MS) << 22
+            # Unique within a millisecond, and from the time of writing even when a test
+            # has moved the clock back.
+            while candidate in self._issued_ids:
+                candidate += 1
+            self._issued_ids.add(candidate)
+            return str(candidate)
 
     # --- accounts -----------------------------------------------------------------------
 
@@ -152,6 +190,9 @@ class XState(NetworkState):
             "created_at": datetime.now(UTC),
             "description": "",
             "credentials": None,
+            # Protected: posts seen only by the author and the followers they approved.
+            "protected": False,
+            "approved_followers": set(),
         }
         self.users[user_id] = user
         return user
@@ -218,18 +259,21 @@ class XState(NetworkState):
                     "You attempted to quote a Tweet that is deleted or not visible to you."
                 )
         tweet_id = self._next_id()
-        entities = self._entities(text)
+        display, entities = self._shortened(text)
         tweet = {
             "id": tweet_id,
             "text": text,
+            "display": display,
             "author_id": author["id"],
-            "created_at": datetime.now(UTC),
+            "created_at": self.now(),
             "conversation_id": parent["conversation_id"] if parent else tweet_id,
             "in_reply_to_tweet_id": parent["id"] if parent else None,
             "in_reply_to_user_id": parent["author_id"] if parent else None,
             "quoted_id": str(quote_of) if quote_of is not None else None,
             "entities": entities,
             "lang": "en",
+            # e.g. {"copyright": False, "country_codes": ["DE"]} once withheld somewhere.
+            "withheld": None,
             "deleted": False,
             "private": False,
             # Every version of an edited post shares this list: its ids, oldest first.
@@ -240,17 +284,32 @@ class XState(NetworkState):
         self.tweets[tweet_id] = tweet
         return tweet
 
-    def _entities(self, text: str) -> dict[str, list[dict[str, Any]]]:
+    def _shortened(self, text: str) -> tuple[str, dict[str, list[dict[str, Any]]]]:
+        """The text as X shows it, every link a t.co link, and its entities in that text.
+
+        Each ``entities.urls`` item names its t.co ``url``, the ``expanded_url`` written
+        and a ``display_url``; ``start``/``end`` are code point offsets into the shown text.
+        """
+        expanded: dict[str, str] = {}
+        parts, position = [], 0
+        for url in find_urls(text):
+            short = f"https://t.co/{secrets.token_urlsafe(8)[:10]}"
+            expanded[short] = url.value
+            parts += [text[position : url.start], short]
+            position = url.end
+        display = "".join([*parts, text[position:]])
         entities: dict[str, list[dict[str, Any]]] = {}
-        for entity in find_entities(text):
+        for entity in find_entities(display):
             if entity.kind == "url":
+                original = expanded.get(entity.value, entity.value)
+                shown = original.split("://", 1)[-1]
                 entities.setdefault("urls", []).append(
                     {
                         "start": entity.start,
                         "end": entity.end,
                         "url": entity.value,
-                        "expanded_url": entity.value,
-                        "display_url": entity.value.split("://", 1)[-1][:30],
+                        "expanded_url": original,
+                        "display_url": shown if len(shown) <= 26 else shown[:26] + "…",
                     }
                 )
             elif entity.kind == "hashtag":
@@ -263,7 +322,7 @@ class XState(NetworkState):
                 if mentioned:
                     mention["id"] = mentioned["id"]
                 entities.setdefault("mentions", []).append(mention)
-        return entities
+        return display, entities
 
     def edit_post(self, post_id: str, text: str) -> dict[str, Any]:
         """Edit a post as X does: a new version with a new id joins the edit history chain.
@@ -281,11 +340,13 @@ class XState(NetworkState):
                 raise SandboxError(400, {"error": f"post {post_id} has no edits remaining"})
             version_id = self._next_id()
             version = dict(latest)
+            display, entities = self._shortened(text)
             version.update(
                 id=version_id,
                 text=text,
-                created_at=datetime.now(UTC),
-                entities=self._entities(text),
+                created_at=self.now(),
+                display=display,
+                entities=entities,
                 superseded=False,
             )
             history.append(version_id)
@@ -342,8 +403,35 @@ class XState(NetworkState):
                 raise SandboxError(404, {"error": f"no post {post_id}"})
             tweet["private"] = private
 
+    def set_protected(
+        self, handle: str, *, protected: bool = True, followers: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Protect an account's posts, visible then to ``followers`` (ids) and the author."""
+        with self.lock:
+            user = self._citizen(handle, None)
+            user["protected"] = protected
+            user["approved_followers"] = set(followers)
+            return self.render_user(user)
+
+    def set_withheld(
+        self, post_id: str, *, country_codes: tuple[str, ...], copyright: bool = False
+    ) -> None:
+        """Withhold a post in some countries (or for copyright), as X does on a legal demand."""
+        with self.lock:
+            self.tweets[str(post_id)]["withheld"] = {
+                "copyright": copyright,
+                "country_codes": list(country_codes),
+            }
+
     def visible(self, tweet: dict[str, Any], viewer: dict[str, Any]) -> bool:
-        return not tweet["deleted"] and (not tweet["private"] or tweet["author_id"] == viewer["id"])
+        if tweet["deleted"]:
+            return False
+        if tweet["author_id"] == viewer["id"]:
+            return True
+        author = self.users[tweet["author_id"]]
+        if author["protected"] and viewer["id"] not in author["approved_followers"]:
+            return False
+        return not tweet["private"]
 
     def listed(self, tweet: dict[str, Any], viewer: dict[str, Any]) -> bool:
         """Visible and the latest version: what search, mentions and timelines return."""
@@ -381,9 +469,10 @@ class XState(NetworkState):
         created = tweet["created_at"]
         history = list(tweet["edit_history"])
         first_created = self.tweets[history[0]]["created_at"]
+        shown, entities, whole = _shown_text(tweet)
         full: dict[str, Any] = {
             "id": tweet["id"],
-            "text": tweet["text"],
+            "text": shown,
             # The whole chain, whichever version this is; the newest id is last.
             "edit_history_tweet_ids": history,
             "edit_history_post_ids": list(history),
@@ -393,7 +482,7 @@ class XState(NetworkState):
             "lang": tweet["lang"],
             "possibly_sensitive": False,
             "reply_settings": "everyone",
-            "display_text_range": [_leading_mentions_end(tweet), len(tweet["text"])],
+            "display_text_range": [_leading_mentions_end(tweet), len(html.unescape(shown))],
             "edit_controls": {
                 "edits_remaining": _MAX_EDITS + 1 - len(history),
                 "is_edit_eligible": not tweet["in_reply_to_tweet_id"],
@@ -409,8 +498,14 @@ class XState(NetworkState):
                 "impression_count": 0,
             },
         }
-        if tweet["entities"]:
-            full["entities"] = tweet["entities"]
+        if entities:
+            full["entities"] = entities
+        if whole is not None:
+            # A post over 280 weighted characters: `text` is cut, the whole of it is here.
+            full["note_tweet"] = whole  # the name tweepy and X's v2 pages use
+            full["note_post"] = whole  # the current OpenAPI name
+        if tweet["withheld"]:
+            full["withheld"] = tweet["withheld"]
         if tweet["in_reply_to_user_id"]:
             full["in_reply_to_user_id"] = tweet["in_reply_to_user_id"]
         if referenced:
@@ -435,7 +530,7 @@ class XState(NetworkState):
             "username": user["username"],
             "created_at": iso(user["created_at"]),
             "description": user["description"],
-            "protected": False,
+            "protected": user["protected"],
             "verified": False,
             "profile_image_url": f"{self.base_url}/_sandbox/avatar/{user['id']}.png",
             "url": "",
@@ -479,6 +574,31 @@ class XState(NetworkState):
                 }
                 for t in sorted(self.tweets.values(), key=_newest_first)
             ]
+
+
+def _shown_text(tweet: dict[str, Any]) -> tuple[str, dict, dict | None]:
+    """``text`` as X sends it (HTML-escaped, t.co links, cut after 280 weighted characters
+    with an ellipsis), its entities, and the ``note_tweet`` object when it was cut."""
+    display, entities = tweet["display"], tweet["entities"]
+    if x_weighted_length(display) <= X_MAX_WEIGHTED_LENGTH:
+        return _escaped(display), entities, None
+    cut = ""
+    for cluster in graphemes(display):
+        if x_weighted_length(cut + cluster) > X_MAX_WEIGHTED_LENGTH - 1:
+            break
+        cut += cluster
+    cut_entities = {
+        kind: [item for item in items if item["end"] <= len(cut)]
+        for kind, items in entities.items()
+    }
+    cut_entities = {kind: items for kind, items in cut_entities.items() if items}
+    whole = {"text": _escaped(display), "entities": entities}
+    return _escaped(cut + "…"), cut_entities, whole
+
+
+def _escaped(text: str) -> str:
+    """X escapes &, < and > in post text (and only those)."""
+    return html.escape(text, quote=False)
 
 
 def _leading_mentions_end(tweet: dict[str, Any]) -> int:
@@ -559,6 +679,13 @@ def _term(token: str):
     operator, sep, value = lowered.partition(":")
     if sep and value:
         if operator == "conversation_id":
+            if not value.isdigit():
+                raise _invalid_request(
+                    f"There were errors processing your request: conversation_id:{value} "
+                    "is not a post id",
+                    parameter="query",
+                    value=token,
+                )
             return lambda tweet, state: tweet["conversation_id"] == value
         if operator == "from":
             return lambda tweet, state: (
@@ -616,13 +743,13 @@ class XApi(NetworkApi):
         return [
             ("POST", r"/2/tweets", self.create_tweet),
             ("DELETE", r"/2/tweets/(?P<id>\d+)", self.delete_tweet),
-            ("GET", r"/2/users/me", self.me),
-            ("GET", r"/2/tweets/search/recent", self.search_recent),
-            ("GET", r"/2/users/(?P<id>\d+)/mentions", self.mentions),
-            ("GET", r"/2/users/(?P<id>\d+)/tweets", self.user_tweets),
-            ("GET", r"/2/users/(?P<id>\d+)", self.user),
-            ("GET", r"/2/tweets", self.lookup),
-            ("GET", r"/2/tweets/(?P<id>\d+)", self.lookup_one),
+            ("GET", r"/2/users/me", _checked("me", self.me)),
+            ("GET", r"/2/tweets/search/recent", _checked("search_recent", self.search_recent)),
+            ("GET", r"/2/users/(?P<id>\d+)/mentions", _checked("mentions", self.mentions)),
+            ("GET", r"/2/users/(?P<id>\d+)/tweets", _checked("user_tweets", self.user_tweets)),
+            ("GET", r"/2/users/(?P<id>\d+)", _checked("user", self.user)),
+            ("GET", r"/2/tweets", _checked("lookup", self.lookup)),
+            ("GET", r"/2/tweets/(?P<id>\d+)", _checked("lookup_one", self.lookup_one)),
         ]
 
     def rate_limit_headers(self, limit: int, remaining: int, reset: float) -> dict[str, str]:
@@ -690,7 +817,8 @@ class XApi(NetworkApi):
             tweet = self.state._create_tweet(
                 user, text, in_reply_to=in_reply_to, quote_of=body.get("quote_tweet_id")
             )
-        data = {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}
+        shown = _shown_text(tweet)[0]
+        data = {"id": tweet["id"], "text": shown, "edit_history_tweet_ids": [tweet["id"]]}
         return Response(201, {"data": data})
 
     def delete_tweet(self, req: Request, match) -> Response:
@@ -740,12 +868,17 @@ class XApi(NetworkApi):
         predicate = _parse_query(query)
         token = req.arg("next_token") or req.arg("pagination_token")
         with self.state.lock:
+            earliest = self.state.now() - RECENT_WINDOW
             candidates = [
                 t
                 for t in self.state.tweets.values()
-                if self.state.listed(t, viewer) and predicate(t, self.state)
+                if self.state.listed(t, viewer)
+                and t["created_at"] >= earliest
+                and predicate(t, self.state)
             ]
-            return self._page(req, candidates, minimum=10, default=10, token=token)
+            return self._page(
+                req, candidates, minimum=10, default=10, token=token, earliest=earliest
+            )
 
     def mentions(self, req: Request, match) -> Response:
         viewer = self.state.user_for_auth(req)
@@ -762,7 +895,12 @@ class XApi(NetworkApi):
                 and any(m["username"].lower() == handle for m in t["entities"].get("mentions", []))
             ]
             return self._page(
-                req, candidates, minimum=5, default=10, token=req.arg("pagination_token")
+                req,
+                candidates,
+                minimum=5,
+                default=10,
+                token=req.arg("pagination_token"),
+                earliest=self.state.now() - RECENT_WINDOW,
             )
 
     def user_tweets(self, req: Request, match) -> Response:
@@ -819,7 +957,7 @@ class XApi(NetworkApi):
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _page(self, req, candidates, *, minimum, default, token) -> Response:
+    def _page(self, req, candidates, *, minimum, default, token, earliest=None) -> Response:
         max_results = req.int_arg("max_results", default)
         if not minimum <= max_results <= 100:
             raise _invalid_request(
@@ -829,6 +967,8 @@ class XApi(NetworkApi):
         until_id = req.int_arg("until_id")
         start_time = _time_arg(req, "start_time")
         end_time = _time_arg(req, "end_time")
+        if earliest is not None:
+            _refuse_before(earliest, since_id=since_id, start_time=start_time, req=req)
         before = _decode_token(token) if token else None
         matching = [
             t
@@ -884,6 +1024,97 @@ class XApi(NetworkApi):
         if includes:
             body["includes"] = includes
         return body
+
+
+def _checked(endpoint: str, handler):
+    """``handler`` behind a check of the request's query against X's published description."""
+
+    def checked(req: Request, match) -> Response:
+        query_check(endpoint, req)
+        return handler(req, match)
+
+    return checked
+
+
+def query_check(endpoint: str, req: Request) -> None:
+    """Refuse, with X's 400 problem, a parameter or value the endpoint does not take."""
+    allowed = dict(API_PARAMETERS[endpoint]["parameters"])
+    if "post.fields" in allowed:
+        fields = allowed["post.fields"]
+        allowed["tweet.fields"] = {**fields, "enum": [*fields["enum"], *LEGACY_TWEET_FIELDS]}
+    if "expansions" in allowed and "author_id" in allowed["expansions"].get("enum", ()):
+        expansions = allowed["expansions"]
+        allowed["expansions"] = {**expansions, "enum": [*expansions["enum"], *LEGACY_EXPANSIONS]}
+    for name, raw_values in req.query.items():
+        spec = allowed.get(name)
+        if spec is None:
+            raise _invalid_request(
+                f"The query parameter [{name}] is not one of [{','.join(allowed)}]",
+                parameter=name,
+                value=",".join(raw_values),
+            )
+        values = req.args(name) if spec.get("list") else raw_values
+        for value in values:
+            problem = _value_problem(spec, value)
+            if problem:
+                raise _invalid_request(
+                    f"The `{name}` query parameter value [{value}] {problem}",
+                    parameter=name,
+                    value=value,
+                )
+        if spec.get("max_items") and len(values) > spec["max_items"]:
+            raise _invalid_request(
+                f"The `{name}` query parameter holds more than {spec['max_items']} values",
+                parameter=name,
+                value=",".join(values),
+            )
+
+
+def _value_problem(spec: dict, value: str) -> str:
+    if "enum" in spec and value not in spec["enum"]:
+        return f"is not one of [{','.join(spec['enum'])}]"
+    if "pattern" in spec and not re.fullmatch(spec["pattern"], value):
+        return "does not match " + spec["pattern"]
+    if "minimum" in spec or "maximum" in spec:
+        if not re.fullmatch(r"-?\d+", value):
+            return "is not an integer"
+        if not spec.get("minimum", int(value)) <= int(value) <= spec.get("maximum", int(value)):
+            return f"is not between {spec.get('minimum')} and {spec.get('maximum')}"
+    if len(value) < spec.get("min_length", 0):
+        return "is empty"
+    if spec.get("format") == "date-time":
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return "is not an RFC 3339 date-time"
+        if moment.tzinfo is None:
+            return "has no time zone"
+    return ""
+
+
+def _snowflake_time(post_id: int) -> datetime:
+    return datetime.fromtimestamp(((post_id >> 22) + _TWITTER_EPOCH_MS) / 1000, tz=UTC)
+
+
+def _refuse_before(
+    earliest: datetime, *, since_id: int | None, start_time: datetime | None, req: Request
+) -> None:
+    """X's 400 for a since_id or start_time older than the seven days the endpoint covers."""
+    stamp = earliest.strftime("%Y-%m-%dT%H:%MZ")
+    if since_id is not None and _snowflake_time(since_id) < earliest:
+        raise _invalid_request(
+            f"Invalid 'since_id':'{since_id}'. 'since_id' must be a tweet id created after "
+            f"{stamp}. Please use a 'since_id' that is larger than the oldest allowed tweet id.",
+            parameter="since_id",
+            value=str(since_id),
+        )
+    if start_time is not None and start_time < earliest:
+        raise _invalid_request(
+            f"Invalid 'start_time':'{req.arg('start_time')}'. 'start_time' must be on or after "
+            f"{stamp}",
+            parameter="start_time",
+            value=str(req.arg("start_time")),
+        )
 
 
 def _time_arg(req: Request, name: str) -> datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectors.backends.mastodon import html_to_text
+from connectors.backends.x import readable_text
 
 
 def post_id(network: str, post: dict) -> str:
@@ -11,7 +12,7 @@ def post_id(network: str, post: dict) -> str:
 
 def post_text(network: str, post: dict) -> str:
     if network == "x":
-        return post["text"]
+        return readable_text(post)
     if network == "mastodon":
         return html_to_text(post["content"])
     return post["record"]["text"]

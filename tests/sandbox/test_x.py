@@ -38,11 +38,14 @@ def test_create_tweet_answers_with_the_official_create_response_shape(
     )
 
     created = x_models.CreatePostsResponse.model_validate({"data": response.data}, strict=True)
-    assert created.data.text == "Have your say on #CleanAir https://hub.example/c/1"
     stored = x_sandbox.state.get_post(response.data["id"])
+    (link,) = stored["entities"]["urls"]
+    # X answers with the text as it shows it: the link is a t.co link.
+    assert created.data.text == f"Have your say on #CleanAir {link['url']}"
+    assert link["url"].startswith("https://t.co/")
+    assert link["expanded_url"] == "https://hub.example/c/1"
     assert stored["author_id"] == x_account.id
     assert stored["entities"]["hashtags"][0]["tag"] == "CleanAir"
-    assert stored["entities"]["urls"][0]["url"] == "https://hub.example/c/1"
     assert ("POST", "/2/tweets") in x_sandbox.state.request_log
 
 
