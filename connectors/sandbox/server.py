@@ -18,7 +18,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-FAULT_KINDS = ("rate_limit", "server_error", "timeout", "malformed", "crash_after_write")
+FAULT_KINDS = (
+    "rate_limit",
+    "server_error",
+    "timeout",
+    "malformed",
+    "crash_after_write",
+    "hold_after_write",
+)
 RATE_WINDOW_SECONDS = 900
 
 
@@ -129,6 +136,9 @@ class Fault:
     path: str | None
     reset_in: float
     hold: float
+    #: Matching requests to let through untouched first ("the third post", not the next).
+    skip: int = 0
+    method: str | None = None
 
 
 class RateWindow:
@@ -272,29 +282,42 @@ class SandboxServer:
         path: str | None = None,
         reset_in: float = 1.0,
         hold: float = 3.0,
+        skip: int = 0,
+        method: str | None = None,
     ) -> None:
         """Make the next `times` matching requests fail as `kind`.
 
         `hold` is how long a "timeout" keeps the request open before closing it without
-        an answer: set it above the client's timeout.
+        an answer: set it above the client's timeout. "hold_after_write" does the
+        request, then keeps the answer back for `hold` seconds: a client killed
+        meanwhile has written without knowing it. `skip` lets that many matching
+        requests through first; `method` narrows the match (e.g. "POST").
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
         if times < 1:
             raise ValueError("times must be at least 1")
+        if skip < 0:
+            raise ValueError("skip must not be negative")
+        fault = Fault(kind, times, path, float(reset_in), float(hold), int(skip), method)
         with self._faults_lock:
-            self._faults.append(Fault(kind, times, path, float(reset_in), float(hold)))
+            self._faults.append(fault)
 
     def clear_faults(self) -> None:
         with self._faults_lock:
             self._faults.clear()
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, method: str, path: str) -> Fault | None:
         if path.startswith("/_sandbox/") or path == "/":
             return None
         with self._faults_lock:
             for fault in self._faults:
+                if fault.method not in (None, method):
+                    continue
                 if fault.path is None or path.startswith(fault.path):
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -387,6 +410,8 @@ class SandboxServer:
                 path=data.get("path"),
                 reset_in=float(data.get("reset_in", 1.0)),
                 hold=float(data.get("hold", 3.0)),
+                skip=int(data.get("skip", 0)),
+                method=data.get("method"),
             )
         except (TypeError, ValueError) as error:
             raise SandboxError(400, {"error": str(error)}) from None
@@ -475,7 +500,7 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             with server.state.lock:
                 server.state.request_log.append((req.method, path))
 
-            fault = server._take_fault(path)
+            fault = server._take_fault(req.method, path)
             if fault and fault.kind == "timeout":
                 server._stopping.wait(fault.hold)
                 self._drop()
@@ -498,6 +523,8 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             if fault and fault.kind == "crash_after_write":
                 self._drop()
                 return
+            if fault and fault.kind == "hold_after_write":
+                server._stopping.wait(fault.hold)
             if not path.startswith("/_sandbox/") and path != "/":
                 response.headers = {**server.rate_headers(req), **response.headers}
             if fault and fault.kind == "malformed":
