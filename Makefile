@@ -8,13 +8,28 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 SANDBOX_CREDENTIALS := .data/sandbox-credentials.json
 
-# Where `make test` finds the services it starts (loopback, non-default ports).
+# Where `make test` starts its services and finds them (loopback, non-default ports).
+# Override them to run a second checkout's services beside the first, e.g.
+# `make test PG_PORT=54339 REDIS_PORT=63809 OPENSEARCH_HTTP_PORT=9211 ...`.
+PG_PORT ?= 54329
+REDIS_PORT ?= 63799
+OPENSEARCH_HTTP_PORT ?= 9201
+OPENSEARCH_TRANSPORT_PORT ?= 9301
+ATPROTO_CONTROL_PORT ?= 25819
+ATPROTO_PLC_PORT ?= 25829
+ATPROTO_PDS_PORT ?= 25839
+ATPROTO_APPVIEW_PORT ?= 25849
+ATPROTO_OZONE_PORT ?= 25879
+export PG_PORT REDIS_PORT OPENSEARCH_HTTP_PORT OPENSEARCH_TRANSPORT_PORT \
+	ATPROTO_CONTROL_PORT ATPROTO_PLC_PORT ATPROTO_PDS_PORT ATPROTO_APPVIEW_PORT ATPROTO_OZONE_PORT
+
 TEST_ENV := \
 	DJANGO_SETTINGS_MODULE=cms.settings.test \
-	DATABASE_URL=postgres://hub@127.0.0.1:54329/hub \
-	CELERY_BROKER_URL=redis://127.0.0.1:63799/0 \
-	CELERY_RESULT_BACKEND=redis://127.0.0.1:63799/1 \
-	SEARCH_URL=opensearch3+http://127.0.0.1:9201 \
+	DATABASE_URL=postgres://hub@127.0.0.1:$(PG_PORT)/hub \
+	CELERY_BROKER_URL=redis://127.0.0.1:$(REDIS_PORT)/0 \
+	CELERY_RESULT_BACKEND=redis://127.0.0.1:$(REDIS_PORT)/1 \
+	SEARCH_URL=opensearch3+http://127.0.0.1:$(OPENSEARCH_HTTP_PORT) \
+	HUB_ATPROTO_CONTROL_URL=http://127.0.0.1:$(ATPROTO_CONTROL_PORT) \
 	HUB_REQUIRE_SERVICES=1
 
 .PHONY: help install assets demo test test-embedded services-up services-down services-status lint bench clean
@@ -82,10 +97,11 @@ bench: install ## Print speed and memory figures (benchmarks, never tests)
 		DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) $$script || exit 1; \
 	done
 
-lint: install ## ruff, and import-linter's app layers (docs/adr/0006-app-layers.md)
+lint: install ## ruff, import-linter's app layers (docs/adr/0006-app-layers.md), and mypy
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/lint-imports
+	@$(VENV)/bin/mypy
 
 clean: ## Remove the virtualenv, built assets and the demo's data (not .services)
 	rm -rf $(VENV) cms/static/vendor staticfiles .data node_modules

@@ -157,6 +157,25 @@ class HubEnvironment(BaseSettings):
         description="reverse proxies in front of the hub that append to `X-Forwarded-For` (set `1` behind one load balancer), so the rate limit sees the real client",
     )
 
+    # --- Admin accounts
+    HUB_ADMIN_2FA: bool | None = Field(
+        None,
+        description="every admin user confirms their log-in with a one-time code from an authenticator app (TOTP), enrolling at their first log-in (`false` embedded, `true` in production)",
+    )
+    HUB_LOGIN_FAILURE_LIMIT: int = Field(
+        5,
+        gt=0,
+        description="failed admin log-ins for one user name from one address before both are locked out",
+    )
+    HUB_LOGIN_LOCKOUT: int = Field(
+        900, gt=0, description="seconds a locked-out log-in stays locked"
+    )
+    HUB_SESSION_AGE: int = Field(
+        28800,
+        gt=0,
+        description="production: seconds an admin log-in lasts (it also ends when the browser closes)",
+    )
+
     # --- Connectors
     HUB_CHANNEL_KEY: str = Field(
         "",

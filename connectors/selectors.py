@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -132,7 +133,7 @@ def collection_gaps_for(page) -> list[CollectionGap]:
             network=state.channel.network,
             network_label=state.channel.get_network_display(),
             handle=state.channel.handle,
-            since=state.incomplete_since,
+            since=cast(datetime, state.incomplete_since),  # filtered: never NULL here
             reason=state.incomplete_reason,
         )
         for state in states

@@ -32,7 +32,11 @@ from connectors.models import (
 from connectors.selectors import delivered_posts_for, engagement_per_delivery
 from connectors.services import channel_account_verify, delivery_delete_posts, delivery_retry
 from consultations.models import department_ids_for_user
-from consultations.permissions import ReadOnlyPermissionPolicy
+from consultations.permissions import (
+    DepartmentScopedViewSetMixin,
+    ReadOnlyPermissionPolicy,
+    admin_next_url,
+)
 
 # --- Channel accounts ------------------------------------------------------------------
 
@@ -48,7 +52,7 @@ class ConnectionColumn(Column):
         return context
 
 
-class ChannelAccountViewSet(ModelViewSet):
+class ChannelAccountViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
     model = ChannelAccount
     icon = "globe"
     menu_label = "Channels"
@@ -78,12 +82,6 @@ class ChannelAccountViewSet(ModelViewSet):
         base_form_class=ChannelAccountForm,
     )
 
-    def get_queryset(self, request):
-        channels = ChannelAccount.objects.select_related("department")
-        if request.user.is_superuser:
-            return channels
-        return channels.filter(department_id__in=department_ids_for_user(request.user))
-
 
 @require_POST
 def channel_test_view(request, pk: int):
@@ -99,7 +97,7 @@ def channel_test_view(request, pk: int):
             request,
             f"{channel}: connected as {account.handle} ({account.display_name or account.id}).",
         )
-    return redirect(request.POST.get("next") or reverse("channels:index"))
+    return redirect(admin_next_url(request, default=reverse("channels:index")))
 
 
 # --- Deliveries ---------------------------------------------------------------------------
@@ -134,7 +132,7 @@ class DeliveryInspectView(InspectView):
         return context
 
 
-class DeliveryViewSet(ModelViewSet):
+class DeliveryViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
     model = Delivery
     icon = "upload"
     menu_label = "Deliveries"
@@ -172,14 +170,6 @@ class DeliveryViewSet(ModelViewSet):
     ordering = ["-updated_at"]
     # Never editable here (see ReadOnlyPermissionPolicy); Wagtail requires a form.
     form_fields = ["status"]
-
-    def get_queryset(self, request):
-        deliveries = Delivery.objects.select_related("consultation", "channel")
-        if request.user.is_superuser:
-            return deliveries
-        return deliveries.filter(
-            consultation__department_id__in=department_ids_for_user(request.user)
-        )
 
 
 register_permission_policy(Delivery, ReadOnlyPermissionPolicy(Delivery))
@@ -248,7 +238,7 @@ class CompletenessColumn(Column):
         return f"Incomplete since {since:%d %b %Y %H:%M}: {instance.incomplete_reason}"
 
 
-class CollectionStateViewSet(ModelViewSet):
+class CollectionStateViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
     """Where collecting replies stands per consultation and channel, gaps first."""
 
     model = CollectionState
@@ -283,14 +273,8 @@ class CollectionStateViewSet(ModelViewSet):
     ordering = ["incomplete_since", "-last_polled_at"]
     form_fields = ["incomplete_reason"]
 
-    def get_queryset(self, request):
-        states = CollectionState.objects.select_related("consultation", "channel")
-        if request.user.is_superuser:
-            return states
-        return states.filter(consultation__department_id__in=department_ids_for_user(request.user))
 
-
-class QuarantinedPayloadViewSet(ModelViewSet):
+class QuarantinedPayloadViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
     """Payloads from the networks that failed validation: what came, and why it was refused."""
 
     model = QuarantinedPayload
@@ -321,12 +305,6 @@ class QuarantinedPayloadViewSet(ModelViewSet):
     ]
     ordering = ["-received_at"]
     form_fields = ["error"]
-
-    def get_queryset(self, request):
-        items = QuarantinedPayload.objects.select_related("consultation", "channel")
-        if request.user.is_superuser:
-            return items
-        return items.filter(consultation__department_id__in=department_ids_for_user(request.user))
 
 
 register_permission_policy(CollectionState, ReadOnlyPermissionPolicy(CollectionState))

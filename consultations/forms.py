@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
 
@@ -117,7 +118,7 @@ class ConsultationResponseForm(forms.Form):
         return bool(self.data.get(HONEYPOT_FIELD, "").strip())
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         answered = any(cleaned.get(_field_name(q)) for q in self.questions)
         if self.questions and not answered and not self.errors:
             raise forms.ValidationError("Answer at least one question", code="no_answers")
@@ -131,12 +132,12 @@ class ConsultationResponseForm(forms.Form):
         by_name = {_field_name(qf.question): qf for qf in self.question_fields}
         for message in self.non_field_errors():
             first = self.question_fields[0].first_input_id if self.questions else "id_name"
-            links.append((first, message))
+            links.append((first, str(message)))
         for name in self.fields:
             if name not in self.errors:
                 continue
             anchor = by_name[name].first_input_id if name in by_name else self[name].id_for_label
-            links.extend((anchor, message) for message in self.errors[name])
+            links.extend((anchor, str(message)) for message in self.errors[name])
         return links
 
     def answers_given(self) -> dict[int, str | list[str]]:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from wagtail.query import PageQuerySet
 
 from consultations.models import ConsultationPage, ConsultationStatus, Department, Topic
 
@@ -31,7 +32,7 @@ def consultations_public(
     department_slug: str = "",
     topic_slug: str = "",
     now: datetime | None = None,
-) -> QuerySet[ConsultationPage]:
+) -> PageQuerySet:
     """Published consultations the public may see, newest first: the ONE definition of a
     public consultation (live, and not behind a view restriction). Everything that asks
     "may the public see this consultation?" asks this."""

@@ -5,6 +5,7 @@ from wagtail.admin.ui.tables.pages import PageStatusColumn, PageTitleColumn
 from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from consultations import feeds, views
@@ -15,10 +16,18 @@ from consultations.models import (
     Topic,
     department_ids_for_user,
 )
+from consultations.permissions import DepartmentScopedViewSetMixin
 from engagement.record.models import Response
 
 
-class DepartmentViewSet(SnippetViewSet):
+class DepartmentScopedChooserViewSet(DepartmentScopedViewSetMixin, SnippetChooserViewSet):
+    pass
+
+
+class DepartmentViewSet(DepartmentScopedViewSetMixin, SnippetViewSet):
+    """Officers see and edit their own departments; superusers every one."""
+
+    chooser_viewset_class = DepartmentScopedChooserViewSet
     model = Department
     icon = "group"
     menu_label = "Departments"
@@ -33,7 +42,10 @@ class TopicViewSet(SnippetViewSet):
     list_display = ["name", "slug"]
 
 
-class DepartmentMembershipViewSet(SnippetViewSet):
+class DepartmentMembershipViewSet(DepartmentScopedViewSetMixin, SnippetViewSet):
+    """A department's Administrator manages its members; only superusers any other."""
+
+    chooser_viewset_class = DepartmentScopedChooserViewSet
     model = DepartmentMembership
     icon = "user"
     menu_label = "Members"

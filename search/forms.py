@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -56,9 +57,13 @@ class ResponseSearchForm(forms.Form):
 
     def __init__(self, *args, questions=(), themes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["question"].choices = [(str(q.pk), q.text) for q in questions]
+        cast(forms.ChoiceField, self.fields["question"]).choices = [
+            (str(q.pk), q.text) for q in questions
+        ]
         # Live themes only: a merged theme's responses are found under its survivor.
-        self.fields["theme"].choices = [(str(theme.pk), theme.display_label) for theme in themes]
+        cast(forms.ChoiceField, self.fields["theme"]).choices = [
+            (str(theme.pk), theme.display_label) for theme in themes
+        ]
 
     def filters(self) -> ResponseFilters:
         """The valid part of the input; a field with an error is left out (and reported)."""

@@ -24,6 +24,7 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from modelsearch.backends import get_search_backends_with_name
+from modelsearch.index import Indexed
 
 from engagement.record.models import Response
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
@@ -111,7 +112,7 @@ def _sweep(state: SearchIndexState, *, limit: int) -> tuple[list[int], tuple]:
     return [pk for pk, _ in rows], (last_at, last_pk)
 
 
-def _apply(model: type[models.Model], *, update: set[str], delete: set[str]) -> tuple[int, int]:
+def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple[int, int]:
     """Index what is public among ``update``; remove the rest and ``delete`` from every backend."""
     pk_field = model._meta.pk
     wanted = [pk_field.to_python(pk) for pk in update]

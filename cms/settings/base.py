@@ -4,6 +4,8 @@ Everything environment-specific is read through ``cms.env``; see the README's
 table of environment variables.
 """
 
+from datetime import timedelta
+
 import dj_database_url
 
 from cms import env
@@ -39,7 +41,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "consultations.apps.HubUsersConfig",  # wagtail.users, scoped to departments
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -57,6 +59,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -66,10 +71,34 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cms.two_factor.AdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Admin accounts: log-in throttling and two-factor authentication ---------------------
+# django-axes counts failed log-ins (the Wagtail admin's log-in form authenticates through
+# these backends) per user name and address; AxesStandaloneBackend refuses a locked one.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = ENV.HUB_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=ENV.HUB_LOGIN_LOCKOUT)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "cms/login_locked.html"
+AXES_IPWARE_PROXY_COUNT = ENV.HUB_TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if ENV.HUB_TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# Two-factor authentication for the admin (cms/two_factor.py); production turns it on.
+HUB_ADMIN_2FA = bool(ENV.HUB_ADMIN_2FA)
+OTP_TOTP_ISSUER = ENV.HUB_SITE_NAME
 
 ROOT_URLCONF = "cms.urls"
 WSGI_APPLICATION = "cms.wsgi.application"

@@ -39,3 +39,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Admin accounts: two-factor authentication always, and sessions that end with the
+# browser and after HUB_SESSION_AGE seconds.
+if ENV.HUB_ADMIN_2FA is False:
+    raise ImproperlyConfigured(
+        "HUB_ADMIN_2FA cannot be turned off in production: every admin user confirms "
+        "their log-in with a one-time code."
+    )
+HUB_ADMIN_2FA = True
+SESSION_COOKIE_AGE = ENV.HUB_SESSION_AGE
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"

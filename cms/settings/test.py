@@ -25,3 +25,8 @@ if not SEARCH.is_database:  # noqa: F405
     WAGTAILSEARCH_BACKENDS["default"]["INDEX_PREFIX"] = (  # noqa: F405
         ENV.SEARCH_INDEX_PREFIX if env.is_set("SEARCH_INDEX_PREFIX") else "hubtest_"  # noqa: F405
     )
+
+# django-axes needs the request Django's test client does not pass to authenticate()
+# (client.login); the throttling tests turn it on (tests/security/test_admin_accounts.py).
+AXES_ENABLED = False
+HUB_ADMIN_2FA = False

@@ -370,7 +370,8 @@ class BlueskyConnector(Connector):
             else:
                 new_state, done = {"seen": max(seen, top), "next": None, "top": None}, True
             read = len(items)
-        replies, quarantined = [], []
+        replies: list[IncomingReply] = []
+        quarantined: list[QuarantinedItem] = []
         for raw in posts:
             if (raw.get("author") or {}).get("did") == self.did or raw.get("uri") in (
                 scope.root_ids

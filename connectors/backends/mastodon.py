@@ -210,7 +210,8 @@ class MastodonConnector(Connector):
             newest = max([int(item_id) for item_id, _ in items] or [int(min_id)])
             new_state = {"min_id": str(newest)}
             done = len(items) < limit
-        replies, quarantined = [], []
+        replies: list[IncomingReply] = []
+        quarantined: list[QuarantinedItem] = []
         for status in statuses:
             raw = jsonable(dict(status))
             if str((raw.get("account") or {}).get("id")) == me or str(raw.get("id")) in (
@@ -284,6 +285,6 @@ def _snowflake(moment: datetime) -> str:
     return str(int(moment.timestamp() * 1000) << 16)
 
 
-def _describe(error: mastodon.MastodonError) -> str:
+def _describe(error: BaseException) -> str:
     args = [str(arg) for arg in error.args[1:] if arg]
     return " ".join(args) or str(error)

@@ -9,6 +9,7 @@ host of each request; tweepy itself is neither copied nor patched.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -228,7 +229,7 @@ class XConnector(Connector):
     def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
         """One page, newest first; ``since`` (the newest id of the last finished sweep)
         bounds the sweep and ``next`` is X's token for the page after this one."""
-        common = {
+        common: dict[str, Any] = {
             "since_id": state.get("since") or None,
             "max_results": max(10, min(scope.page_size, 100)),
             "tweet_fields": _READ_TWEET_FIELDS,
@@ -264,14 +265,18 @@ class XConnector(Connector):
         top = max(
             [int(value) for value in (state.get("top"), meta.get("newest_id")) if value] or [0]
         )
-        replies, quarantined = [], []
+        replies: list[IncomingReply] = []
+        quarantined: list[QuarantinedItem] = []
         me = self._me()
         for tweet in tweets:
             raw = dict(tweet.data)
             if str(raw.get("author_id")) == me or str(raw.get("id")) in scope.root_ids:
                 continue
             item = self._reply_from(kind, raw, users)
-            (replies if isinstance(item, IncomingReply) else quarantined).append(item)
+            if isinstance(item, IncomingReply):
+                replies.append(item)
+            else:
+                quarantined.append(item)
         next_token = meta.get("next_token")
         if next_token:
             new_state = {"since": state.get("since"), "next": next_token, "top": str(top or "")}

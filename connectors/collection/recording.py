@@ -6,6 +6,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
 
 from django.utils import timezone
 
@@ -62,8 +64,11 @@ def page_record(
         for pk, external_id, text, edited_at in Response.objects.filter(
             channel=network, external_id__in=list(edited), withdrawn_at__isnull=True
         ).values_list("pk", "external_id", "text", "edited_at"):
-            reply = edited[external_id]
-            if text != reply.text and (edited_at is None or reply.edited_at > edited_at):
+            reply = edited[cast(str, external_id)]  # external_id__in: never NULL
+            # `edited` holds only replies with an edited_at.
+            if text != reply.text and (
+                edited_at is None or cast(datetime, reply.edited_at) > edited_at
+            ):
                 if response_text_update(response_id=pk, text=reply.text, edited_at=reply.edited_at):
                     outcome.edited += 1
     if quarantined:

@@ -74,7 +74,7 @@ def replies_for_consultation(
     for external_id, root, owner in Response.objects.filter(
         channel=network, external_id__in=parents
     ).values_list("external_id", "root_external_id", "consultation_id"):
-        if owner == consultation_id:
+        if owner == consultation_id and external_id is not None:
             roots[external_id] = root or external_id
     hashtag = _hashtag_pattern(scope.hashtag)
     placed: dict[str, str] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -32,7 +34,8 @@ def responses_sweep(
     size = batch_size or settings.HUB_SWEEP_BATCH
     outcome = SweepOutcome()
 
-    def batch(after: int) -> list[tuple[int, str]]:
+    # external_id__isnull=False: no id is None, though the values_list type allows it.
+    def batch(after: int) -> list[tuple[int, str | None]]:
         return list(
             Response.objects.filter(
                 consultation_id=consultation_id,
@@ -52,7 +55,7 @@ def responses_sweep(
         return outcome
     connector = channel_account_connector(channel=channel)
     try:
-        states = connector.lookup_posts([external_id for _, external_id in rows])
+        states = connector.lookup_posts([cast(str, external_id) for _, external_id in rows])
     except RateLimited as error:
         CollectionState.objects.filter(pk=state.pk).update(last_error=str(error))
         outcome.stopped_by = StopReason.RATE_LIMITED

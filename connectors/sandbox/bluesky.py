@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from .server import (
     NetworkApi,
@@ -198,6 +198,12 @@ class BlueskyState(NetworkState):
             raise _xrpc_error(400, "InvalidToken", "Unknown account")
         return payload
 
+    @overload
+    def account_for_request(
+        self, req: Request, *, required: Literal[True] = True
+    ) -> dict[str, Any]: ...
+    @overload
+    def account_for_request(self, req: Request, *, required: bool) -> dict[str, Any] | None: ...
     def account_for_request(self, req: Request, *, required: bool = True) -> dict[str, Any] | None:
         token = req.bearer_token()
         if not token:
@@ -392,7 +398,7 @@ class BlueskyState(NetworkState):
             if parent is None or parent["deleted"]:
                 raise SandboxError(404, {"error": f"no live post {parent_id}"})
             root = parent["record"].get("reply", {}).get("root") or self.strong_ref(parent)
-            record = {
+            record: dict[str, Any] = {
                 "text": text,
                 "createdAt": iso(datetime.now(UTC)),
                 "langs": ["en"],
@@ -717,7 +723,7 @@ class BlueskyApi(NetworkApi):
             self._own_repo(account, body.get("repo"))
             if body.get("collection") != POST_COLLECTION:
                 raise _invalid(f"The sandbox only stores {POST_COLLECTION} records")
-            record = body.get("record")
+            record: Any = body.get("record")  # validate_post_record checks its shape
             self.state.validate_post_record(record)
             post = self.state._store_post(account, record, rkey=body.get("rkey"))
             return Response(
@@ -843,7 +849,8 @@ class BlueskyApi(NetworkApi):
                 return
             parent = self.state.posts.get(parent_uri)
             special = self.state.render_thread_node(parent, parent_uri)
-            if special is not None:
+            # A missing parent always renders as a notFoundPost node.
+            if special is not None or parent is None:
                 current_node["parent"] = special
                 return
             parent_node = {

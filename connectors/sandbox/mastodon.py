@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlencode
 
 from .server import (
@@ -70,7 +70,7 @@ class MastodonState(NetworkState):
             )
 
     def _new_account(self, username: str, display_name: str) -> dict[str, Any]:
-        account = {
+        account: dict[str, Any] = {
             "id": self._next_id(),
             "username": username.lstrip("@"),
             "display_name": display_name,
@@ -87,6 +87,12 @@ class MastodonState(NetworkState):
                 return account
         return None
 
+    @overload
+    def account_for_token(
+        self, req: Request, *, required: Literal[True] = True
+    ) -> dict[str, Any]: ...
+    @overload
+    def account_for_token(self, req: Request, *, required: bool) -> dict[str, Any] | None: ...
     def account_for_token(self, req: Request, *, required: bool = True) -> dict[str, Any] | None:
         token = req.bearer_token()
         with self.lock:
@@ -307,7 +313,9 @@ class MastodonState(NetworkState):
         return rendered
 
     def _content_html(self, text: str) -> tuple[str, list[dict], list[dict]]:
-        mentions, tags, parts = [], [], []
+        mentions: list[dict] = []
+        tags: list[dict] = []
+        parts: list[str] = []
         position = 0
         for entity in find_entities(text):
             parts.append(html.escape(text[position : entity.start]))
@@ -688,7 +696,7 @@ class MastodonApi(NetworkApi):
         viewer = self.state.account_for_token(req, required=False)
         with self.state.lock:
             status = self._live_status(match["id"], viewer)
-            ancestors = []
+            ancestors: list[dict[str, Any]] = []
             parent_id = status["in_reply_to_id"]
             while parent_id:
                 parent = self.state.statuses.get(parent_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast, overload
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 FAULT_KINDS = (
@@ -74,6 +74,10 @@ class Request:
             values.extend(v for v in raw.split(",") if v)
         return values
 
+    @overload
+    def int_arg(self, name: str, default: int) -> int: ...
+    @overload
+    def int_arg(self, name: str, default: None = None) -> int | None: ...
     def int_arg(self, name: str, default: int | None = None) -> int | None:
         value = self.arg(name)
         if value in (None, ""):
@@ -252,7 +256,8 @@ class SandboxServer:
         self.rate_window = RateWindow(limit=getattr(api, "rate_limit", 300))
         self.httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self.httpd.daemon_threads = True
-        self.host, self.port = self.httpd.server_address[:2]
+        # An AF_INET server's address is (host, port); the stub also allows AF_UNIX's bytes.
+        self.host, self.port = cast(tuple[str, int], self.httpd.server_address[:2])
         self.base_url = f"http://{self.host}:{self.port}"
         self.state.base_url = self.base_url
         self._thread = threading.Thread(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from django.db.models import Count, Q, QuerySet
@@ -18,7 +19,9 @@ from engagement.record.selectors import public_responses
 # Figures for summaries and the dashboard (engagement.analysis.services writes what they read).
 # ``public=True`` reads only public_responses() and their published words, for the public
 # summary and its CSV; ``public=False`` reads every response still in the record, for
-# officers. Withdrawn responses are never counted: their words are gone.
+# officers. Withdrawn responses are never counted: their words are gone. Officers read the
+# original words only with ``original_words=True`` (those who may moderate the
+# consultation); everyone else the published, redacted words of every response.
 
 
 @dataclass(frozen=True)
@@ -181,10 +184,19 @@ def themes_live(*, consultation: ConsultationPage) -> QuerySet[Theme]:
     return Theme.objects.filter(consultation=consultation, is_merged_into__isnull=True)
 
 
+def _words_field(*, public: bool, original_words: bool) -> str:
+    return "text" if original_words and not public else "published_text"
+
+
 def figures_themes(
-    *, consultation: ConsultationPage, responses: QuerySet[Response], public: bool
+    *,
+    consultation: ConsultationPage,
+    responses: QuerySet[Response],
+    public: bool,
+    original_words: bool = False,
 ) -> tuple[ThemeFigure, ...]:
-    wording = dict(responses.order_by().values_list("pk", "published_text" if public else "text"))
+    words = _words_field(public=public, original_words=original_words)
+    wording = dict(responses.order_by().values_list("pk", words))
     result = []
     for theme in themes_live(consultation=consultation).order_by("sort_order", "pk"):
         members = list(
@@ -230,7 +242,11 @@ def figures_themes(
 
 
 def figures_campaigns(
-    *, consultation: ConsultationPage, responses: QuerySet[Response], public: bool
+    *,
+    consultation: ConsultationPage,
+    responses: QuerySet[Response],
+    public: bool,
+    original_words: bool = False,
 ) -> tuple[CampaignFigure, ...]:
     in_scope = set(responses.order_by().values_list("pk", flat=True))
     result = []
@@ -240,9 +256,10 @@ def figures_campaigns(
         ]
         if len(members) < 2:
             continue
-        if public:
+        if public or not original_words:
             texts = dict(responses.filter(pk__in=members).values_list("pk", "published_text"))
-            representative = texts.get(group.representative_id) or next(
+            # A None representative_id (no representative) is simply a miss here.
+            representative = texts.get(cast(int, group.representative_id)) or next(
                 (texts[pk] for pk in sorted(texts) if texts[pk]), ""
             )
         else:
@@ -251,17 +268,15 @@ def figures_campaigns(
     return tuple(result)
 
 
-def consultation_figures(*, consultation: ConsultationPage, public: bool) -> ConsultationFigures:
-    """Every figure of a consultation's summary; see the note above on ``public``."""
+def consultation_figures(
+    *, consultation: ConsultationPage, public: bool, original_words: bool = False
+) -> ConsultationFigures:
+    """Every figure of a consultation's summary; see the note above on ``public`` and
+    ``original_words``."""
 
     responses = figures_responses(consultation=consultation, public=public)
-    texts = [
-        text
-        for text in responses.order_by("pk").values_list(
-            "published_text" if public else "text", flat=True
-        )
-        if text
-    ]
+    words = _words_field(public=public, original_words=original_words)
+    texts = [text for text in responses.order_by("pk").values_list(words, flat=True) if text]
     return ConsultationFigures(
         public=public,
         total=responses.count(),
@@ -276,7 +291,17 @@ def consultation_figures(*, consultation: ConsultationPage, public: bool) -> Con
             LabelCount(label=item.language, count=item.count) for item in language_mix(texts)
         ),
         sentiment=figures_sentiment(responses=responses),
-        themes=figures_themes(consultation=consultation, responses=responses, public=public),
-        campaigns=figures_campaigns(consultation=consultation, responses=responses, public=public),
+        themes=figures_themes(
+            consultation=consultation,
+            responses=responses,
+            public=public,
+            original_words=original_words,
+        ),
+        campaigns=figures_campaigns(
+            consultation=consultation,
+            responses=responses,
+            public=public,
+            original_words=original_words,
+        ),
         last_run=AnalysisRun.objects.filter(consultation=consultation).first(),
     )

@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 from django.conf import settings
@@ -262,7 +263,7 @@ def _store_themes(*, consultation, ids, candidates) -> int:
             theme = Theme.objects.create(consultation=consultation)
             by_theme[theme.pk].append(candidate)
         else:
-            by_theme[int(match.theme_id)].append(candidate)
+            by_theme[cast(int, match.theme_id)].append(candidate)  # our signatures carry pks
 
     ThemeMembership.objects.filter(
         theme__consultation=consultation, assigned_by=ThemeAssignedBy.MODEL

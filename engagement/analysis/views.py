@@ -7,6 +7,7 @@ accountability counts (numbers only).
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Sequence
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,10 +16,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from wagtail import hooks
 
 from consultations.models import ConsultationPage, department_ids_for_user
+from consultations.permissions import user_may_read_original_words
 from consultations.selectors import consultation_public
 from engagement.analysis import charts
 from engagement.analysis.models import ThemeEdit
-from engagement.analysis.selectors import ConsultationFigures, consultation_figures, themes_live
+from engagement.analysis.selectors import (
+    ConsultationFigures,
+    LabelCount,
+    ThemeFigure,
+    consultation_figures,
+    themes_live,
+)
 from engagement.analysis.services import (
     AnalysisError,
     response_theme_assign,
@@ -40,7 +48,7 @@ def _consultation(slug: str) -> ConsultationPage:
 
 def summary_charts(figures: ConsultationFigures) -> list[dict]:
     """Each chart with its heading and data-table rows, in the order the page shows them."""
-    sections = [
+    sections: list[tuple[str, str, str, Sequence[LabelCount | ThemeFigure], Callable[..., str]]] = [
         ("over-time", "Responses over time", "Day", figures.by_day, charts.column_chart),
         ("by-channel", "Responses by channel", "Channel", figures.by_channel, charts.bar_chart),
         ("by-theme", "Responses by theme", "Theme", figures.themes, charts.bar_chart),
@@ -115,7 +123,7 @@ def consultation_summary_csv(request, slug: str):
         ("language", figures.language_mix),
     ):
         for row in rows:
-            label = row.key if section == "day" else row.label
+            label = row.key if section == "day" and isinstance(row, LabelCount) else row.label
             writer.writerow([section, csv_cell_safe(label), row.count])
     for tally in figures.answer_tallies:
         for row in tally.rows:
@@ -208,7 +216,10 @@ def dashboard_consultation(request, pk: int):
         except AnalysisError as error:
             messages.error(request, str(error))
         return redirect(request.path)
-    figures = consultation_figures(consultation=consultation, public=False)
+    original_words = user_may_read_original_words(request.user, consultation)
+    figures = consultation_figures(
+        consultation=consultation, public=False, original_words=original_words
+    )
     themes = list(themes_live(consultation=consultation).order_by("sort_order", "pk"))
     return render(
         request,
@@ -224,6 +235,7 @@ def dashboard_consultation(request, pk: int):
                 "theme", "edited_by"
             )[:20],
             "runs": consultation.analysis_runs.all()[:5],
+            "original_words": original_words,
             # Apps above this one add to the dashboard (connectors: engagement per post).
             **dashboard_contributions(consultation),
         },

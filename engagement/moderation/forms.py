@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.http import QueryDict
 
 from engagement.moderation.selectors import InboxFilters, consultations_moderated_by
 from engagement.record.channels import channel_choices
@@ -23,7 +26,7 @@ class InboxFilterForm(forms.Form):
     q = forms.CharField(
         label="Search the original text or a reference", required=False, max_length=200
     )
-    consultation = forms.ModelChoiceField(
+    consultation: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="All consultations"
     )
     channel = forms.ChoiceField(choices=_channel_filter_choices, required=False)
@@ -49,10 +52,11 @@ class InboxFilterForm(forms.Form):
         if data is not None and not any(key in data for key in self.base_fields):
             data = {"state": ModerationState.PENDING}
         super().__init__(data, **kwargs)
-        self.fields["consultation"].queryset = consultations_moderated_by(user=user)
+        consultation = cast(forms.ModelChoiceField, self.fields["consultation"])
+        consultation.queryset = consultations_moderated_by(user=user)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         start, end = cleaned.get("received_from"), cleaned.get("received_to")
         if start and end and end < start:
             self.add_error("received_to", "The end date must be on or after the start date.")
@@ -90,7 +94,7 @@ class ModerationActionForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if cleaned.get("action") == HIDE and not cleaned.get("reason"):
             self.add_error("reason", "Choose why the response is hidden.")
         if cleaned.get("action") == APPROVE:
@@ -106,9 +110,9 @@ class BulkModerationForm(ModerationActionForm):
     """The action for the responses ticked in the inbox (``response`` checkboxes)."""
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         try:
-            ids = [int(value) for value in self.data.getlist("response")]
+            ids = [int(value) for value in cast(QueryDict, self.data).getlist("response")]
         except ValueError:
             raise forms.ValidationError("The selection was not understood; try again.") from None
         if not ids:

@@ -514,15 +514,13 @@ def _phone_pieces(window: str) -> Iterator[tuple[int, int]]:
     yield start, len(window)
 
 
-def _phone_type(number: phonenumbers.PhoneNumber) -> PhoneNumberType:
+def _phone_type(number: phonenumbers.PhoneNumber) -> int:
     # UNKNOWN exactly when no region's metadata holds the number: one look-up answers
     # both "is it valid" and "what kind of line is it" (each costs as much as the other).
     return phonenumbers.number_type(number)
 
 
-def _phone_is_personal(
-    number: phonenumbers.PhoneNumber, *, kind: PhoneNumberType, raw: str
-) -> bool:
+def _phone_is_personal(number: phonenumbers.PhoneNumber, *, kind: int, raw: str) -> bool:
     written = raw.lstrip("(")
     # A UK or Irish number is written with its trunk 0 or a country code; "4500 1234"
     # or "10293847" without one is a reference, even where the metadata could read it.
@@ -554,7 +552,7 @@ def _is_uk_shaped(number: phonenumbers.PhoneNumber) -> bool:
 
 def _phone_reading(
     number: phonenumbers.PhoneNumber, *, raw: str
-) -> tuple[phonenumbers.PhoneNumber, PhoneNumberType]:
+) -> tuple[phonenumbers.PhoneNumber, int]:
     """The number as a UK one, or as an Irish one when only that reading is valid
     ("087 123 4567" is an Irish mobile, no UK number); and its kind of line."""
     kind = _phone_type(number)

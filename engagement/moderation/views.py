@@ -106,10 +106,10 @@ def inbox(request):
             _bulk_moderate(request, form)
         else:
             for error in form.errors.get("__all__", []):
-                messages.error(request, error)
+                messages.error(request, str(error))
             for name in ("action", "reason"):
                 for error in form.errors.get(name, []):
-                    messages.error(request, error)
+                    messages.error(request, str(error))
         return redirect(_inbox_url(request.POST.get("return_query", query)))
 
     filter_form = InboxFilterForm(request.GET, user=request.user)

@@ -70,7 +70,8 @@ def export_queryset(*, consultation: ConsultationPage) -> QuerySet[Response]:
 
 def public_name(*, name: str, pseudonym: int, consented_to_publish_name: bool) -> str:
     """``Respondent.public_name`` from bare columns, so an export needs no model instances."""
-    return Respondent.public_name.fget(
+    # mypy types a property read on its class as the getter, not the property.
+    return Respondent.public_name.fget(  # type: ignore[attr-defined]
         SimpleNamespace(
             name=name, pseudonym=pseudonym, consented_to_publish_name=consented_to_publish_name
         )

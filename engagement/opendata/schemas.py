@@ -13,8 +13,9 @@ from engagement.opendata.exports import LICENCE_NAME, LICENCE_URL
 from engagement.record.channels import channel_values
 
 # Built once the apps are ready (the API is imported by the URLconf), social networks included.
-ChannelName = StrEnum("ChannelName", {value: value for value in channel_values()})
-StatusName = StrEnum("StatusName", {value: value for value in ConsultationStatus.values})
+# mypy cannot follow members computed at run time (hence the ignores).
+ChannelName = StrEnum("ChannelName", {value: value for value in channel_values()})  # type: ignore[misc]
+StatusName = StrEnum("StatusName", {value: value for value in ConsultationStatus.values})  # type: ignore[misc]
 
 
 class Problem(Schema):

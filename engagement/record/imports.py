@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -117,7 +117,8 @@ def _rows_jsonl(handle: io.TextIOBase) -> Iterator[tuple[int, dict | None, str]]
         try:
             value = json.loads(text)
         except ValueError as error:
-            yield number, None, f"not valid JSON ({error.msg})"
+            # Mostly a JSONDecodeError; a number too long for int() raises a bare ValueError.
+            yield number, None, f"not valid JSON ({getattr(error, 'msg', error)})"
             continue
         if not isinstance(value, dict):
             yield number, None, "a line must be a JSON object"
@@ -206,7 +207,12 @@ def responses_import(
                     continue
                 try:
                     row = ImportRow.model_validate(
-                        {key: value for key, value in values.items() if value not in ("", None)}
+                        # A row without a problem always has its values.
+                        {
+                            key: value
+                            for key, value in cast(dict, values).items()
+                            if value not in ("", None)
+                        }
                     )
                     question = _question_for(row, questions) if row.question else None
                     answers = _answers(row, question)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -182,11 +183,13 @@ def _chunks(values: Sequence, size: int = _CHUNK):
         yield values[start : start + size]
 
 
-def _existing_response_keys(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    by_channel: dict[str, list[str]] = {}
+def _existing_response_keys(
+    keys: AbstractSet[tuple[str, str | None]],
+) -> set[tuple[str, str | None]]:
+    by_channel: dict[str, list[str | None]] = {}
     for channel, external_id in keys:
         by_channel.setdefault(channel, []).append(external_id)
-    found: set[tuple[str, str]] = set()
+    found: set[tuple[str, str | None]] = set()
     for channel, ids in by_channel.items():
         for chunk in _chunks(ids):
             found.update(
@@ -336,7 +339,7 @@ def responses_record_batch(
         if len(references) != len(todo):
             continue
         # A reference already in the record would make its row look like ours below.
-        taken = set()
+        taken: set[str] = set()
         for chunk in _chunks(list(references)):
             taken.update(
                 Response.objects.filter(reference__in=chunk).values_list("reference", flat=True)

@@ -1,41 +1,33 @@
 """Admin: a read-only listing of the record, so officers can see what came in."""
 
-from django.core.exceptions import PermissionDenied
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
-from consultations.models import department_ids_for_user
-from consultations.permissions import ReadOnlyPermissionPolicy
+from consultations.permissions import (
+    DepartmentScopedViewSetMixin,
+    ReadOnlyPermissionPolicy,
+    user_may_read_original_words,
+)
 from engagement.record.models import Response
-
-
-def _scoped_to_departments(responses, user):
-    """Officers see only their departments' responses."""
-    if user.is_superuser:
-        return responses
-    return responses.filter(consultation__department_id__in=department_ids_for_user(user))
 
 
 class ResponseIndexView(IndexView):
     def get_base_queryset(self):
-        responses = super().get_base_queryset().select_related("consultation", "respondent")
-        return _scoped_to_departments(responses, self.request.user)
+        return super().get_base_queryset().select_related("consultation", "respondent")
 
 
 class ResponseInspectView(InspectView):
-    def get_object(self, queryset=None):
-        response = super().get_object(queryset)
-        if not _scoped_to_departments(
-            Response.objects.filter(pk=response.pk), self.request.user
-        ).exists():
-            raise PermissionDenied
-        return response
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not user_may_read_original_words(request.user, self.object.consultation):
+            # Analysts and others who may not moderate it see what the public would see.
+            self.fields = ["published_text" if name == "text" else name for name in self.fields]
 
 
-class ResponseViewSet(ModelViewSet):
+class ResponseViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
     """A read-only listing of the record, so officers can see what came in."""
 
     model = Response
@@ -56,7 +48,11 @@ class ResponseViewSet(ModelViewSet):
         "moderation_state",
     ]
     list_filter = ["channel", "moderation_state", "consultation"]
-    search_fields = ["reference", "text"]
+    # The search index holds only published words and no reference (the public search
+    # reads it), so the admin searches the database; published words only, so a search
+    # cannot tell an analyst what a redaction removed.
+    search_backend_name = None
+    search_fields = ["reference", "published_text"]
     inspect_view_fields = [
         "reference",
         "consultation",

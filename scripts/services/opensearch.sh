@@ -19,7 +19,9 @@ OPENSEARCH_HTTP_PORT="${OPENSEARCH_HTTP_PORT:-9201}"
 OPENSEARCH_TRANSPORT_PORT="${OPENSEARCH_TRANSPORT_PORT:-9301}"
 OPENSEARCH_HEAP="${OPENSEARCH_HEAP:-512m}"
 OPENSEARCH_JVM_DIR="${OPENSEARCH_JVM_DIR:-/usr/lib/jvm}" # where to look for a JDK >= 21
-START_TIMEOUT="${OPENSEARCH_START_TIMEOUT:-120}"          # seconds
+START_TIMEOUT="${OPENSEARCH_START_TIMEOUT:-300}"          # seconds
+# A loaded machine (CI beside other work) can take minutes before the JVM writes its pid file.
+PID_FILE_TIMEOUT="${OPENSEARCH_PID_FILE_TIMEOUT:-180}"   # seconds
 NODE_USER=hubsearch # OpenSearch refuses to run as root
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -344,7 +346,7 @@ cmd_start() {
     if pid="$(node_pid)"; then
       seen="$pid"
       if healthy; then break; fi
-    elif [[ -n "$seen" || -s "$PID_FILE" ]] || ((waited >= 30)); then
+    elif [[ -n "$seen" || -s "$PID_FILE" ]] || ((waited >= PID_FILE_TIMEOUT)); then
       # The node died (it removes its pid file on exit), or never wrote one.
       printf ' failed\n' >&2
       show_logs

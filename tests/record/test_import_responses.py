@@ -84,6 +84,24 @@ def test_importing_the_same_file_again_records_nothing_new(page, tmp_path):
     assert Response.objects.filter(consultation=page).count() == 1
 
 
+def test_a_number_too_long_for_python_is_a_bad_row_not_a_crash(page, tmp_path):
+    received = (timezone.now() - timedelta(hours=2)).isoformat()
+    jsonl = tmp_path / "emails.jsonl"
+    jsonl.write_text(
+        '{"text": "Big", "n": '
+        + "9" * 5000
+        + "}\n"
+        + json.dumps({"text": "Fine.", "received_at": received, "channel": "email"})
+        + "\n",
+        encoding="utf-8",
+    )
+
+    out, err = _run("import_responses", str(jsonl), "--consultation", page.slug)
+
+    assert "2 rows: 1 imported" in out
+    assert "line 1: not valid JSON (Exceeds the limit" in err
+
+
 def test_import_refuses_a_file_it_cannot_read(page, tmp_path):
     binary = tmp_path / "scan.csv"
     binary.write_bytes(b"text,received_at\n\xff\xfe\x00broken")

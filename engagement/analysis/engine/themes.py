@@ -90,7 +90,8 @@ def _cluster(vectors: np.ndarray, *, seed: int, min_themes: int, max_themes: int
     upper = min(max_themes, distinct - 1, count - 1)
     if upper < max(2, min_themes):
         return np.zeros(count, dtype=int)
-    best_labels, best_score = None, -math.inf
+    # Every k scores above -inf (a silhouette lies in [-1, 1]), so the loop replaces this.
+    best_labels, best_score = np.zeros(count, dtype=int), -math.inf
     for k in range(max(2, min_themes), upper + 1):
         labels = KMeans(n_clusters=k, random_state=seed, n_init=4).fit_predict(vectors)
         score = silhouette_score(

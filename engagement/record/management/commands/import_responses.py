@@ -42,8 +42,8 @@ class Command(BaseCommand):
                 )
             except ImportFileError as error:
                 raise CommandError(str(error)) from error
-        for error in report.errors:
-            self.stderr.write(f"{file.name}: {error}")
+        for row_error in report.errors:
+            self.stderr.write(f"{file.name}: {row_error}")
         self.stdout.write(
             f"{report.rows} rows: {report.created} imported, "
             f"{report.already_recorded} already in the record, {len(report.errors)} with errors."
