@@ -106,7 +106,11 @@ def test_a_worker_killed_mid_thread_walk_loses_nothing_and_duplicates_nothing_af
     handle = sandbox.account.handle
     hashtag = announced.page.hashtag
     expected |= {
-        post_id(network, state.citizen_post(handle=f"mentioner{n}", text=f"@{handle} view {n}"))
+        # A mention belongs to the consultation by its hashtag (it comes by both routes).
+        post_id(
+            network,
+            state.citizen_post(handle=f"mentioner{n}", text=f"@{handle} #{hashtag} view {n}"),
+        )
         for n in range(15)
     }
     expected |= {
@@ -147,9 +151,17 @@ def test_a_worker_killed_mid_thread_walk_loses_nothing_and_duplicates_nothing_af
     recorded = list(
         Response.objects.filter(consultation_id=page).values_list("external_id", flat=True)
     )
+    missing = [_text(state.get_post(item)) for item in expected - set(recorded)]
+    assert not missing, missing
     assert len(recorded) == len(set(recorded)) == len(expected)
     assert set(recorded) == expected
     assert at_kill <= set(recorded)
+
+
+def _text(post: dict | None) -> str:
+    if post is None:
+        return "(gone)"
+    return str(post.get("text") or post.get("content") or post.get("record", {}).get("text"))
 
 
 def _post_reply_over_http(base_url: str, parent_id: str, handle: str, text: str) -> dict:
