@@ -371,6 +371,8 @@ class SandboxServer:
             ("DELETE", r"/_sandbox/faults", self._control_clear_faults),
             ("DELETE", r"/_sandbox/posts/(?P<id>.+)", self._control_delete),
             ("POST", r"/_sandbox/posts/(?P<id>.+)/edit", self._control_edit),
+            ("POST", r"/_sandbox/posts/(?P<id>.+)/reply", self._form_reply),
+            ("POST", r"/_sandbox/posts/(?P<id>.+)/delete", self._form_delete),
             ("GET", r"/_sandbox/posts/(?P<id>.+)", self._html_post),
         ]
 
@@ -431,8 +433,22 @@ class SandboxServer:
         return Response(204)
 
     def _control_edit(self, req: Request, match) -> Response:
-        (text,) = self._required(req.json(), "text")
-        return Response(200, self.state.edit_post(unquote(match["id"]), text))
+        (text,) = self._required(req.form(), "text")
+        edited = self.state.edit_post(unquote(match["id"]), text)
+        if _from_html_form(req):
+            return _see_post(_post_key(edited) or unquote(match["id"]))
+        return Response(200, edited)
+
+    # The post page's forms: what a person does in a browser, answered with a redirect.
+
+    def _form_reply(self, req: Request, match) -> Response:
+        handle, text = self._required(req.form(), "handle", "text")
+        reply = self.state.citizen_reply(unquote(match["id"]), handle=handle, text=text)
+        return _see_post(_post_key(reply))
+
+    def _form_delete(self, req: Request, match) -> Response:
+        self.state.delete_post(unquote(match["id"]))
+        return _see_post(unquote(match["id"]))
 
     def _html_index(self, req: Request, match) -> Response:
         rows = []
@@ -457,18 +473,49 @@ class SandboxServer:
         for post in self.state.post_summaries():
             if post["id"] == post_id or post.get("short_id") == post_id:
                 status = "<p><em>This post was deleted.</em></p>" if post["deleted"] else ""
+                forms = "" if post["deleted"] else _post_forms(post)
                 return _html_page(
                     f"Post {post['id']}",
                     f"<p><strong>@{html.escape(post['author'])}</strong> · "
                     f"{html.escape(post['created_at'])}</p>{status}"
                     f"<blockquote>{html.escape(post['text'])}</blockquote>"
-                    f"<p><code>{html.escape(post['id'])}</code></p><p><a href='/'>All posts</a></p>",
+                    f"<p><code>{html.escape(post['id'])}</code></p>{forms}"
+                    "<p><a href='/'>All posts</a></p>",
                 )
         return Response(404, "<p>No such post.</p>", content_type="text/html; charset=utf-8")
 
 
 def _quote_id(post_id: str) -> str:
     return quote(post_id, safe="")
+
+
+def _post_key(post: dict[str, Any]) -> str:
+    """A rendered post's id on its network (Bluesky names posts by URI)."""
+    return str(post.get("id") or post.get("uri") or "")
+
+
+def _from_html_form(req: Request) -> bool:
+    return "application/x-www-form-urlencoded" in req.headers.get("content-type", "")
+
+
+def _see_post(post_id: str) -> Response:
+    return Response(303, b"", {"Location": f"/_sandbox/posts/{_quote_id(post_id)}"})
+
+
+def _post_forms(post: dict[str, Any]) -> str:
+    """Reply as a citizen; edit or delete the post as its author (the demo's citizen replies)."""
+    action = f"/_sandbox/posts/{_quote_id(post['id'])}"
+    text = html.escape(post["text"])
+    return (
+        f"<form method='post' action='{action}/reply'><h2>Reply as a citizen</h2>"
+        "<p><label>Your handle <input name='handle' required value='citizen'></label></p>"
+        "<p><label>Your reply <textarea name='text' required rows='3' cols='60'></textarea>"
+        "</label></p><button>Reply</button></form>"
+        f"<form method='post' action='{action}/edit'><h2>Edit this post</h2>"
+        f"<p><textarea name='text' required rows='3' cols='60'>{text}</textarea></p>"
+        "<button>Save the edit</button></form>"
+        f"<form method='post' action='{action}/delete'><button>Delete this post</button></form>"
+    )
 
 
 def _html_page(title: str, content: str) -> Response:
