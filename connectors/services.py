@@ -11,18 +11,22 @@ Exactly once in effect, for every network:
    asked again with the same key. The others have no such key, so we first read the
    account's recent posts and adopt any part of our thread already there, in
    order, before posting the rest.
-3. Each part is saved as soon as it is posted; the row lock on the delivery
-   keeps two workers from sending the same delivery at once.
+3. Each part's record is committed as soon as the part is posted (no transaction
+   spans the thread), so a worker killed at part k leaves parts 1..k-1 recorded
+   and the next attempt resumes after the last recorded part. An advisory lock on
+   the delivery keeps two workers from sending it at once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from connectors import outbound
@@ -54,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 # How far before its first attempt a post found on the network may be and still be ours.
 _RECOVERY_CLOCK_SKEW = timedelta(minutes=5)
+# The first key of the deliveries' advisory locks (the second is the delivery's id).
+_DELIVERY_LOCK_SPACE = 7013
 
 
 # --- Channels ---------------------------------------------------------------------------
@@ -291,20 +297,21 @@ def _recover_unknown_parts(
         )
         if found is None:
             return
-        saved[position] = DeliveryPost.objects.create(
-            delivery=delivery,
-            position=position,
-            external_id=found.id,
-            cid=found.cid,
-            url=_public_url(delivery.channel, connector, found),
-            text=part.text,
-        )
+        with transaction.atomic():
+            saved[position] = DeliveryPost.objects.create(
+                delivery=delivery,
+                position=position,
+                external_id=found.id,
+                cid=found.cid,
+                url=_public_url(delivery.channel, connector, found),
+                text=part.text,
+            )
+            _event(
+                delivery,
+                DeliveryEventAction.RECOVERED,
+                message=f"part {position + 1} was already on {connector.label}: {found.id}",
+            )
         taken.add(found.id)
-        _event(
-            delivery,
-            DeliveryEventAction.RECOVERED,
-            message=f"part {position + 1} was already on {connector.label}: {found.id}",
-        )
 
 
 def _public_url(channel: ChannelAccount, connector: Connector, post: ExternalPost) -> str:
@@ -318,30 +325,25 @@ def delivery_send(*, delivery_id: int) -> Delivery:
     do. Raises RateLimited or TransientError (after recording them) when a later
     attempt may succeed; the caller (the ``deliver`` task) schedules it.
     """
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
-            return delivery
-        if delivery.due_at > timezone.now():
-            return delivery
-        # "sending" found here: the last attempt's write may or may not have happened.
-        outcome_unknown = delivery.status == DeliveryStatus.SENDING
-        delivery.status = DeliveryStatus.SENDING
-        delivery.attempts += 1
-        delivery.last_attempt_at = timezone.now()
-        delivery.save(update_fields=["status", "attempts", "last_attempt_at", "updated_at"])
-        _event(delivery, DeliveryEventAction.ATTEMPT, message=f"attempt {delivery.attempts}")
-    # Committed: from here a crash leaves "sending" behind for the next attempt to find.
-
-    failure: ConnectorError | None = None
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .select_related("channel", "consultation")
-            .get(pk=delivery_id)
-        )
-        if delivery.status != DeliveryStatus.SENDING:
-            return delivery  # another worker finished it while we waited for the lock
+    with _delivery_send_lock(delivery_id):
+        with transaction.atomic():
+            delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+            if delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+                return delivery
+            if delivery.due_at > timezone.now():
+                return delivery
+            # "sending" found here: the last attempt's write may or may not have happened.
+            outcome_unknown = delivery.status == DeliveryStatus.SENDING
+            delivery.status = DeliveryStatus.SENDING
+            delivery.attempts += 1
+            delivery.last_attempt_at = timezone.now()
+            delivery.save(update_fields=["status", "attempts", "last_attempt_at", "updated_at"])
+            _event(delivery, DeliveryEventAction.ATTEMPT, message=f"attempt {delivery.attempts}")
+        # Committed: from here a crash leaves "sending" behind for the next attempt to find.
+        # No transaction around the sending: each part's record commits as soon as the
+        # part is live, so a worker killed at part k keeps the record of parts 1..k-1.
+        delivery = Delivery.objects.select_related("channel", "consultation").get(pk=delivery_id)
+        failure: ConnectorError | None = None
         connector = None
         try:
             connector = channel_account_connector(channel=delivery.channel)
@@ -368,6 +370,26 @@ def delivery_send(*, delivery_id: int) -> Delivery:
     if failure is not None:
         raise failure
     return delivery
+
+
+@contextmanager
+def _delivery_send_lock(delivery_id: int) -> Iterator[None]:
+    """Keep two workers from sending one delivery at once, across the per-part commits.
+
+    A row lock would end with the first commit; PostgreSQL's session-level advisory
+    lock lasts until it is released or the worker's connection dies with the worker.
+    SQLite (the embedded demo database) serialises writers already.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_DELIVERY_LOCK_SPACE, delivery_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_DELIVERY_LOCK_SPACE, delivery_id])
 
 
 def _record_retryable(delivery: Delivery, error: ConnectorError, action: str, *, unknown: bool):
@@ -398,20 +420,24 @@ def _send_parts(delivery: Delivery, connector: Connector, *, outcome_unknown: bo
                 idempotency_key=f"{delivery.idempotency_key}-{position}",
             )
         )
-        saved[position] = DeliveryPost.objects.create(
-            delivery=delivery,
-            position=position,
-            external_id=published.id,
-            cid=published.cid,
-            url=_public_url(delivery.channel, connector, published),
-            text=part.text,
-        )
-        _event(delivery, DeliveryEventAction.POSTED, message=f"part {position + 1}: {published.id}")
-    delivery.status = DeliveryStatus.DELIVERED
-    delivery.delivered_at = timezone.now()
-    delivery.last_error = ""
-    delivery.save(update_fields=["status", "delivered_at", "last_error", "updated_at"])
-    _event(delivery, DeliveryEventAction.DELIVERED, message=f"{len(plan)} part(s)")
+        with transaction.atomic():  # committed now: this part is live
+            saved[position] = DeliveryPost.objects.create(
+                delivery=delivery,
+                position=position,
+                external_id=published.id,
+                cid=published.cid,
+                url=_public_url(delivery.channel, connector, published),
+                text=part.text,
+            )
+            _event(
+                delivery, DeliveryEventAction.POSTED, message=f"part {position + 1}: {published.id}"
+            )
+    with transaction.atomic():
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.last_error = ""
+        delivery.save(update_fields=["status", "delivered_at", "last_error", "updated_at"])
+        _event(delivery, DeliveryEventAction.DELIVERED, message=f"{len(plan)} part(s)")
 
 
 def delivery_give_up(*, delivery_id: int, reason: str) -> Delivery:

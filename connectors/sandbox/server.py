@@ -18,7 +18,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast, overload
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-FAULT_KINDS = ("rate_limit", "server_error", "timeout", "malformed", "crash_after_write")
+FAULT_KINDS = (
+    "rate_limit",
+    "server_error",
+    "timeout",
+    "malformed",
+    "crash_after_write",
+    "hold_after_write",
+)
 RATE_WINDOW_SECONDS = 900
 
 
@@ -133,6 +140,9 @@ class Fault:
     path: str | None
     reset_in: float
     hold: float
+    #: Matching requests to let through untouched first ("the third post", not the next).
+    skip: int = 0
+    method: str | None = None
 
 
 class RateWindow:
@@ -277,29 +287,42 @@ class SandboxServer:
         path: str | None = None,
         reset_in: float = 1.0,
         hold: float = 3.0,
+        skip: int = 0,
+        method: str | None = None,
     ) -> None:
         """Make the next `times` matching requests fail as `kind`.
 
         `hold` is how long a "timeout" keeps the request open before closing it without
-        an answer: set it above the client's timeout.
+        an answer: set it above the client's timeout. "hold_after_write" does the
+        request, then keeps the answer back for `hold` seconds: a client killed
+        meanwhile has written without knowing it. `skip` lets that many matching
+        requests through first; `method` narrows the match (e.g. "POST").
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
         if times < 1:
             raise ValueError("times must be at least 1")
+        if skip < 0:
+            raise ValueError("skip must not be negative")
+        fault = Fault(kind, times, path, float(reset_in), float(hold), int(skip), method)
         with self._faults_lock:
-            self._faults.append(Fault(kind, times, path, float(reset_in), float(hold)))
+            self._faults.append(fault)
 
     def clear_faults(self) -> None:
         with self._faults_lock:
             self._faults.clear()
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, method: str, path: str) -> Fault | None:
         if path.startswith("/_sandbox/") or path == "/":
             return None
         with self._faults_lock:
             for fault in self._faults:
+                if fault.method not in (None, method):
+                    continue
                 if fault.path is None or path.startswith(fault.path):
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -348,6 +371,8 @@ class SandboxServer:
             ("DELETE", r"/_sandbox/faults", self._control_clear_faults),
             ("DELETE", r"/_sandbox/posts/(?P<id>.+)", self._control_delete),
             ("POST", r"/_sandbox/posts/(?P<id>.+)/edit", self._control_edit),
+            ("POST", r"/_sandbox/posts/(?P<id>.+)/reply", self._form_reply),
+            ("POST", r"/_sandbox/posts/(?P<id>.+)/delete", self._form_delete),
             ("GET", r"/_sandbox/posts/(?P<id>.+)", self._html_post),
         ]
 
@@ -392,6 +417,8 @@ class SandboxServer:
                 path=data.get("path"),
                 reset_in=float(data.get("reset_in", 1.0)),
                 hold=float(data.get("hold", 3.0)),
+                skip=int(data.get("skip", 0)),
+                method=data.get("method"),
             )
         except (TypeError, ValueError) as error:
             raise SandboxError(400, {"error": str(error)}) from None
@@ -406,8 +433,22 @@ class SandboxServer:
         return Response(204)
 
     def _control_edit(self, req: Request, match) -> Response:
-        (text,) = self._required(req.json(), "text")
-        return Response(200, self.state.edit_post(unquote(match["id"]), text))
+        (text,) = self._required(req.form(), "text")
+        edited = self.state.edit_post(unquote(match["id"]), text)
+        if _from_html_form(req):
+            return _see_post(_post_key(edited) or unquote(match["id"]))
+        return Response(200, edited)
+
+    # The post page's forms: what a person does in a browser, answered with a redirect.
+
+    def _form_reply(self, req: Request, match) -> Response:
+        handle, text = self._required(req.form(), "handle", "text")
+        reply = self.state.citizen_reply(unquote(match["id"]), handle=handle, text=text)
+        return _see_post(_post_key(reply))
+
+    def _form_delete(self, req: Request, match) -> Response:
+        self.state.delete_post(unquote(match["id"]))
+        return _see_post(unquote(match["id"]))
 
     def _html_index(self, req: Request, match) -> Response:
         rows = []
@@ -432,18 +473,49 @@ class SandboxServer:
         for post in self.state.post_summaries():
             if post["id"] == post_id or post.get("short_id") == post_id:
                 status = "<p><em>This post was deleted.</em></p>" if post["deleted"] else ""
+                forms = "" if post["deleted"] else _post_forms(post)
                 return _html_page(
                     f"Post {post['id']}",
                     f"<p><strong>@{html.escape(post['author'])}</strong> · "
                     f"{html.escape(post['created_at'])}</p>{status}"
                     f"<blockquote>{html.escape(post['text'])}</blockquote>"
-                    f"<p><code>{html.escape(post['id'])}</code></p><p><a href='/'>All posts</a></p>",
+                    f"<p><code>{html.escape(post['id'])}</code></p>{forms}"
+                    "<p><a href='/'>All posts</a></p>",
                 )
         return Response(404, "<p>No such post.</p>", content_type="text/html; charset=utf-8")
 
 
 def _quote_id(post_id: str) -> str:
     return quote(post_id, safe="")
+
+
+def _post_key(post: dict[str, Any]) -> str:
+    """A rendered post's id on its network (Bluesky names posts by URI)."""
+    return str(post.get("id") or post.get("uri") or "")
+
+
+def _from_html_form(req: Request) -> bool:
+    return "application/x-www-form-urlencoded" in req.headers.get("content-type", "")
+
+
+def _see_post(post_id: str) -> Response:
+    return Response(303, b"", {"Location": f"/_sandbox/posts/{_quote_id(post_id)}"})
+
+
+def _post_forms(post: dict[str, Any]) -> str:
+    """Reply as a citizen; edit or delete the post as its author (the demo's citizen replies)."""
+    action = f"/_sandbox/posts/{_quote_id(post['id'])}"
+    text = html.escape(post["text"])
+    return (
+        f"<form method='post' action='{action}/reply'><h2>Reply as a citizen</h2>"
+        "<p><label>Your handle <input name='handle' required value='citizen'></label></p>"
+        "<p><label>Your reply <textarea name='text' required rows='3' cols='60'></textarea>"
+        "</label></p><button>Reply</button></form>"
+        f"<form method='post' action='{action}/edit'><h2>Edit this post</h2>"
+        f"<p><textarea name='text' required rows='3' cols='60'>{text}</textarea></p>"
+        "<button>Save the edit</button></form>"
+        f"<form method='post' action='{action}/delete'><button>Delete this post</button></form>"
+    )
 
 
 def _html_page(title: str, content: str) -> Response:
@@ -480,7 +552,7 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             with server.state.lock:
                 server.state.request_log.append((req.method, path))
 
-            fault = server._take_fault(path)
+            fault = server._take_fault(req.method, path)
             if fault and fault.kind == "timeout":
                 server._stopping.wait(fault.hold)
                 self._drop()
@@ -503,6 +575,8 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             if fault and fault.kind == "crash_after_write":
                 self._drop()
                 return
+            if fault and fault.kind == "hold_after_write":
+                server._stopping.wait(fault.hold)
             if not path.startswith("/_sandbox/") and path != "/":
                 response.headers = {**server.rate_headers(req), **response.headers}
             if fault and fault.kind == "malformed":

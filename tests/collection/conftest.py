@@ -18,6 +18,7 @@ from tests.atproto_reference import ReferenceBluesky
 from tests.connectors import conftest as connector_fixtures
 from tests.connectors.conftest import SandboxChannel, make_sandbox_channel
 from tests.factories.connectors import consultation_page
+from tests.worker_processes import processes  # noqa: F401 - a fixture for this folder
 
 # The connector tests' fixtures: the sandbox networks, the reference Bluesky stack and
 # the network parameter (with its bluesky-reference variant).

@@ -6,25 +6,18 @@ its own, so it can kill them without touching the suite's shared worker.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
 
-from connectors.models import CollectionState
+from connectors.models import CollectionState, DeliveryPost
 from connectors.tasks import collect_replies
 from engagement.record.models import Respondent, Response
 from tests.collection.conftest import announce, post_id
-from tests.conftest import PROJECT_DIR, worker_environment
 from tests.connectors.conftest import NETWORKS, make_sandbox_channel
-from tests.factories.connectors import DepartmentFactory
+from tests.factories.connectors import LONG_SUMMARY, DepartmentFactory
+from tests.worker_processes import wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -32,109 +25,10 @@ pytestmark = [
 ]
 
 
-def _wait_for(condition, *, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-class Processes:
-    """Celery processes started by one test, stopped (or killed) by it."""
-
-    def __init__(self, tmp_path: Path, queue: str, extra_env: dict[str, str]):
-        self.tmp_path = tmp_path
-        self.queue = queue
-        self.env = {
-            **worker_environment(connection),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            **extra_env,
-        }
-        self.started: list[subprocess.Popen] = []
-
-    def _start(self, args: list[str], log_name: str) -> subprocess.Popen:
-        log = open(self.tmp_path / log_name, "ab")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cms", *args],
-            cwd=PROJECT_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.started.append(process)
-        return process
-
-    def worker(self) -> subprocess.Popen:
-        from cms.celery import app
-
-        name = f"h5c-{uuid.uuid4().hex[:8]}@%h"
-        process = self._start(
-            [
-                "worker",
-                "--pool=solo",
-                "-n",
-                name,
-                "-Q",
-                self.queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            "worker.log",
-        )
-        hostname = name.replace("%h", os.uname().nodename)
-        _wait_for(
-            lambda: (
-                process.poll() is not None or app.control.ping(destination=[hostname], timeout=0.5)
-            ),
-            timeout=60,
-            what="the Celery worker to start",
-        )
-        if process.poll() is not None:
-            pytest.fail(f"the worker exited:\n{self.log('worker.log')}", pytrace=False)
-        return process
-
-    def beat(self) -> subprocess.Popen:
-        schedule = self.tmp_path / "celerybeat-schedule"
-        return self._start(
-            ["beat", "-s", str(schedule), "--loglevel=INFO", "--max-interval=1"], "beat.log"
-        )
-
-    def log(self, name: str) -> str:
-        path = self.tmp_path / name
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-    def stop(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-@pytest.fixture
-def processes(tmp_path, broker_url, django_db_blocker):
-    started = []
-
-    def start(**extra_env) -> Processes:
-        with django_db_blocker.unblock():
-            group = Processes(tmp_path, f"h5c-test-{uuid.uuid4().hex[:8]}", extra_env)
-        started.append(group)
-        return group
-
-    yield start
-    for group in started:
-        group.stop()
-
-
 def test_a_worker_killed_mid_poll_loses_nothing_and_duplicates_nothing_after_restart(
-    processes, sandboxes, home_page
+    processes,
+    sandboxes,
+    home_page,
 ):
     sandbox = make_sandbox_channel(sandboxes, "x")
     announced = announce(home_page, sandbox)
@@ -147,7 +41,7 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_duplicates_nothing_after_res
     page, channel = announced.page.pk, announced.channel.pk
 
     collect_replies.apply_async(args=[page, channel], queue=group.queue)
-    _wait_for(
+    wait_for(
         lambda: Response.objects.filter(consultation_id=page).exists(),
         timeout=60,
         what="the first page to be committed",
@@ -179,6 +73,97 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_duplicates_nothing_after_res
     )
 
 
+# The read that walks one of our posts' threads; the second such read is held back.
+THREAD_READS = {
+    "mastodon": lambda root: f"/api/v1/statuses/{root}/context",
+    "bluesky": lambda root: "/xrpc/app.bsky.feed.getPostThread",
+}
+
+
+@pytest.mark.parametrize("network", sorted(THREAD_READS))
+def test_a_worker_killed_mid_thread_walk_loses_nothing_and_duplicates_nothing_after_restart(
+    processes,
+    sandboxes,
+    home_page,
+    network,
+):
+    """Killed while reading the second part's thread: the first part's thread (and all
+    the replies under it) committed; the mentions and hashtag posts still to come."""
+    sandbox = make_sandbox_channel(sandboxes, network)
+    announced = announce(home_page, sandbox, summary=LONG_SUMMARY)
+    roots = list(
+        DeliveryPost.objects.filter(delivery__consultation=announced.page)
+        .order_by("position")
+        .values_list("external_id", flat=True)
+    )
+    assert len(roots) >= 2, "the announcement must be a thread for its walk to be cut"
+    expected = {
+        announced.reply(root, f"walker{n}x{part}", f"Reply {n} to part {part + 1}")
+        for part, root in enumerate(roots)
+        for n in range(6)
+    }
+    state = sandbox.server.state
+    handle = sandbox.account.handle
+    hashtag = announced.page.hashtag
+    expected |= {
+        # A mention belongs to the consultation by its hashtag (it comes by both routes).
+        post_id(
+            network,
+            state.citizen_post(handle=f"mentioner{n}", text=f"@{handle} #{hashtag} view {n}"),
+        )
+        for n in range(15)
+    }
+    expected |= {
+        post_id(network, state.citizen_post(handle=f"tagger{n}", text=f"#{hashtag} view {n}"))
+        for n in range(15)
+    }
+    held = THREAD_READS[network](roots[1])
+    # The first thread read passes; the next one is held until the worker is dead.
+    skip = 0 if held.endswith("/context") else 1
+    sandbox.server.inject_fault("timeout", path=held, method="GET", skip=skip, hold=120)
+    group = processes(HUB_COLLECT_PAGE_SIZE="10", HUB_COLLECT_PAGES_PER_POLL="1000")
+    page, channel = announced.page.pk, announced.channel.pk
+    try:
+        worker = group.worker()
+        collect_replies.apply_async(args=[page, channel], queue=group.queue)
+        wait_for(
+            lambda: (
+                sum(path == held for _, path in list(state.request_log)) > skip
+                and Response.objects.filter(consultation_id=page).exists()
+            ),
+            timeout=60,
+            what=lambda: f"the second thread read\n{group.log('worker.log')}",
+            interval=0.01,
+        )
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        sandbox.server.clear_faults()
+    at_kill = set(
+        Response.objects.filter(consultation_id=page).values_list("external_id", flat=True)
+    )
+    assert 0 < len(at_kill) < len(expected), group.log("worker.log")
+
+    group.worker()
+    result = collect_replies.apply_async(args=[page, channel], queue=group.queue)
+    assert result.get(timeout=120) == "caught_up", group.log("worker.log")
+
+    recorded = list(
+        Response.objects.filter(consultation_id=page).values_list("external_id", flat=True)
+    )
+    missing = [_text(state.get_post(item)) for item in expected - set(recorded)]
+    assert not missing, missing
+    assert len(recorded) == len(set(recorded)) == len(expected)
+    assert set(recorded) == expected
+    assert at_kill <= set(recorded)
+
+
+def _text(post: dict | None) -> str:
+    if post is None:
+        return "(gone)"
+    return str(post.get("text") or post.get("content") or post.get("record", {}).get("text"))
+
+
 def _post_reply_over_http(base_url: str, parent_id: str, handle: str, text: str) -> dict:
     """What a person does on the demo's sandbox page: POST /_sandbox/replies."""
     answer = requests.post(
@@ -191,7 +176,9 @@ def _post_reply_over_http(base_url: str, parent_id: str, handle: str, text: str)
 
 
 def test_with_worker_and_beat_running_a_reply_on_each_network_reaches_the_record(
-    processes, sandboxes, home_page
+    processes,
+    sandboxes,
+    home_page,
 ):
     department = DepartmentFactory()
     announced = {
@@ -231,7 +218,7 @@ def test_with_worker_and_beat_running_a_reply_on_each_network_reaches_the_record
         )
 
     # A functional deadline (the issue's "within a minute"), not a timing measurement.
-    _wait_for(
+    wait_for(
         all_recorded,
         timeout=60,
         what=f"the replies to be collected; beat log:\n{group.log('beat.log')}\n"

@@ -22,6 +22,7 @@ import pytest
 from connectors.sandbox import SandboxServer, start_sandbox
 from tests.atproto_reference import ReferenceBluesky, reference_bluesky
 from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory
+from tests.worker_processes import processes  # noqa: F401 - a fixture for this folder
 
 NETWORKS = ("x", "mastodon", "bluesky")
 REFERENCE = "bluesky-reference"

@@ -51,6 +51,33 @@ def consultation_index(home_page) -> ConsultationIndexPage:
     return index
 
 
+# A summary long enough that an announcement is a thread of several parts on every network.
+LONG_SUMMARY = " ".join(
+    [
+        "We propose clean air zones in ten market towns, where the most polluting vans,",
+        "buses and lorries would pay a daily charge to drive through the centre.",
+        "Cars would not be charged. Money raised would pay for cleaner buses,",
+        "cycle lanes and help for small businesses to replace their oldest vans.",
+        "Air quality monitors show nitrogen dioxide above the legal limit on the",
+        "high streets of all ten towns, close to schools and the two hospitals.",
+        "Tell us how the zones would affect your journeys, your work and your health;",
+        "whether the boundaries are right; which exemptions we should make for",
+        "blue badge holders, community transport and people on low incomes;",
+        "and how long businesses need before the charge begins. We will read every",
+        "response, publish what we heard and explain what we decided and why.",
+        "Drop-in sessions are held in each town's library during the consultation.",
+        "The zones would start no sooner than eighteen months after a decision, with",
+        "signs at every entry point and a month of warnings before the first charge.",
+        "Vehicles that meet Euro 6 for diesel or Euro 4 for petrol would not pay.",
+        "We also want to hear from people who live just outside the boundaries, who",
+        "worry that traffic will move onto their streets, and from carers, taxi drivers",
+        "and market traders, who told us at the first meetings that they need more time.",
+        "Paper copies of the consultation and an easy read version are available at",
+        "every town hall, and you can ask for it in large print, Braille or Welsh.",
+    ]
+)
+
+
 def consultation_page(home_page, department, *, channels=(), publish=False, **fields):
     """A ConsultationPage under the index, linked to ``channels``; saved as a draft unless ``publish``."""
     now = timezone.now()
