@@ -190,7 +190,7 @@ class HubEnvironment(BaseSettings):
     )
     HUB_CONNECTOR_ALLOWED_HOSTS: CommaList = Field(
         [],
-        description="if set, the only host names a channel's base URL may name (e.g. `api.x.com,bsky.social,mastodon.social`); every host must still resolve to a public address",
+        description="if set, the only host names a channel's base URL may name (e.g. `api.example.social,social.example.org`); every host must still resolve to a public address",
     )
     HUB_CONNECTOR_ALLOW_LOOPBACK: bool | None = Field(
         None,

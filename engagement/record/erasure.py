@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from engagement.record.channels import channel_values
 from engagement.record.models import (
     Answer,
     Channel,
@@ -107,8 +108,8 @@ def erasure_plan(
         raise ErasureError("Give exactly one of: a channel and platform id, an email, a reference.")
     respondents = Respondent.objects.none()
     if platform_id:
-        if channel not in Channel.values:
-            raise ErasureError(f"Unknown channel {channel!r}; expected one of {Channel.values}.")
+        if channel not in channel_values():
+            raise ErasureError(f"Unknown channel {channel!r}; expected one of {channel_values()}.")
         platform_id = platform_id.strip()
         respondents = Respondent.objects.filter(
             channel=channel,

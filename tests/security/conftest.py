@@ -187,7 +187,7 @@ def _plant(kind: str) -> Planted:
         options=f"Brighter {marker}choice\nDimmer",
     )
     references = []
-    for number, channel in enumerate((Channel.MASTODON, Channel.WEB)):
+    for number, channel in enumerate(("mastodon", Channel.WEB)):
         response = PublicResponseFactory(
             consultation=page,
             channel=channel,

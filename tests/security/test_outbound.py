@@ -305,6 +305,9 @@ def test_every_network_connects_through_the_guard_to_the_address_it_checked(
     port = urlsplit(sandbox.server.base_url).port
     name = f"sandbox-{network}.hub-test.invalid"
     resolver[name] = ["127.0.0.1"]
+    # A Bluesky session names the account's own PDS (the sandbox says localhost, as the
+    # reference PDS does); the connector then talks to that host, through the guard too.
+    resolver["localhost"] = ["127.0.0.1"]
     channel = sandbox.channel
     channel.base_url = f"http://{name}:{port}"
     channel.save()

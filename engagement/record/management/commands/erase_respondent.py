@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from engagement.record.channels import channel_values
 from engagement.record.erasure import ErasureError, erasure_plan, respondent_erase
-from engagement.record.models import Channel
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--channel", choices=Channel.values, default="")
+        parser.add_argument("--channel", choices=channel_values(), default="")
         parser.add_argument("--platform-id", default="", help="the network's user id")
         parser.add_argument("--email", default="")
         parser.add_argument("--reference", default="", help="a response reference, HUB-…")
