@@ -70,6 +70,14 @@ class HubEnvironment(BaseSettings):
     )
     TIME_ZONE: str = Field("Europe/London", description="the hub's time zone")
     LOG_LEVEL: LogLevel = Field("INFO", description="root log level")
+    PROMETHEUS_MULTIPROC_DIR: Path | None = Field(
+        None,
+        description="an empty directory shared by gunicorn's workers, so `/metrics` adds up their request metrics (prometheus_client's own variable; empty it at each start)",
+    )
+    HUB_LOG_FORMAT: Literal["plain", "json"] = Field(
+        "plain",
+        description="`json`: one JSON object per log line, with `request_id` (production's default); `plain`: text",
+    )
     MEDIA_ROOT: Path | None = Field(None, description="uploaded files (embedded: `.data/media`)")
     STATIC_ROOT: Path = Field(
         PROJECT_DIR / "staticfiles", description="where `collectstatic` writes"

@@ -5,6 +5,7 @@ table of environment variables.
 """
 
 from datetime import timedelta
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_tasks",
+    "django_prometheus",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,6 +68,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and (nearly) last, as django-prometheus asks, so it times the whole request.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "cms.observability.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.HubCSPMiddleware",
     "cms.middleware.permissions_policy_middleware",
@@ -79,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lock-out into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -230,6 +236,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below, as the web process does (request ids, JSON lines).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Wagtail's own background work (search indexing, reference index, file
 # deletion) goes through django-tasks: to Celery when there is a broker,
@@ -401,16 +409,35 @@ HUB_RESPONSE_RATE_WINDOW = ENV.HUB_RESPONSE_RATE_WINDOW
 # the client is REMOTE_ADDR). Behind one load balancer, set 1.
 HUB_TRUSTED_PROXY_COUNT = ENV.HUB_TRUSTED_PROXY_COUNT
 
-# /healthz gives its details to staff and to this bearer token only.
+# /healthz gives its details, and /metrics its figures, to staff and to this bearer token only.
 HUB_HEALTH_TOKEN = ENV.HUB_HEALTH_TOKEN
+# Under gunicorn with PROMETHEUS_MULTIPROC_DIR, /metrics merges every worker's request metrics.
+HUB_PROMETHEUS_MULTIPROC = ENV.PROMETHEUS_MULTIPROC_DIR is not None
 
 # --- Logging -------------------------------------------------------------------
 
-LOGGING = {
+# Every line carries the request id (cms/observability.py): the web request's, or in a worker
+# the id of the request that enqueued the task. HUB_LOG_FORMAT=json (production's default)
+# writes one JSON object per line for a log shipper.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "cms.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": ENV.HUB_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": ENV.LOG_LEVEL},
     "loggers": {
         "elastic_transport": {"level": "WARNING"},

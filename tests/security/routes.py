@@ -26,6 +26,7 @@ NOT_PUBLIC_RECORD = {
     "admin/": "the Wagtail admin: behind log-in (the admin permission matrix covers it)",
     "documents/": "uploaded documents: Wagtail's own collection privacy, no responses",
     "healthz": "service health, no record data (tests/security/test_configuration.py)",
+    "metrics": "counts for monitoring, to the health token only (tests/cms/test_metrics.py)",
     "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": (
         "Wagtail's view-password form: redirects to the page once the password is right"
     ),
