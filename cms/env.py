@@ -163,6 +163,14 @@ class HubEnvironment(BaseSettings):
     HUB_RESPONSE_RATE_WINDOW: int = Field(
         3600, gt=0, description="the rate limit's window, in seconds"
     )
+    HUB_STATUS_LOOKUP_LIMIT: int = Field(
+        30,
+        gt=0,
+        description="lookups of a response's status one client (IP address) may make per window; over it they get a 'too many requests' page (HTTP 429)",
+    )
+    HUB_STATUS_LOOKUP_WINDOW: int = Field(
+        600, gt=0, description="the status lookups' window, in seconds"
+    )
     HUB_TRUSTED_PROXY_COUNT: int = Field(
         0,
         ge=0,

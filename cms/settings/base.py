@@ -405,6 +405,10 @@ CACHES = {
 
 HUB_RESPONSE_RATE_LIMIT = ENV.HUB_RESPONSE_RATE_LIMIT
 HUB_RESPONSE_RATE_WINDOW = ENV.HUB_RESPONSE_RATE_WINDOW
+# Lookups on /response-status/ per client per window: with 30^8 possible references,
+# guessing one takes billions of windows.
+HUB_STATUS_LOOKUP_LIMIT = ENV.HUB_STATUS_LOOKUP_LIMIT
+HUB_STATUS_LOOKUP_WINDOW = ENV.HUB_STATUS_LOOKUP_WINDOW
 # Reverse proxies in front of the hub that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Behind one load balancer, set 1.
 HUB_TRUSTED_PROXY_COUNT = ENV.HUB_TRUSTED_PROXY_COUNT

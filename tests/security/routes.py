@@ -19,6 +19,7 @@ from wagtail.models import Page
 from consultations.forms import ConsultationResponseForm
 from engagement.opendata.api import api
 from search.forms import ResponseSearchForm, SiteSearchForm
+from search.status import ReferenceForm
 
 # Patterns (as the resolver spells them, prefixes joined) that are not public routes
 # of the record, and why. Everything else the resolver knows must be walked.
@@ -62,6 +63,7 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
     """Route (pattern or page sub-route) -> the query parameters its view reads."""
     return {
         "search/": _form_parameters(SiteSearchForm),
+        "response-status/": tuple(ReferenceForm().fields),
         "consultations/<slug:slug>/responses/": _form_parameters(ResponseSearchForm),
         "consultations/<slug:slug>/responses/<str:reference>/": (),
         "consultations/<slug:slug>/responses.csv": (),
