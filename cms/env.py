@@ -263,6 +263,13 @@ class HubEnvironment(BaseSettings):
         description="dotted path of the sentiment model (empty: VADER with the consultation vocabulary)",
     )
 
+    # --- Retention
+    HUB_RETENTION_INTERVAL: int = Field(
+        3600,
+        gt=0,
+        description="seconds between Celery beat's retention runs, which expire what each department's retention schedule no longer keeps",
+    )
+
 
 @cache
 def environment() -> HubEnvironment:

@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -57,10 +58,26 @@ def page_context_contributions(request, page) -> dict:
     return context
 
 
+# The retention schedule's defaults (days after a consultation closes), stated in the
+# README. Original words outlast the outcome's usual twelve weeks and the three months a
+# legal challenge to it may take; raw payloads are only needed to look into a collection
+# problem; user agents only to look into a flood of responses while it is fresh.
+RETAIN_ORIGINAL_TEXT_DAYS = 365
+RETAIN_RAW_PAYLOADS_DAYS = 90
+RETAIN_EMAILS_DAYS = 365
+RETAIN_USER_AGENTS_DAYS = 30
+RETAIN_MAX_DAYS = 3650
+
+
 # Wagtail ships no types, so the django-stubs plugin cannot find the default manager of
 # ConsultationPage (a Page) for the reverse `consultations` accessor.
 class Department(models.Model):  # type: ignore[django-manager-missing]
-    """A government department or public body that runs consultations."""
+    """A government department or public body that runs consultations.
+
+    The ``retain_*_days`` fields are its retention schedule: how long after one of its
+    consultations closes the hub keeps what it collected beyond the published, redacted
+    record (``engagement.record.retention`` enforces them; the README has the defaults).
+    """
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
@@ -71,11 +88,51 @@ class Department(models.Model):  # type: ignore[django-manager-missing]
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    retain_original_text_days = models.PositiveIntegerField(
+        "Keep original texts for (days)",
+        default=RETAIN_ORIGINAL_TEXT_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that respondents' words as they wrote "
+        "them (before redaction), their earlier wordings and the names they gave are kept. "
+        "After that only the published, redacted text stays. Responses still waiting for a "
+        "moderator are kept whole until someone has looked at them.",
+    )
+    retain_raw_payloads_days = models.PositiveIntegerField(
+        "Keep raw payloads for (days)",
+        default=RETAIN_RAW_PAYLOADS_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that the posts exactly as the social "
+        "networks sent them (including payloads held in quarantine) are kept.",
+    )
+    retain_emails_days = models.PositiveIntegerField(
+        "Keep email addresses for (days)",
+        default=RETAIN_EMAILS_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that the email addresses given on the "
+        "response form are kept. A person who also responded to a consultation still "
+        "within its period keeps theirs until that one's period ends too.",
+    )
+    retain_user_agents_days = models.PositiveIntegerField(
+        "Keep browser details (user agents) for (days)",
+        default=RETAIN_USER_AGENTS_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that the browser details sent with "
+        "web responses (kept to look into floods of responses) are kept.",
+    )
 
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("logo"),
+        MultiFieldPanel(
+            [
+                FieldPanel("retain_original_text_days"),
+                FieldPanel("retain_raw_payloads_days"),
+                FieldPanel("retain_emails_days"),
+                FieldPanel("retain_user_agents_days"),
+            ],
+            heading="Retention after a consultation closes",
+        ),
     ]
 
     class Meta:

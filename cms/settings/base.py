@@ -346,6 +346,9 @@ HUB_ANALYSIS_SEED = ENV.HUB_ANALYSIS_SEED
 # Dotted paths of the embedder and the sentiment model; empty means the built-in ones.
 HUB_EMBEDDER = ENV.HUB_EMBEDDER
 HUB_SENTIMENT_MODEL = ENV.HUB_SENTIMENT_MODEL
+# Retention (engagement.record.retention): each department's schedule is applied every
+# HUB_RETENTION_INTERVAL seconds; each run is idempotent, so a late one catches up.
+HUB_RETENTION_INTERVAL = ENV.HUB_RETENTION_INTERVAL
 CELERY_BEAT_SCHEDULE = {
     # Wagtail's go-live and expiry dates (consultations scheduled to publish).
     "consultations-publish-scheduled": {
@@ -367,6 +370,13 @@ CELERY_BEAT_SCHEDULE = {
     "analysis-analyse-due": {
         "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),
+    },
+    # A run not started before the next is due is dropped (the next does its work), so
+    # runs queued while the workers were down do not pile up.
+    "record-apply-retention": {
+        "task": "engagement.record.apply_retention",
+        "schedule": float(HUB_RETENTION_INTERVAL),
+        "options": {"expires": float(HUB_RETENTION_INTERVAL)},
     },
 }
 

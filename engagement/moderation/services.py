@@ -455,10 +455,13 @@ def response_redact_further(*, response: Response, published_text: str, by, note
 
 def responses_needing_redaction(*, consultation: ConsultationPage | None = None, everything=False):
     """Responses whose published words are missing (recorded before redaction on write),
-    or with ``everything``, all not withdrawn (e.g. after a mention policy change)."""
-    responses = Response.objects.filter(withdrawn_at__isnull=True).exclude(
-        moderation_state=ModerationState.WITHDRAWN
-    )
+    or with ``everything``, all not withdrawn (e.g. after a mention policy change).
+
+    Never those whose original words expired (engagement.record.retention): their text is
+    already the redacted wording, and redacting it again would lose what was removed."""
+    responses = Response.objects.filter(
+        withdrawn_at__isnull=True, original_expired_at__isnull=True
+    ).exclude(moderation_state=ModerationState.WITHDRAWN)
     if consultation is not None:
         responses = responses.filter(consultation=consultation)
     if not everything:

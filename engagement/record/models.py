@@ -187,6 +187,10 @@ class Response(index.Indexed, models.Model):
     # Erased on its author's request: reference, consultation, channel and times stay,
     # everything said and everything that could identify its author is gone.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # The department's retention period for original words ran out (engagement.record.
+    # retention): ``text`` and the answers' ``text`` now hold the redacted wording, and
+    # ``redactions`` keeps each removal's kind but no longer its place in the original.
+    original_expired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -323,3 +327,67 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure of {len(self.references)} responses at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionKind(models.TextChoices):
+    """What a department's retention schedule expires (one ``Department.retain_*_days`` each)."""
+
+    ORIGINAL_TEXT = "original_text", "Original texts"
+    RAW_PAYLOAD = "raw_payload", "Raw payloads"
+    EMAIL = "email", "Email addresses"
+    USER_AGENT = "user_agent", "User agents"
+
+
+class RetentionRun(models.Model):
+    """The audit trail of the retention schedule: one run, by Celery beat or the command.
+
+    What it expired is in its ``expiries``; responses it left alone because no moderator
+    had looked at them yet are counted in ``held_pending`` (per consultation in ``held``).
+    A run that stopped part-way has no ``finished_at``; what it did is audited all the
+    same, each consultation's expiries committed with its changes.
+    """
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=40)
+    department = models.ForeignKey(
+        "consultations.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The one department the run was limited to, if any.",
+    )
+    held_pending = models.PositiveIntegerField(default=0)
+    # {consultation id: responses pending moderation}, for consultations past a period.
+    held = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Retention run at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionExpiry(models.Model):
+    """How many rows of one store one run expired, for one department, consultation and kind."""
+
+    run = models.ForeignKey(RetentionRun, on_delete=models.CASCADE, related_name="expiries")
+    # Null when the rows were tied to no consultation (a payload quarantined before its
+    # consultation was known) or, for the department, to no department left.
+    department = models.ForeignKey(
+        "consultations.Department", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    consultation = models.ForeignKey(
+        "consultations.ConsultationPage", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=RetentionKind)
+    store = models.CharField(max_length=40)
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["run", "pk"]
+        verbose_name_plural = "retention expiries"
+
+    def __str__(self) -> str:
+        return f"{self.rows} {self.store} ({self.get_kind_display()})"
