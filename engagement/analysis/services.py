@@ -44,6 +44,7 @@ from engagement.analysis.models import (
     ThemeEditAction,
     ThemeMembership,
 )
+from engagement.analysis.summaries import summaries_invalidate
 from engagement.record.models import Response
 from engagement.record.selectors import public_responses
 
@@ -140,6 +141,8 @@ def analysis_run(
     run.finished_at = timezone.now()
     run.duration_seconds = round(time.perf_counter() - started, 3)
     run.save()
+    # Themes, sentiment and campaigns were rewritten: the public summary is recomputed.
+    summaries_invalidate(consultation_ids=[consultation.pk])
     return run
 
 
@@ -322,7 +325,9 @@ def _store_themes(*, consultation, ids, candidates) -> int:
 
 
 def _audit(*, theme: Theme, action: str, user, **detail) -> None:
+    """Every analyst's edit passes here: audited, and the public summary recomputed."""
     ThemeEdit.objects.create(theme=theme, action=action, edited_by=user, detail=detail)
+    summaries_invalidate(consultation_ids=[theme.consultation_id])
 
 
 def _centroid_of(response_ids) -> np.ndarray | None:
