@@ -46,6 +46,7 @@ from engagement.analysis.models import (
 )
 from engagement.record.models import Response
 from engagement.record.selectors import public_responses
+from engagement.record.signals import responses_changed
 
 EMBED_BATCH = 32
 
@@ -295,6 +296,8 @@ def _store_themes(*, consultation, ids, candidates) -> int:
             [ThemeMembership(theme_id=theme_id, response_id=pk) for pk in members],
             ignore_conflicts=True,
         )
+        # Bulk creates send no model signals; the search index counts themes.
+        responses_changed.send(sender=Response, response_ids=members)
         sizes[theme_id] = len(members)
 
     # A model theme nothing continues goes, unless an analyst has touched it.
@@ -430,6 +433,7 @@ def theme_split(*, theme: Theme, response_ids: Sequence[int], label: str, user) 
             for pk in sorted(moving)
         ]
     )
+    responses_changed.send(sender=Response, response_ids=sorted(moving))
     for target, members in (
         (new, moving),
         (theme, set(theme.memberships.values_list("response_id", flat=True))),
