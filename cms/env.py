@@ -150,9 +150,6 @@ class HubEnvironment(BaseSettings):
         ge=0,
         description="seconds after which bulk updates (which send no signals) are swept into the outbox",
     )
-    HUB_SEARCH_MAX_MATCHES: int = Field(
-        10_000, gt=0, description="most matches one public search ranks, counts and pages through"
-    )
 
     # --- The web response form
     HUB_RESPONSE_RATE_LIMIT: int = Field(

@@ -257,6 +257,41 @@ TASKS = {
 # backend (SQLite FTS5 or PostgreSQL full text).
 
 SEARCH = env.parse_search_url(ENV.SEARCH_URL)
+# The hub's analysers, one per language of Response.INDEXED_LANGUAGES: the index is
+# created with them (search.services.search_index_ensure) and /healthz checks them.
+# English: KStem ("light_english"), which keeps "bus" and "buses" together where Porter
+# does not, and English stop words. Welsh has no stemmer in OpenSearch (its mutations
+# change the start of words): lower case and its commonest function words only.
+WELSH_STOP_WORDS = (
+    "a ac am ar at dy ei eich ein eu fe fel fy gan gyda hefyd hi hwn hyn i mae mewn na "
+    "nad neu ni nid o oedd ond wedi y yma yn yng ym yr yw ydy"
+).split()
+SEARCH_ANALYSIS = {
+    "filter": {
+        "hub_english_possessive": {"type": "stemmer", "language": "possessive_english"},
+        "hub_english_stop": {"type": "stop", "stopwords": "_english_"},
+        "hub_english_stemmer": {"type": "stemmer", "language": "light_english"},
+        "hub_welsh_stop": {"type": "stop", "stopwords": WELSH_STOP_WORDS},
+    },
+    "analyzer": {
+        "hub_english": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": [
+                "hub_english_possessive",
+                "lowercase",
+                "asciifolding",
+                "hub_english_stop",
+                "hub_english_stemmer",
+            ],
+        },
+        "hub_welsh": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding", "hub_welsh_stop"],
+        },
+    },
+}
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": SEARCH.backend,
@@ -268,6 +303,7 @@ WAGTAILSEARCH_BACKENDS = {
                 "INDEX_PREFIX": ENV.SEARCH_INDEX_PREFIX,
                 "TIMEOUT": ENV.SEARCH_TIMEOUT,
                 "ATOMIC_REBUILD": True,
+                "INDEX_SETTINGS": {"settings": {"analysis": SEARCH_ANALYSIS}},
             }
         ),
     }
@@ -390,8 +426,6 @@ HUB_SEARCH_DRAIN_BATCH = ENV.HUB_SEARCH_DRAIN_BATCH
 HUB_SEARCH_DRAIN_ON_COMMIT = ENV.HUB_SEARCH_DRAIN_ON_COMMIT
 # Bulk updates send no signals: the drain sweeps rows older than this many seconds.
 HUB_SEARCH_SWEEP_SETTLE = ENV.HUB_SEARCH_SWEEP_SETTLE
-# Most matches a public search ranks, counts and pages through.
-HUB_SEARCH_MAX_MATCHES = ENV.HUB_SEARCH_MAX_MATCHES
 CELERY_BEAT_SCHEDULE["search-drain-index"] = {
     "task": "search.drain_search_index",
     "schedule": float(HUB_SEARCH_DRAIN_INTERVAL),

@@ -47,6 +47,7 @@ from engagement.analysis.models import (
 from engagement.analysis.summaries import summaries_invalidate
 from engagement.record.models import Response
 from engagement.record.selectors import public_responses
+from engagement.record.signals import responses_changed
 
 EMBED_BATCH = 32
 
@@ -298,6 +299,8 @@ def _store_themes(*, consultation, ids, candidates) -> int:
             [ThemeMembership(theme_id=theme_id, response_id=pk) for pk in members],
             ignore_conflicts=True,
         )
+        # Bulk creates send no model signals; the search index counts themes.
+        responses_changed.send(sender=Response, response_ids=members)
         sizes[theme_id] = len(members)
 
     # A model theme nothing continues goes, unless an analyst has touched it.
@@ -435,6 +438,7 @@ def theme_split(*, theme: Theme, response_ids: Sequence[int], label: str, user) 
             for pk in sorted(moving)
         ]
     )
+    responses_changed.send(sender=Response, response_ids=sorted(moving))
     for target, members in (
         (new, moving),
         (theme, set(theme.memberships.values_list("response_id", flat=True))),
