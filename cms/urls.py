@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("engagement.analysis.urls")),
     # The public record's pages and site search (search/), before Wagtail's catch-all.
     path("", include("search.urls")),
+    # The privacy notices, at /privacy/ and /privacy/<department>/.
+    path("", include("consultations.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,19 +1,27 @@
-"""Public views: the consultation listing and the web response form (rendered and validated
-here, recorded by ``engagement.record.services.web_response_record``)."""
+"""Public views: the consultation listing, the web response form (rendered and validated
+here, recorded by ``engagement.record.services.web_response_record``) and the privacy
+notices."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
 
 from consultations.forms import ConsultationResponseForm
-from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationStatus
+from consultations.models import (
+    ConsultationIndexPage,
+    ConsultationPage,
+    ConsultationStatus,
+    Department,
+)
 from consultations.ratelimit import rate_limit_exceeded
 from consultations.selectors import (
     consultations_public,
     departments_with_consultations,
+    privacy_notice_for,
     topics_with_consultations,
 )
 from engagement.record.services import web_response_record
@@ -122,4 +130,25 @@ def consultation_respond_confirmation(request, page: ConsultationPage):
         return redirect(page.url)
     return _render(
         request, page, "consultations/respond_confirmation.html", {"reference": reference}
+    )
+
+
+# --- Privacy notices ---------------------------------------------------------------------
+
+
+@require_GET
+def privacy_notice(request, slug: str | None = None):
+    """The hub-wide privacy notice (no slug), or a department's: its own, or the hub-wide
+    one until it has written its own."""
+    department = get_object_or_404(Department, slug=slug) if slug is not None else None
+    notice = privacy_notice_for(department=department)
+    return TemplateResponse(
+        request,
+        "consultations/privacy_notice.html",
+        {
+            "notice": notice,
+            "department": department,
+            # The footer links to the notice the visitor is reading.
+            "privacy_notice_department": department,
+        },
     )

@@ -29,6 +29,7 @@ from consultations.accounts import department_handles
 from consultations.models import ConsultationPage, department_ids_for_user
 from engagement.moderation.models import ModerationDecision
 from engagement.moderation.redaction import MentionPolicy, redact
+from engagement.moderation.removals import MANUAL_REDACTION_KIND
 from engagement.moderation.screening import screen_many
 from engagement.record.models import (
     Answer,
@@ -46,7 +47,6 @@ _CHUNK = 1000
 # The states a moderator may move a response to; pending and withdrawn are the
 # record's own (new or edited at the source; deleted at the source).
 MODERATOR_TARGETS = (ModerationState.APPROVED, ModerationState.HIDDEN)
-MANUAL_REDACTION_KIND = "moderator"
 _REDACT_CHUNK = 500
 _MARKER = re.compile(r"\[[^\[\]\n]{0,60}\bremoved\]")
 _WORD_OR_MARKER = re.compile(r"\[[^\[\]\n]{0,60}\bremoved\]|[^\s\[]+|\[")

@@ -71,6 +71,8 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
         "consultations/<slug:slug>/summary/": (),
         "consultations/<slug:slug>/summary.csv": (),
         "sitemap.xml": (),
+        "privacy/": (),
+        "privacy/<slug:slug>/": (),
         **_api_parameters(),
         # Wagtail pages: the index's filters; the response form takes its fields by POST.
         "page:ConsultationIndexPage": INDEX_PAGE_PARAMETERS,
