@@ -70,6 +70,22 @@ RETAIN_USER_AGENTS_DAYS = 30
 RETAIN_MAX_DAYS = 3650
 
 
+def retention_periods_described(
+    *,
+    original_text: int = RETAIN_ORIGINAL_TEXT_DAYS,
+    raw_payloads: int = RETAIN_RAW_PAYLOADS_DAYS,
+    emails: int = RETAIN_EMAILS_DAYS,
+    user_agents: int = RETAIN_USER_AGENTS_DAYS,
+) -> list[tuple[str, int]]:
+    """A retention schedule as the privacy notice states it (the defaults for the hub-wide one)."""
+    return [
+        ("Your words as you wrote them, before personal details were removed", original_text),
+        ("What the social network sent us about your post", raw_payloads),
+        ("The email address you gave on the response form", emails),
+        ("The name of the web browser you responded with", user_agents),
+    ]
+
+
 # Wagtail ships no types, so the django-stubs plugin cannot find the default manager of
 # ConsultationPage (a Page) for the reverse `consultations` accessor.
 class Department(models.Model):  # type: ignore[django-manager-missing]
@@ -141,6 +157,15 @@ class Department(models.Model):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return self.name
+
+    def retention_periods(self) -> list[tuple[str, int]]:
+        """The schedule in the privacy notice's words: (what is kept, days after closing)."""
+        return retention_periods_described(
+            original_text=self.retain_original_text_days,
+            raw_payloads=self.retain_raw_payloads_days,
+            emails=self.retain_emails_days,
+            user_agents=self.retain_user_agents_days,
+        )
 
     @property
     def social_handles(self) -> str:
@@ -220,11 +245,8 @@ DEFAULT_LAWFUL_BASIS = (
     "checks it.</p>"
 )
 DEFAULT_RETENTION = (
-    "<p>After a consultation closes, we keep:</p>"
-    "<ul><li>what the social network sent us about your post for 90 days</li>"
-    "<li>your email address and the name of your web browser for 12 months</li>"
-    "<li>your original words only as long as we need them to analyse the consultation "
-    "and publish its outcome</li></ul>"
+    "<p>After a consultation closes, we keep what we collected for the periods listed "
+    "below, then delete it. Responses a moderator has not yet read are kept until one has.</p>"
     "<p>The published responses, with personal details removed, are kept as part of the "
     "public record of the consultation.</p>"
 )

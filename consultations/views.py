@@ -16,6 +16,7 @@ from consultations.models import (
     ConsultationPage,
     ConsultationStatus,
     Department,
+    retention_periods_described,
 )
 from consultations.ratelimit import rate_limit_exceeded
 from consultations.selectors import (
@@ -148,6 +149,11 @@ def privacy_notice(request, slug: str | None = None):
         {
             "notice": notice,
             "department": department,
+            # The periods the retention schedule really applies, so the notice cannot
+            # drift from what engagement.record.retention does.
+            "retention_periods": (
+                department.retention_periods() if department else retention_periods_described()
+            ),
             # The footer links to the notice the visitor is reading.
             "privacy_notice_department": department,
         },

@@ -124,12 +124,16 @@ class EngineSearch:
         self.selections = selections
         self.facets = facets
         self.post_filter = {"bool": {"filter": list(selections.values())}}
+        # unmapped_type: an index built before a field existed (until `update_index` rebuilds
+        # it, and /healthz says so) sorts those documents last instead of failing the page.
+        by_id = {
+            FIELD["id"]: {"order": "asc" if sort == "oldest" else "desc", "unmapped_type": "long"}
+        }
         if ranked:
-            self.sort: list = [{"_score": "desc"}, {FIELD["id"]: "desc"}]
-        elif sort == "oldest":
-            self.sort = [{FIELD["received_at"]: "asc"}, {FIELD["id"]: "asc"}]
+            self.sort: list = [{"_score": "desc"}, by_id]
         else:
-            self.sort = [{FIELD["received_at"]: "desc"}, {FIELD["id"]: "desc"}]
+            order = "asc" if sort == "oldest" else "desc"
+            self.sort = [{FIELD["received_at"]: {"order": order, "unmapped_type": "date"}}, by_id]
 
     def _search(self, body: dict, **params: Any) -> dict:
         body = {"query": self.query, "post_filter": self.post_filter, "sort": self.sort, **body}

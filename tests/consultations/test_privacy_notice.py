@@ -338,3 +338,21 @@ def test_consultation_pages_of_other_departments_link_their_own_notice(client, i
     )
 
     assert _footer_privacy_link(client.get(health_page.url).text) == "/privacy/health/"
+
+
+@pytest.mark.django_db
+def test_the_notice_states_the_retention_periods_the_schedule_applies(client, home_page):
+    department = DepartmentFactory(slug="dft", retain_emails_days=200, retain_user_agents_days=1)
+
+    own = client.get("/privacy/dft/").content.decode()
+    hub_wide = client.get("/privacy/").content.decode()
+
+    periods = own[own.index('id="retention-periods"') :]
+    assert "The email address you gave on the response form" in periods
+    assert "200 days after the consultation closes" in periods
+    assert "1 day after the consultation closes" in periods
+    # Changing the schedule changes the notice: they cannot drift apart.
+    department.retain_emails_days = 45
+    department.save()
+    assert "45 days after the consultation closes" in client.get("/privacy/dft/").content.decode()
+    assert "365 days after the consultation closes" in hub_wide
