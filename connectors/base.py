@@ -128,6 +128,9 @@ class Connector(ABC):
     read_budget: ClassVar[int | None] = None
     #: The client library's exceptions; ``translate_error`` turns each into one of ours.
     client_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    #: True when a walk from our posts misses whatever is under a deleted reply, so
+    #: collection hands the connector the replies left detached (``CollectionScope.detached_ids``).
+    walks_detached_replies: ClassVar[bool] = False
 
     def __init__(self, credentials: ChannelCredentials, *, timeout: float = DEFAULT_TIMEOUT):
         self.credentials = credentials

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -123,13 +123,18 @@ class CollectionScope:
     """What to collect for one consultation on one channel.
 
     ``root_ids`` are the ids of every part we posted for it; ``since`` (a backfill)
-    leaves out anything older.
+    leaves out anything older. ``detached_ids`` (only for a connector that
+    ``walks_detached_replies``) are collected replies in our threads whose parent is
+    gone from the record (deleted, say): a walk from our posts no longer reaches
+    what is under them, so it is walked from them, each again after ``revisit_interval``.
     """
 
     root_ids: tuple[str, ...]
     hashtag: str = ""
     page_size: int = 100
     since: datetime | None = None
+    detached_ids: tuple[str, ...] = ()
+    revisit_interval: timedelta = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
