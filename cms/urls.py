@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("engagement.analysis.urls")),
     # The public record's pages and site search (search/), before Wagtail's catch-all.
     path("", include("search.urls")),
+    # The networks' webhooks (webhooks/<network>/), signed by the network.
+    path("", include("connectors.urls")),
 ]
 
 if settings.DEBUG:
