@@ -71,6 +71,8 @@ class ExternalAccount:
     id: str
     handle: str
     display_name: str = ""
+    #: When the credentials stop working (a token's expiry), when the network says so.
+    credentials_expire_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -173,3 +175,17 @@ class PostState:
     LIVE = "live"
     DELETED = "deleted"
     PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One change a network pushed to the hub's webhook, read before anything is trusted.
+
+    ``key`` identifies the delivery (a replay carries the same key); ``post_ids`` are the
+    hub's own posts whose replies changed, so a collection of those can start at once.
+    """
+
+    account_id: str
+    key: str
+    occurred_at: datetime
+    post_ids: tuple[str, ...] = ()

@@ -349,6 +349,12 @@ HUB_CONNECTORS = {
         "OPTIONS": env.network_options("bluesky"),
         "SANDBOX": "connectors.sandbox.bluesky.BlueskyApi",
     },
+    "facebook": {
+        "BACKEND": "connectors.backends.facebook.FacebookConnector",
+        # The Graph API version is pinned: Meta retires each one two years after release.
+        "OPTIONS": {"GRAPH_API_VERSION": "v23.0", **env.network_options("facebook")},
+        "SANDBOX": "connectors.sandbox.facebook.FacebookApi",
+    },
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).
 HUB_CONNECTOR_TIMEOUT = ENV.HUB_CONNECTOR_TIMEOUT
@@ -375,6 +381,9 @@ HUB_COLLECT_RATE_WINDOW = ENV.HUB_COLLECT_RATE_WINDOW
 # The deletion sweep: how often, and how many collected posts per consultation and channel.
 HUB_SWEEP_INTERVAL = ENV.HUB_SWEEP_INTERVAL
 HUB_SWEEP_BATCH = ENV.HUB_SWEEP_BATCH
+# Webhooks (a network that pushes changes, connectors/webhooks.py): a delivery older than
+# this many seconds is refused as a possible replay; polling collects what it was about.
+HUB_WEBHOOK_MAX_AGE = 300
 # Analysis (engagement.analysis.services): beat re-analyses consultations with new or
 # changed responses every HUB_ANALYSIS_INTERVAL seconds (the debounce), with a fixed seed.
 HUB_ANALYSIS_INTERVAL = ENV.HUB_ANALYSIS_INTERVAL

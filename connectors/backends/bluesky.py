@@ -139,8 +139,8 @@ class BlueskyConnector(Connector):
     thread_depth = _MAX_DEPTH
     client_errors = (AtProtocolError, httpx.TransportError, ValueError)
 
-    def __init__(self, credentials, *, timeout=10.0):
-        super().__init__(credentials, timeout=timeout)
+    def __init__(self, credentials, *, timeout=10.0, options=None):
+        super().__init__(credentials, timeout=timeout, options=options)
         self.client = Client(
             base_url=_xrpc_url(self.base_url),
             # No proxies from the environment: they would bypass the guarded transport.

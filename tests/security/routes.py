@@ -32,6 +32,10 @@ NOT_PUBLIC_RECORD = {
         "Wagtail's view-password form: redirects to the page once the password is right"
     ),
     "_util/login/": "Wagtail's log-in for group-restricted pages",
+    "webhooks/<slug:network>/": (
+        "a network's signed webhook: shows nothing, starts a collection "
+        "(tests/connectors/test_facebook_webhook.py)"
+    ),
 }
 # Wagtail's page serving: walked through the page tree (every page and its sub-routes).
 WAGTAIL_SERVE = r"^((?:[\w\-]+/)*)$"
