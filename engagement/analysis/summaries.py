@@ -39,23 +39,32 @@ from engagement.analysis.selectors import (
 )
 from engagement.record.models import Response
 
+_DROPPED = {"figures": None, "figures_version": None, "computed_at": None}
+
 
 def summaries_invalidate(*, consultation_ids: Iterable[int]) -> int:
-    """Mark the stored figures of these consultations out of date (in the caller's transaction)."""
+    """Drop the stored figures of these consultations (in the caller's transaction).
+
+    Dropped, not only marked out of date: they quote published words, and an erasure on
+    request or a hide must leave no copy of them behind.
+    """
     ids = sorted(set(consultation_ids))
     if not ids:
         return 0
-    return PublicSummary.objects.filter(consultation_id__in=ids).update(version=F("version") + 1)
+    return PublicSummary.objects.filter(consultation_id__in=ids).update(
+        version=F("version") + 1, **_DROPPED
+    )
 
 
 def summaries_invalidate_for_responses(*, response_ids: Iterable[int]) -> int:
-    consultation_ids = (
-        Response.objects.filter(pk__in=list(response_ids))
-        .order_by()
-        .values_list("consultation_id", flat=True)
-        .distinct()
+    """The same for the consultations of these responses, in one statement."""
+    ids = list(response_ids)
+    if not ids:
+        return 0
+    consultations = Response.objects.filter(pk__in=ids).values("consultation_id")
+    return PublicSummary.objects.filter(consultation_id__in=consultations).update(
+        version=F("version") + 1, **_DROPPED
     )
-    return summaries_invalidate(consultation_ids=consultation_ids)
 
 
 def public_figures(*, consultation: ConsultationPage) -> ConsultationFigures:

@@ -16,6 +16,7 @@ import requests
 import tweepy
 
 from connectors.sandbox import start_sandbox
+from tests.connectors.conftest import NETWORKS
 from tests.sandbox.conftest import SandboxSession, make_atproto_client, make_mastodon_client
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -144,9 +145,7 @@ def test_manage_py_sandbox_seeds_accounts_usable_from_another_process(tmp_path):
             sys.executable,
             "manage.py",
             "sandbox",
-            "--x-port=0",
-            "--mastodon-port=0",
-            "--bluesky-port=0",
+            *(f"--{network}-port=0" for network in NETWORKS),
             "--seed-accounts",
             f"--credentials-file={credentials_file}",
         ],
@@ -165,7 +164,7 @@ def test_manage_py_sandbox_seeds_accounts_usable_from_another_process(tmp_path):
         seeded = json.loads(credentials_file.read_text())
 
         assert stat.S_IMODE(credentials_file.stat().st_mode) == 0o600
-        assert set(seeded) == {"x", "mastodon", "bluesky"}
+        assert set(seeded) == set(NETWORKS)
 
         x = seeded["x"]
         tweepy_client = tweepy.Client(**x["credentials"])

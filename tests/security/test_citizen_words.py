@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from modelsearch.backends import get_search_backend
 
 from engagement.moderation.services import response_moderate
 from engagement.record.models import ModerationState, Response
+from search.services import search_index_drain
 from tests.factories.consultations import UserFactory, consultation_with_questions
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +46,10 @@ def _respond(client, consultation, **fields):
 
 def _public_views(client, consultation, response) -> dict[str, str]:
     """What the public sees of one response on each route that names respondents."""
+    # The listing is answered by the search node: send it what a worker would have sent
+    # after each commit (the test's transaction never commits).
+    assert not search_index_drain().failed
+    get_search_backend().get_index_for_model(Response).refresh()
     slug = consultation.slug
     pages = {
         "permalink": f"/consultations/{slug}/responses/{response.reference}/",
