@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .server import (
+    DemoReply,
     NetworkApi,
     NetworkState,
     Request,
@@ -136,6 +137,7 @@ def _decode_token(token: str) -> int:
 
 class XState(NetworkState):
     network = "x"
+    can_edit_posts = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -785,6 +787,75 @@ class XApi(NetworkApi):
         return Response(
             404, _problem(404, "Not Found Error", f"Sorry, that page does not exist: {req.path}")
         )
+
+    @classmethod
+    def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
+        # Short, blunt, an emoji or two, the odd abbreviation; X's apps put "@account" in
+        # front of a reply themselves.
+        return [
+            DemoReply(
+                "reply",
+                "marketsq_mum",
+                "Jess 🌻",
+                "a charge in a market town?? half of us have no bus after 6pm. "
+                "sort the buses first 🙄",
+            ),
+            DemoReply(
+                "reply",
+                "hartplumbing",
+                "Dave Hart Plumbing",
+                "£12.50 a day would finish my van business. 14 yrs trading. ring me if you "
+                "want the real numbers 07700 900461",
+            ),
+            DemoReply(
+                "reply",
+                "mill_lane_dad",
+                "Tom",
+                "Yes please. My lad has asthma & the school run traffic outside St Marys "
+                "is awful 😷",
+            ),
+            DemoReply(
+                "reply",
+                "nightshift_nat",
+                "Nat",
+                "this. the last 42 bus goes at 6.10pm, how am i ment to get home from work",
+                answers=0,
+            ),
+            DemoReply(
+                "reply",
+                "campervan_col",
+                "Colin",
+                "Euro 6 exemption is fair but what about older campervans? we use ours "
+                "twice a year, hardly polluting the high st",
+            ),
+            DemoReply(
+                "mention",
+                "brewhouse_bex",
+                "Bex | Brewhouse Bakery",
+                f"@{account} any scrappage scheme for small traders? asking for a friend "
+                f"(me) #{hashtag}",
+            ),
+            DemoReply(
+                "hashtag",
+                "a_road_rider",
+                "Priya 🚲",
+                "cycled in today, 3 lorries passed within a foot of me on the A-road. zones "
+                f"mean nothing w/o safe lanes #{hashtag} 🚲",
+            ),
+            DemoReply(
+                "hashtag",
+                "grumpy_garry",
+                "Garry",
+                f"absolute shite idea, another stealth tax on drivers #{hashtag}",
+            ),
+            DemoReply(
+                "hashtag",
+                "schoolgate_sam",
+                "Sam",
+                "School streets trial on Mill Lane has been brilliant. kids walk, air is "
+                f"cleaner, zero complaints from us #{hashtag}",
+            ),
+        ]
 
     # --- writes ---------------------------------------------------------------------------
 
