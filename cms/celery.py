@@ -14,6 +14,7 @@ import os
 
 from celery import Celery, signals
 
+from cms import observability  # noqa: F401 - connects the request id's task signals
 from cms.settings import SERVER_SETTINGS_MODULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", SERVER_SETTINGS_MODULE)

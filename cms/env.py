@@ -70,6 +70,14 @@ class HubEnvironment(BaseSettings):
     )
     TIME_ZONE: str = Field("Europe/London", description="the hub's time zone")
     LOG_LEVEL: LogLevel = Field("INFO", description="root log level")
+    PROMETHEUS_MULTIPROC_DIR: Path | None = Field(
+        None,
+        description="an empty directory shared by gunicorn's workers, so `/metrics` adds up their request metrics (prometheus_client's own variable; empty it at each start)",
+    )
+    HUB_LOG_FORMAT: Literal["plain", "json"] = Field(
+        "plain",
+        description="`json`: one JSON object per log line, with `request_id` (production's default); `plain`: text",
+    )
     MEDIA_ROOT: Path | None = Field(None, description="uploaded files (embedded: `.data/media`)")
     STATIC_ROOT: Path = Field(
         PROJECT_DIR / "staticfiles", description="where `collectstatic` writes"
@@ -142,9 +150,6 @@ class HubEnvironment(BaseSettings):
         ge=0,
         description="seconds after which bulk updates (which send no signals) are swept into the outbox",
     )
-    HUB_SEARCH_MAX_MATCHES: int = Field(
-        10_000, gt=0, description="most matches one public search ranks, counts and pages through"
-    )
 
     # --- The web response form
     HUB_RESPONSE_RATE_LIMIT: int = Field(
@@ -154,6 +159,14 @@ class HubEnvironment(BaseSettings):
     )
     HUB_RESPONSE_RATE_WINDOW: int = Field(
         3600, gt=0, description="the rate limit's window, in seconds"
+    )
+    HUB_STATUS_LOOKUP_LIMIT: int = Field(
+        30,
+        gt=0,
+        description="lookups of a response's status one client (IP address) may make per window; over it they get a 'too many requests' page (HTTP 429)",
+    )
+    HUB_STATUS_LOOKUP_WINDOW: int = Field(
+        600, gt=0, description="the status lookups' window, in seconds"
     )
     HUB_TRUSTED_PROXY_COUNT: int = Field(
         0,
@@ -245,6 +258,13 @@ class HubEnvironment(BaseSettings):
     HUB_SENTIMENT_MODEL: str = Field(
         "",
         description="dotted path of the sentiment model (empty: VADER with the consultation vocabulary)",
+    )
+
+    # --- Retention
+    HUB_RETENTION_INTERVAL: int = Field(
+        3600,
+        gt=0,
+        description="seconds between Celery beat's retention runs, which expire what each department's retention schedule no longer keeps",
     )
 
 

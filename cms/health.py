@@ -13,6 +13,7 @@ from django.db import connection
 from modelsearch.backends import get_search_backend
 
 from cms.celery import app
+from search.indexes import index_mapping_problems
 
 OK = "ok"
 NOT_CONFIGURED = "not configured (tasks run in-process)"
@@ -66,10 +67,22 @@ def search_health() -> PartHealth:
                 cursor.execute("SELECT 1")
             return PartHealth("search", OK, detail=f"database ({connection.vendor})")
         version = client.info().get("version", {})
+        # An index the node created by itself (dynamic mapping) answers every search
+        # with nothing: report it rather than let the public pages go quietly empty.
+        problems = index_mapping_problems(backend=backend)
     except Exception as error:  # noqa: BLE001
         return PartHealth("search", _describe(error))
-    distribution = version.get("distribution", "elasticsearch")
-    return PartHealth("search", OK, detail=f"{distribution} {version.get('number', '?')}")
+    node = f"{version.get('distribution', 'elasticsearch')} {version.get('number', '?')}"
+    if problems:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        return PartHealth(
+            "search",
+            "error: an index's mapping is not the hub's (run rebuild_search_index)",
+            detail=f"{node}: {shown}",
+        )
+    return PartHealth("search", OK, detail=node)
 
 
 def hub_health() -> list[PartHealth]:

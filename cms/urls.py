@@ -9,6 +9,7 @@ from cms import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
@@ -18,6 +19,10 @@ urlpatterns = [
     path("", include("engagement.analysis.urls")),
     # The public record's pages and site search (search/), before Wagtail's catch-all.
     path("", include("search.urls")),
+    # The privacy notices, at /privacy/ and /privacy/<department>/.
+    path("", include("consultations.urls")),
+    # The networks' webhooks (webhooks/<network>/), signed by the network.
+    path("", include("connectors.urls")),
 ]
 
 if settings.DEBUG:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -41,6 +41,7 @@ from connectors.types import (
     PostResult,
     QuarantinedItem,
     RateLimit,
+    WebhookEvent,
 )
 
 DEFAULT_TIMEOUT = 10.0
@@ -128,10 +129,31 @@ class Connector(ABC):
     read_budget: ClassVar[int | None] = None
     #: The client library's exceptions; ``translate_error`` turns each into one of ours.
     client_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    #: True when a walk from our posts misses whatever is under a deleted reply, so
+    #: collection hands the connector the replies left detached (``CollectionScope.detached_ids``).
+    walks_detached_replies: ClassVar[bool] = False
+    #: ``OPTIONS`` keys of the backend's own (e.g. a pinned API version) and the connector
+    #: attribute each sets; the registry accepts them beside its shared ``OPTION_NAMES``.
+    backend_options: ClassVar[dict[str, str]] = {}
+    #: True when the network shows an edited text without saying when it was edited: a
+    #: changed text is then taken as an edit seen at collection time.
+    edits_untimed: ClassVar[bool] = False
+    #: True when the network pushes changes to a webhook (``webhook_*`` below); polling
+    #: stays the safety net.
+    receives_webhooks: ClassVar[bool] = False
 
-    def __init__(self, credentials: ChannelCredentials, *, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        credentials: ChannelCredentials,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        options: Mapping[str, Any] | None = None,
+    ):
         self.credentials = credentials
         self.timeout = timeout
+        for attribute, value in (options or {}).items():
+            if attribute in self.backend_options.values():
+                setattr(self, attribute, value)
         self.base_url = (credentials.base_url or self.default_base_url).rstrip("/")
         try:
             self.secrets: Any = self.secrets_schema.model_validate(dict(credentials.secrets))
@@ -306,6 +328,30 @@ class Connector(ABC):
                 external_id=str(fields.get("id") or ""),
             )
         return IncomingReply(**payload.model_dump(), route=route, raw=raw)
+
+    # --- Webhooks (``receives_webhooks``) ----------------------------------------------------
+
+    @classmethod
+    def webhook_challenge(cls, *, query: Mapping[str, str], verify_tokens: Sequence[str]) -> str:
+        """The answer to the network's subscription check, or "" to refuse it."""
+        return ""
+
+    @classmethod
+    def webhook_signature_valid(
+        cls, *, headers: Mapping[str, str], body: bytes, secrets: Mapping[str, str]
+    ) -> bool:
+        """Whether the raw ``body`` was signed with this channel's secret."""
+        return False
+
+    @classmethod
+    def webhook_verify_token(cls, secrets: Mapping[str, str]) -> str:
+        """The token a channel expects in the network's subscription check ("" for none)."""
+        return ""
+
+    @classmethod
+    def webhook_events(cls, body: bytes) -> list[WebhookEvent]:
+        """What a pushed payload says changed; ValueError when it cannot be read."""
+        raise ValueError(f"{cls.label} sends no webhooks")
 
     # --- Helpers ----------------------------------------------------------------------
 

@@ -40,6 +40,8 @@ class ChannelAccount(models.Model):
     is_active = models.BooleanField(default=True)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
+    # When the network says the credentials stop working (a token's expiry), from the last check.
+    credentials_expire_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -322,3 +324,23 @@ class QuarantinedPayload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_network_display()} {self.route} payload: {self.error[:80]}"
+
+
+class WebhookReceipt(models.Model):
+    """A webhook delivery already acted on, so a replay of it is not acted on again.
+
+    Kept for ``HUB_WEBHOOK_MAX_AGE`` seconds and a little more: anything older is refused
+    by its timestamp anyway.
+    """
+
+    network = models.CharField(max_length=20, choices=network_choices)
+    key = models.CharField(max_length=255)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "key"], name="connectors_webhook_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network} webhook {self.key}"

@@ -68,11 +68,13 @@ def _entry(network: str) -> dict[str, Any]:
         raise ImproperlyConfigured(
             f'HUB_CONNECTORS[{network!r}] must be a dict with a "BACKEND" dotted path'
         )
-    unknown = set(entry.get("OPTIONS") or {}) - set(OPTION_NAMES)
+    # A backend may declare options of its own (``Connector.backend_options``).
+    known_options = [*OPTION_NAMES, *_load(str(entry["BACKEND"])).backend_options]
+    unknown = set(entry.get("OPTIONS") or {}) - set(known_options)
     if unknown:
         raise ImproperlyConfigured(
             f"HUB_CONNECTORS[{network!r}] has unknown OPTIONS {sorted(unknown)} "
-            f"(known: {', '.join(OPTION_NAMES)})"
+            f"(known: {', '.join(known_options)})"
         )
     return entry
 
@@ -99,8 +101,20 @@ def connector_options(network: str) -> ConnectorOptions:
     backend = connector_class(network)
     values = {attribute: getattr(backend, attribute) for attribute in OPTION_NAMES.values()}
     for key, value in (_entry(network).get("OPTIONS") or {}).items():
-        values[OPTION_NAMES[key]] = value
+        if key in OPTION_NAMES:
+            values[OPTION_NAMES[key]] = value
     return ConnectorOptions(**values, bills_reads=backend.bills_reads)
+
+
+def connector_backend_options(network: str) -> dict[str, Any]:
+    """The OPTIONS the network's backend declared for itself (``Connector.backend_options``),
+    by the attribute each sets on a connector, for ``Connector(options=...)``."""
+    backend = connector_class(network)
+    return {
+        backend.backend_options[key]: value
+        for key, value in (_entry(network).get("OPTIONS") or {}).items()
+        if key in backend.backend_options
+    }
 
 
 def network_choices() -> list[tuple[str, str]]:

@@ -50,7 +50,7 @@ from connectors.models import (
     DeliveryPost,
     DeliveryStatus,
 )
-from connectors.registry import connector_class, credentials_validate
+from connectors.registry import connector_backend_options, connector_class, credentials_validate
 from connectors.selectors import deliveries_due
 from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
 
@@ -67,7 +67,9 @@ _DELIVERY_LOCK_SPACE = 7013
 
 def channel_account_connector(*, channel: ChannelAccount) -> Connector:
     return connector_class(channel.network)(
-        channel.channel_credentials(), timeout=settings.HUB_CONNECTOR_TIMEOUT
+        channel.channel_credentials(),
+        timeout=settings.HUB_CONNECTOR_TIMEOUT,
+        options=connector_backend_options(channel.network),
     )
 
 
@@ -131,8 +133,16 @@ def channel_account_verify(*, channel: ChannelAccount) -> ExternalAccount:
     channel.last_error = ""
     channel.account_id = account.id
     channel.display_name = channel.display_name or account.display_name
+    channel.credentials_expire_at = account.credentials_expire_at
     channel.save(
-        update_fields=["last_checked_at", "last_error", "account_id", "display_name", "updated_at"]
+        update_fields=[
+            "last_checked_at",
+            "last_error",
+            "account_id",
+            "display_name",
+            "credentials_expire_at",
+            "updated_at",
+        ]
     )
     _channel_keep_session(channel, connector)
     return account

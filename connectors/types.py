@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ class ExternalAccount:
     id: str
     handle: str
     display_name: str = ""
+    #: When the credentials stop working (a token's expiry), when the network says so.
+    credentials_expire_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -127,13 +129,18 @@ class CollectionScope:
     """What to collect for one consultation on one channel.
 
     ``root_ids`` are the ids of every part we posted for it; ``since`` (a backfill)
-    leaves out anything older.
+    leaves out anything older. ``detached_ids`` (only for a connector that
+    ``walks_detached_replies``) are collected replies in our threads whose parent is
+    gone from the record (deleted, say): a walk from our posts no longer reaches
+    what is under them, so it is walked from them, each again after ``revisit_interval``.
     """
 
     root_ids: tuple[str, ...]
     hashtag: str = ""
     page_size: int = 100
     since: datetime | None = None
+    detached_ids: tuple[str, ...] = ()
+    revisit_interval: timedelta = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -172,3 +179,17 @@ class PostState:
     LIVE = "live"
     DELETED = "deleted"
     PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One change a network pushed to the hub's webhook, read before anything is trusted.
+
+    ``key`` identifies the delivery (a replay carries the same key); ``post_ids`` are the
+    hub's own posts whose replies changed, so a collection of those can start at once.
+    """
+
+    account_id: str
+    key: str
+    occurred_at: datetime
+    post_ids: tuple[str, ...] = ()

@@ -8,16 +8,18 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail import hooks
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.fields import StreamField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import (
     AbstractGroupApprovalTask,
     Orderable,
@@ -57,10 +59,42 @@ def page_context_contributions(request, page) -> dict:
     return context
 
 
+# The retention schedule's defaults (days after a consultation closes), stated in the
+# README. Original words outlast the outcome's usual twelve weeks and the three months a
+# legal challenge to it may take; raw payloads are only needed to look into a collection
+# problem; user agents only to look into a flood of responses while it is fresh.
+RETAIN_ORIGINAL_TEXT_DAYS = 365
+RETAIN_RAW_PAYLOADS_DAYS = 90
+RETAIN_EMAILS_DAYS = 365
+RETAIN_USER_AGENTS_DAYS = 30
+RETAIN_MAX_DAYS = 3650
+
+
+def retention_periods_described(
+    *,
+    original_text: int = RETAIN_ORIGINAL_TEXT_DAYS,
+    raw_payloads: int = RETAIN_RAW_PAYLOADS_DAYS,
+    emails: int = RETAIN_EMAILS_DAYS,
+    user_agents: int = RETAIN_USER_AGENTS_DAYS,
+) -> list[tuple[str, int]]:
+    """A retention schedule as the privacy notice states it (the defaults for the hub-wide one)."""
+    return [
+        ("Your words as you wrote them, before personal details were removed", original_text),
+        ("What the social network sent us about your post", raw_payloads),
+        ("The email address you gave on the response form", emails),
+        ("The name of the web browser you responded with", user_agents),
+    ]
+
+
 # Wagtail ships no types, so the django-stubs plugin cannot find the default manager of
 # ConsultationPage (a Page) for the reverse `consultations` accessor.
 class Department(models.Model):  # type: ignore[django-manager-missing]
-    """A government department or public body that runs consultations."""
+    """A government department or public body that runs consultations.
+
+    The ``retain_*_days`` fields are its retention schedule: how long after one of its
+    consultations closes the hub keeps what it collected beyond the published, redacted
+    record (``engagement.record.retention`` enforces them; the README has the defaults).
+    """
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
@@ -71,11 +105,51 @@ class Department(models.Model):  # type: ignore[django-manager-missing]
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    retain_original_text_days = models.PositiveIntegerField(
+        "Keep original texts for (days)",
+        default=RETAIN_ORIGINAL_TEXT_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that respondents' words as they wrote "
+        "them (before redaction), their earlier wordings and the names they gave are kept. "
+        "After that only the published, redacted text stays. Responses still waiting for a "
+        "moderator are kept whole until someone has looked at them.",
+    )
+    retain_raw_payloads_days = models.PositiveIntegerField(
+        "Keep raw payloads for (days)",
+        default=RETAIN_RAW_PAYLOADS_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that the posts exactly as the social "
+        "networks sent them (including payloads held in quarantine) are kept.",
+    )
+    retain_emails_days = models.PositiveIntegerField(
+        "Keep email addresses for (days)",
+        default=RETAIN_EMAILS_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that the email addresses given on the "
+        "response form are kept. A person who also responded to a consultation still "
+        "within its period keeps theirs until that one's period ends too.",
+    )
+    retain_user_agents_days = models.PositiveIntegerField(
+        "Keep browser details (user agents) for (days)",
+        default=RETAIN_USER_AGENTS_DAYS,
+        validators=[MaxValueValidator(RETAIN_MAX_DAYS)],
+        help_text="Days after a consultation closes that the browser details sent with "
+        "web responses (kept to look into floods of responses) are kept.",
+    )
 
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("logo"),
+        MultiFieldPanel(
+            [
+                FieldPanel("retain_original_text_days"),
+                FieldPanel("retain_raw_payloads_days"),
+                FieldPanel("retain_emails_days"),
+                FieldPanel("retain_user_agents_days"),
+            ],
+            heading="Retention after a consultation closes",
+        ),
     ]
 
     class Meta:
@@ -83,6 +157,15 @@ class Department(models.Model):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return self.name
+
+    def retention_periods(self) -> list[tuple[str, int]]:
+        """The schedule in the privacy notice's words: (what is kept, days after closing)."""
+        return retention_periods_described(
+            original_text=self.retain_original_text_days,
+            raw_payloads=self.retain_raw_payloads_days,
+            emails=self.retain_emails_days,
+            user_agents=self.retain_user_agents_days,
+        )
 
     @property
     def social_handles(self) -> str:
@@ -124,6 +207,208 @@ def department_ids_for_user(user) -> set[int]:
         )
         user._hub_department_ids = cached
     return cached
+
+
+# --- Privacy notices ---------------------------------------------------------------------
+# The wording a new notice starts from, and what the hub shows before anyone has written
+# one. Plain words for the public; editors' guidance is in each field's help text.
+
+NOTICE_FEATURES = ["bold", "italic", "link", "ul", "ol"]
+
+DEFAULT_SOCIAL_NETWORKS = (
+    "<p>When you reply on a social network to one of our posts about a consultation, or "
+    "post with the consultation's hashtag while it is open, we collect from that network:</p>"
+    "<ul><li>what you wrote, and any later changes you make to it</li>"
+    "<li>when you wrote it, and a link to it</li>"
+    "<li>your account's name, handle and the network's identifier for it</li></ul>"
+    "<p>We do not collect anything else from your account, and we do not collect posts "
+    "that are not about the consultation. If you delete your post or make it private, we "
+    "stop publishing it.</p>"
+)
+DEFAULT_WEB_FORM = (
+    "<p>When you respond on this website we collect your answers and, if you give them, "
+    "your name and email address. We also keep the name of the web browser you used, "
+    "to help us spot automated responses.</p>"
+    "<p>We use your email address only to contact you about this consultation, and we "
+    "never publish it. We publish your name only if you ask us to.</p>"
+)
+DEFAULT_LAWFUL_BASIS = (
+    "<p>We collect and use this information because consulting the public is part of our "
+    "official functions: the lawful basis is <strong>public task</strong> (Article 6(1)(e) "
+    "of the UK General Data Protection Regulation).</p>"
+    "<p>If you tell us about your health, religion, ethnicity or other special category "
+    "information, we use it only to understand your response, on the basis of "
+    "substantial public interest (Article 9(2)(g) of the UK GDPR and Schedule 1 of the "
+    "Data Protection Act 2018).</p>"
+    "<p>Before we publish any response, we remove personal details such as email "
+    "addresses, phone numbers, postcodes and other identifying numbers, and a moderator "
+    "checks it.</p>"
+)
+DEFAULT_RETENTION = (
+    "<p>After a consultation closes, we keep what we collected for the periods listed "
+    "below, then delete it. Responses a moderator has not yet read are kept until one has.</p>"
+    "<p>The published responses, with personal details removed, are kept as part of the "
+    "public record of the consultation.</p>"
+)
+DEFAULT_ERASURE = (
+    "<p>You can ask us to erase your response at any time. Tell us the reference number we "
+    "gave you when you responded, or the social network and account you replied from, or "
+    "the email address you gave us.</p>"
+    "<p>We will erase your words, your name and your email address everywhere we hold "
+    "them, including the published responses and our analysis. We keep only a record "
+    "that a response was erased, so the published totals still add up.</p>"
+    "<p>You also have the right to see the information we hold about you, to have it "
+    "corrected, and to object to how we use it.</p>"
+)
+DEFAULT_CONTACT = (
+    "<p>Contact the data protection officer of the department that runs the consultation. "
+    "Their contact details are on the department's website.</p>"
+    "<p>If you are unhappy with how we have used your information, you can complain to "
+    'the <a href="https://ico.org.uk/make-a-complaint/">Information Commissioner\'s '
+    "Office</a>.</p>"
+)
+
+
+# Callables, so that changing the default wording needs no migration.
+def default_social_networks() -> str:
+    return DEFAULT_SOCIAL_NETWORKS
+
+
+def default_web_form() -> str:
+    return DEFAULT_WEB_FORM
+
+
+def default_lawful_basis() -> str:
+    return DEFAULT_LAWFUL_BASIS
+
+
+def default_retention() -> str:
+    return DEFAULT_RETENTION
+
+
+def default_erasure() -> str:
+    return DEFAULT_ERASURE
+
+
+def default_contact() -> str:
+    return DEFAULT_CONTACT
+
+
+class PrivacyNoticeForm(WagtailAdminModelForm):
+    """A department's editors write their own department's notice; only superusers the
+    hub-wide one (the notice without a department)."""
+
+    def clean_department(self):
+        department = self.cleaned_data.get("department")
+        user = getattr(self, "for_user", None)
+        if department is None and user is not None and not user.is_superuser:
+            raise ValidationError("Choose your department.")
+        return department
+
+
+class PrivacyNotice(models.Model):
+    """How the hub uses the information of people who respond: one notice per department,
+    and one without a department, hub-wide, for departments that have not written theirs.
+
+    A snippet, not a page: it belongs to a department the way its channels and members do,
+    so the same department scope guards its admin screens (docs/adr/0009); its public page
+    is served at /privacy/<department>/ by ``consultations.views.privacy_notice``.
+    """
+
+    department = models.OneToOneField(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="privacy_notice",
+        help_text="Leave empty for the hub-wide notice, which applies to every department "
+        "that has not written its own.",
+    )
+    social_networks = RichTextField(
+        "What we collect from social networks",
+        features=NOTICE_FEATURES,
+        default=default_social_networks,
+    )
+    web_form = RichTextField(
+        "What we collect on the response form",
+        features=NOTICE_FEATURES,
+        default=default_web_form,
+    )
+    lawful_basis = RichTextField(
+        "Our lawful basis",
+        features=NOTICE_FEATURES,
+        default=default_lawful_basis,
+        help_text="Check the basis with your data protection officer.",
+    )
+    retention = RichTextField(
+        "How long we keep it",
+        features=NOTICE_FEATURES,
+        default=default_retention,
+        help_text="Say how long you keep each kind of information after a consultation "
+        "closes; keep it in step with the department's retention periods.",
+    )
+    erasure = RichTextField(
+        "How to ask us to erase your response",
+        features=NOTICE_FEATURES,
+        default=default_erasure,
+    )
+    contact = RichTextField(
+        "Who to contact",
+        features=NOTICE_FEATURES,
+        default=default_contact,
+        help_text="Your data protection officer's email or postal address.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    base_form_class = PrivacyNoticeForm
+    panels = [
+        FieldPanel("department"),
+        FieldPanel("social_networks"),
+        FieldPanel("web_form"),
+        FieldPanel("lawful_basis"),
+        FieldPanel("retention"),
+        FieldPanel("erasure"),
+        FieldPanel("contact"),
+    ]
+
+    # The sections in the order the public page shows them, with their anchors.
+    SECTIONS = (
+        ("social-networks", "social_networks"),
+        ("web-form", "web_form"),
+        ("lawful-basis", "lawful_basis"),
+        ("retention", "retention"),
+        ("erasure", "erasure"),
+        ("contact", "contact"),
+    )
+
+    class Meta:
+        constraints = [
+            # One per department (the one-to-one), and at most one hub-wide.
+            models.UniqueConstraint(
+                Coalesce(F("department"), Value(0)),
+                name="one_privacy_notice_per_department_and_one_hub_wide",
+                violation_error_message="There is already a hub-wide privacy notice: "
+                "edit that one instead.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.department_id is None:
+            return "Hub-wide privacy notice"
+        return f"Privacy notice of {self.department}"
+
+    @property
+    def is_hub_wide(self) -> bool:
+        return self.department_id is None
+
+    @property
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(anchor, heading, rich text) of each section, for the public page."""
+        fields = {field.name: field for field in self._meta.fields}
+        return [
+            (anchor, str(fields[name].verbose_name), getattr(self, name))
+            for anchor, name in self.SECTIONS
+        ]
 
 
 class Topic(models.Model):  # type: ignore[django-manager-missing]  # as Department
@@ -538,6 +823,7 @@ __all__ = [
     "Department",
     "DepartmentApprovalTask",
     "DepartmentMembership",
+    "PrivacyNotice",
     "Question",
     "QuestionKind",
     "Topic",

@@ -8,7 +8,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from wagtail.query import PageQuerySet
 
-from consultations.models import ConsultationPage, ConsultationStatus, Department, Topic
+from consultations.models import (
+    ConsultationPage,
+    ConsultationStatus,
+    Department,
+    PrivacyNotice,
+    Topic,
+)
 
 
 def consultation_status_filter(status: str, *, now: datetime | None = None) -> Q:
@@ -68,3 +74,15 @@ def departments_with_consultations() -> QuerySet[Department]:
 
 def topics_with_consultations() -> QuerySet[Topic]:
     return Topic.objects.filter(consultations__in=consultations_public().values("pk")).distinct()
+
+
+def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
+    """The privacy notice that applies to ``department``'s consultations (to the hub as a
+    whole when None): its own, else the hub-wide one, else the default wording, unsaved.
+    Never missing, so a consultation page can always link to one."""
+    if department is not None:
+        own = PrivacyNotice.objects.filter(department=department).first()
+        if own is not None:
+            return own
+    hub_wide = PrivacyNotice.objects.filter(department__isnull=True).first()
+    return hub_wide if hub_wide is not None else PrivacyNotice()

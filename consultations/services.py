@@ -59,9 +59,15 @@ _COLLECTION_PERMISSIONS = {
         "choose_document",
     ),
 }
+# A privacy notice is public as soon as it is saved (no review workflow, unlike a page), so
+# only those who may publish pages may change it.
+_PRIVACY_NOTICE_PERMISSIONS = (
+    "consultations.add_privacynotice",
+    "consultations.change_privacynotice",
+)
 _MODEL_PERMISSIONS = {
     COMMS_OFFICER: (),
-    COMMS_APPROVER: (),
+    COMMS_APPROVER: _PRIVACY_NOTICE_PERMISSIONS,
     MODERATOR: ("record.view_response", "record.moderate_response"),
     ANALYST: ("record.view_response", "record.export_response"),
     ADMINISTRATOR: (
@@ -75,6 +81,7 @@ _MODEL_PERMISSIONS = {
         "consultations.add_departmentmembership",
         "consultations.change_departmentmembership",
         "consultations.delete_departmentmembership",
+        *_PRIVACY_NOTICE_PERMISSIONS,
         "auth.add_user",
         "auth.change_user",
     ),

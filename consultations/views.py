@@ -1,22 +1,28 @@
-"""Public views: the consultation listing and the web response form (rendered and validated
-here, recorded by ``engagement.record.services.web_response_record``)."""
+"""Public views: the consultation listing, the web response form (rendered and validated
+here, recorded by ``engagement.record.services.web_response_record``) and the privacy
+notices."""
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
 
 from consultations.forms import ConsultationResponseForm
-from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationStatus
+from consultations.models import (
+    ConsultationIndexPage,
+    ConsultationPage,
+    ConsultationStatus,
+    Department,
+    retention_periods_described,
+)
+from consultations.ratelimit import rate_limit_exceeded
 from consultations.selectors import (
     consultations_public,
     departments_with_consultations,
+    privacy_notice_for,
     topics_with_consultations,
 )
 from engagement.record.services import web_response_record
@@ -63,58 +69,6 @@ def consultation_index_context(request, index: ConsultationIndexPage) -> dict:
 # --- Responding ------------------------------------------------------------------------
 
 
-def client_address(request) -> str:
-    """The client's IP address, looking through the trusted reverse proxies in front.
-
-    Each trusted proxy appends the address it saw to X-Forwarded-For, so the
-    client is the entry that many places from the right; anything further left
-    could have been written by the client itself.
-    """
-    proxies = settings.HUB_TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def rate_limit_subject(address: str) -> str:
-    """Who the rate limit counts: an IPv4 address, or an IPv6 client's /64 (one home or
-    phone is given a whole /64 and can rotate addresses inside it at will)."""
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
-
-
-def _client_key(request) -> str:
-    # Hashed so the cache never holds raw IP addresses.
-    subject = rate_limit_subject(client_address(request))
-    return "hub:respond-rate:" + hashlib.sha256(subject.encode()).hexdigest()[:32]
-
-
-def _rate_limited(request) -> bool:
-    """Count this submission; True once the client is over the limit for the window."""
-    key = _client_key(request)
-    window = settings.HUB_RESPONSE_RATE_WINDOW
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > settings.HUB_RESPONSE_RATE_LIMIT
-
-
 def _render(request, page, template, context=None, status=200):
     return TemplateResponse(
         request,
@@ -137,7 +91,12 @@ def consultation_respond(request, page: ConsultationPage):
         form = ConsultationResponseForm(questions=questions)
         return _render(request, page, "consultations/respond.html", {"form": form})
 
-    if _rate_limited(request):
+    if rate_limit_exceeded(
+        request,
+        scope="respond",
+        limit=settings.HUB_RESPONSE_RATE_LIMIT,
+        window=settings.HUB_RESPONSE_RATE_WINDOW,
+    ):
         response = _render(
             request,
             page,
@@ -172,4 +131,30 @@ def consultation_respond_confirmation(request, page: ConsultationPage):
         return redirect(page.url)
     return _render(
         request, page, "consultations/respond_confirmation.html", {"reference": reference}
+    )
+
+
+# --- Privacy notices ---------------------------------------------------------------------
+
+
+@require_GET
+def privacy_notice(request, slug: str | None = None):
+    """The hub-wide privacy notice (no slug), or a department's: its own, or the hub-wide
+    one until it has written its own."""
+    department = get_object_or_404(Department, slug=slug) if slug is not None else None
+    notice = privacy_notice_for(department=department)
+    return TemplateResponse(
+        request,
+        "consultations/privacy_notice.html",
+        {
+            "notice": notice,
+            "department": department,
+            # The periods the retention schedule really applies, so the notice cannot
+            # drift from what engagement.record.retention does.
+            "retention_periods": (
+                department.retention_periods() if department else retention_periods_described()
+            ),
+            # The footer links to the notice the visitor is reading.
+            "privacy_notice_department": department,
+        },
     )

@@ -13,6 +13,7 @@ from consultations.models import (
     ConsultationPage,
     Department,
     DepartmentMembership,
+    PrivacyNotice,
     Topic,
     department_ids_for_user,
 )
@@ -53,8 +54,19 @@ class DepartmentMembershipViewSet(DepartmentScopedViewSetMixin, SnippetViewSet):
     list_filter = ["department"]
 
 
+class PrivacyNoticeViewSet(DepartmentScopedViewSetMixin, SnippetViewSet):
+    """A department's editors write their own department's notice; the hub-wide one (no
+    department) is left to superusers by the scope and ``PrivacyNoticeForm``."""
+
+    chooser_viewset_class = DepartmentScopedChooserViewSet
+    model = PrivacyNotice
+    icon = "lock"
+    menu_label = "Privacy notices"
+    list_display = ["__str__", "updated_at"]
+
+
 class DepartmentsGroup(SnippetViewSetGroup):
-    items = (DepartmentViewSet, DepartmentMembershipViewSet, TopicViewSet)
+    items = (DepartmentViewSet, DepartmentMembershipViewSet, PrivacyNoticeViewSet, TopicViewSet)
     menu_icon = "group"
     menu_label = "Departments"
     menu_name = "departments"

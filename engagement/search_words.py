@@ -21,3 +21,23 @@ def query_words(q: str) -> list[str]:
 def plain_query(q: str) -> str:
     """The query as the search backend receives it: its words, space-separated ("" for none)."""
     return " ".join(query_words(q))
+
+
+_QUOTED = regex.compile(r'"([^"]*)"')
+
+
+def query_parts(q: str) -> tuple[str, tuple[str, ...]]:
+    """The loose words of a query and its quoted phrases, each as plain words.
+
+    ``buses "ring road"`` gives ``("buses", ("ring road",))``. A quoted single word is
+    a loose word, and an unpaired quote means nothing.
+    """
+    phrases = []
+    loose = list(query_words(_QUOTED.sub(" ", q)))
+    for quoted in _QUOTED.findall(q):
+        words = query_words(quoted)
+        if len(words) > 1:
+            phrases.append(" ".join(words))
+        else:
+            loose.extend(words)
+    return " ".join(loose), tuple(dict.fromkeys(phrases))

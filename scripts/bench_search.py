@@ -92,22 +92,36 @@ def main() -> None:
         f"({result.indexed / drained:,.0f}/s), {result.left} left"
     )
 
+    def checked(found, what: str) -> None:
+        # Every response uses these words: a search that finds none is broken, not fast.
+        if found.total == 0 or not found.page.object_list:
+            sys.exit(f"FAILED: {what} matched nothing over {len(pks)} public responses")
+
+    if result.failed or result.indexed < len(pks):
+        sys.exit(f"FAILED: the drain indexed {result.indexed} of {len(pks)} ({result.error})")
     timings = []
     for word in WORDS[:10]:
         started = time.perf_counter()
         found = responses_search(filters=ResponseFilters(q=word, sort="newest"), consultation=page)
         timings.append(time.perf_counter() - started)
+        checked(found, f"the search for {word!r}")
     timings.sort()
     print(
         f"Search (newest first) with facets over {len(pks)} responses: median {timings[len(timings) // 2] * 1000:.0f} ms, "
         f"worst {timings[-1] * 1000:.0f} ms (last matched {found.total})"
     )
     started = time.perf_counter()
-    responses_search(filters=ResponseFilters(q=WORDS[0], sort="relevance"), consultation=page)
+    found = responses_search(
+        filters=ResponseFilters(q=WORDS[0], sort="relevance"), consultation=page
+    )
     print(f"Search sorted by relevance: {(time.perf_counter() - started) * 1000:.0f} ms")
+    checked(found, "the search by relevance")
     started = time.perf_counter()
-    responses_search(filters=ResponseFilters(), consultation=page)
+    found = responses_search(filters=ResponseFilters(), consultation=page)
     print(f"Browse with facets (no words): {(time.perf_counter() - started) * 1000:.0f} ms")
+    checked(found, "browsing")
+    if found.total != len(pks):
+        sys.exit(f"FAILED: browsing counted {found.total} of {len(pks)} public responses")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ class SearchConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         # why: models load only once the app registry is ready.
+        from engagement.analysis.models import ResponseAnalysis, Theme, ThemeMembership
         from engagement.record.models import Answer, Response
         from engagement.record.signals import responses_changed
         from search import signals
@@ -28,3 +29,13 @@ class SearchConfig(AppConfig):
         responses_changed.connect(
             signals.responses_changed, sender=Response, dispatch_uid="hubsearch-r-changed"
         )
+        # Theme and sentiment are facets counted by the search node: the index documents
+        # carry them, so the analysis's changes are queued like the record's.
+        for model in (ResponseAnalysis, ThemeMembership):
+            post_save.connect(
+                signals.analysis_changed, sender=model, dispatch_uid=f"hubsearch-{model.__name__}-s"
+            )
+            post_delete.connect(
+                signals.analysis_changed, sender=model, dispatch_uid=f"hubsearch-{model.__name__}-d"
+            )
+        post_save.connect(signals.theme_saved, sender=Theme, dispatch_uid="hubsearch-theme-save")

@@ -13,6 +13,8 @@ from engagement.record.channels import channel_choices
 from search.selectors import ResponseFilters, Sort
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# A language tag as responses record it ("en", "cy", "en-GB").
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
 
 
 class MonthsField(forms.Field):
@@ -23,6 +25,17 @@ class MonthsField(forms.Field):
         for item in values:
             if not MONTH.match(str(item)):
                 raise ValidationError("Choose a month from the list", code="invalid_month")
+        return tuple(dict.fromkeys(str(item) for item in values))
+
+
+class LanguagesField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        for item in values:
+            if not LANGUAGE.match(str(item)):
+                raise ValidationError("Choose a language from the list", code="invalid_language")
         return tuple(dict.fromkeys(str(item) for item in values))
 
 
@@ -53,6 +66,7 @@ class ResponseSearchForm(forms.Form):
             "invalid_list": "Choose a sentiment from the list",
         },
     )
+    language = LanguagesField(required=False)
     sort = forms.ChoiceField(label="Sort by", choices=Sort.CHOICES, required=False)
 
     def __init__(self, *args, questions=(), themes=(), **kwargs):
@@ -75,6 +89,7 @@ class ResponseSearchForm(forms.Form):
             months=tuple(data.get("month") or ()),
             theme_ids=tuple(data.get("theme") or ()),
             sentiments=tuple(data.get("sentiment") or ()),
+            languages=tuple(data.get("language") or ()),
             sort=data.get("sort") or "",
         )
 

@@ -1,10 +1,11 @@
 """Reads for the public record's search: matches, facets, sorting, pages.
 
-The one place facet counts are computed. The search backend (database or
-OpenSearch, through modelsearch) decides only WHICH public responses match the
-words; channel, question, month, theme and sentiment counts are then counted with
-the ORM over those matches, so both backends give identical counts for identical
-matches.
+On OpenSearch/Elasticsearch the node answers everything in one request: the words,
+the filters, the exact total, the facet counts and the page (``search.engine``).
+On the database backend the backend decides which public responses match the words
+(every one of them: no cap), and the facets are counted with the ORM over those
+matches, one grouped query per facet. Both give the same counts for the same matches
+(tests/search/test_backend_parity.py).
 What is shown is always re-read through ``public_responses()``: a row the index
 has not yet forgotten (hidden a moment ago) is never displayed.
 """
@@ -14,23 +15,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from modelsearch.backends import get_search_backend
+from modelsearch.query import And, Phrase, PlainText
 
-from consultations.models import ConsultationPage
+from consultations.models import ConsultationPage, Question
 from consultations.selectors import consultations_public
 from engagement.analysis.models import Theme, ThemeMembership
-from engagement.analysis.selectors import figures_sentiment, themes_live
+from engagement.analysis.selectors import SENTIMENT_LABELS, figures_sentiment, themes_live
 from engagement.record.channels import channel_choices
 from engagement.record.models import Answer, Response
 from engagement.record.selectors import public_responses
-from engagement.search_words import plain_query, query_words
+from engagement.search_words import plain_query, query_parts, query_words
+from search import engine
+from search.indexes import is_search_node
 
 PAGE_SIZE = 20
+
+# Names for the language facet; another language shows its code.
+LANGUAGE_NAMES = {"en": "English", "cy": "Welsh (Cymraeg)"}
 
 
 class Sort:
@@ -51,6 +57,8 @@ class ResponseFilters:
     theme_ids: tuple[int, ...] = ()
     # "positive", "neutral", "negative" (engagement.analysis.selectors.SENTIMENT_LABELS).
     sentiments: tuple[str, ...] = ()
+    # Response.language values, as the language facet lists them.
+    languages: tuple[str, ...] = ()
     sort: str = ""
 
     @property
@@ -98,18 +106,21 @@ def _month_range(value: str) -> tuple[datetime, datetime] | None:
 def _matched_pks(
     *, q: str, consultation: ConsultationPage | None, backend_name: str, ranked: bool
 ) -> list[int]:
-    """Public responses matching ``q`` in the index, best first (at most HUB_SEARCH_MAX_MATCHES)."""
-    words = plain_query(q)
-    if not words:
+    """Every response matching ``q`` in the index, best first when ``ranked``."""
+    words, phrases = query_parts(q)
+    if not words and not phrases:
         return []
     backend = get_search_backend(backend_name)
     scope = Response.objects.all()
     if consultation is not None:
         scope = scope.filter(consultation=consultation)
+    query = words
+    if phrases:
+        parts = [PlainText(words, operator="and")] if words else []
+        query = And([*parts, *(Phrase(phrase) for phrase in phrases)])
     # Scoring is the slow part on the database backend: only rank when sorting by relevance.
-    results = backend.search(words, scope, operator="and", order_by_relevance=ranked)
-    limit = settings.HUB_SEARCH_MAX_MATCHES
-    return [response.pk for response in results[:limit]]
+    results = backend.search(query, scope, operator="and", order_by_relevance=ranked)
+    return [response.pk for response in results]
 
 
 def theme_survivors(*, consultation: ConsultationPage) -> dict[int, Theme]:
@@ -164,7 +175,18 @@ def _filtered(
         responses = responses.filter(pk__in=members.values("response_id"))
     if filters.sentiments and skip != "sentiment":
         responses = responses.filter(analysis__sentiment_label__in=filters.sentiments)
+    if filters.languages and skip != "language":
+        responses = responses.filter(language__in=filters.languages)
     return responses
+
+
+def _language_option(value: str, count: int, filters: ResponseFilters) -> FacetOption:
+    return FacetOption(
+        value=value,
+        label=LANGUAGE_NAMES.get(value, value),
+        count=count,
+        selected=value in filters.languages,
+    )
 
 
 def _theme_facet(
@@ -293,12 +315,24 @@ def _facets(
         key=lambda option: option.value,
         reverse=True,
     )
+    language_counts = (
+        _filtered(responses, filters, skip="language", survivors=survivors)
+        .exclude(language="")
+        .order_by()
+        .values("language")
+        .annotate(count=Count("pk"))
+    )
+    languages = sorted(
+        (_language_option(row["language"], row["count"], filters) for row in language_counts),
+        key=lambda option: (-option.count, option.label),
+    )
     return {
         "channel": channels,
         "question": questions,
         "month": months,
         "theme": _theme_facet(responses, filters, survivors),
         "sentiment": _sentiment_facet(responses, filters, survivors),
+        "language": languages,
     }
 
 
@@ -311,6 +345,15 @@ def responses_search(
     backend_name: str = "default",
 ) -> ResponseSearch:
     """Public responses matching the words and filters, a page of them, and the facet counts."""
+    backend = get_search_backend(backend_name)
+    if is_search_node(backend):
+        return _search_on_node(
+            backend=backend,
+            filters=filters,
+            consultation=consultation,
+            page_number=page_number,
+            per_page=per_page,
+        )
     base = public_responses(consultation=consultation)
     ranked: list[int] | None = None
     if filters.q.strip():
@@ -347,6 +390,156 @@ def responses_search(
         page.object_list = list(page.object_list)
     return ResponseSearch(
         total=paginator.count, page=page, facets=facets, terms=search_terms(filters.q)
+    )
+
+
+def _page_number(value: int | str) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _selections(filters: ResponseFilters) -> dict[str, dict]:
+    """The chosen facet values as node filters, by facet name."""
+    chosen: dict[str, dict] = {}
+    terms = {
+        "channel": filters.channels,
+        "question": filters.question_ids,
+        "theme": filters.theme_ids,
+        "sentiment": filters.sentiments,
+        "language": filters.languages,
+    }
+    for name, values in terms.items():
+        if values:
+            chosen[name] = {"terms": {engine.FIELD[name]: list(values)}}
+    if filters.months:
+        ranges = [bounds for bounds in map(_month_range, filters.months) if bounds]
+        chosen["month"] = engine.month_clause(ranges) if ranges else {"terms": {"_id": []}}
+    return chosen
+
+
+def _facets_from_buckets(
+    buckets: dict[str, list[tuple[str, int]]],
+    filters: ResponseFilters,
+    consultation: ConsultationPage | None,
+) -> dict[str, list[FacetOption]]:
+    """The node's counts as the page shows them: the same labels and order as ``_facets``."""
+    labels = dict(channel_choices())
+    channels = sorted(
+        (
+            FacetOption(
+                value=value,
+                label=str(labels.get(value, value)),
+                count=count,
+                selected=value in filters.channels,
+            )
+            for value, count in buckets["channel"]
+        ),
+        key=lambda option: (-option.count, option.label),
+    )
+    question_counts = {int(value): count for value, count in buckets["question"]}
+    questions = [
+        FacetOption(
+            value=str(question.pk),
+            label=question.text,
+            count=question_counts[question.pk],
+            selected=question.pk in filters.question_ids,
+        )
+        for question in Question.objects.filter(pk__in=list(question_counts)).order_by(
+            "sort_order", "pk"
+        )
+    ]
+    months = []
+    for value, count in buckets["month"]:
+        bounds = _month_range(value)
+        if bounds:
+            months.append(
+                FacetOption(
+                    value=value,
+                    label=bounds[0].strftime("%B %Y"),
+                    count=count,
+                    selected=value in filters.months,
+                )
+            )
+    months.sort(key=lambda option: option.value, reverse=True)
+    themes = []
+    if consultation is not None:
+        live = {theme.pk: theme for theme in themes_live(consultation=consultation)}
+        themes = sorted(
+            (
+                FacetOption(
+                    value=value,
+                    label=live[int(value)].display_label,
+                    count=count,
+                    selected=int(value) in filters.theme_ids,
+                )
+                for value, count in buckets["theme"]
+                if int(value) in live
+            ),
+            key=lambda option: (-option.count, option.label, int(option.value)),
+        )
+    sentiment_counts = dict(buckets["sentiment"])
+    sentiments = [
+        FacetOption(
+            value=key,
+            label=label,
+            count=sentiment_counts[key],
+            selected=key in filters.sentiments,
+        )
+        for key, label in SENTIMENT_LABELS
+        if sentiment_counts.get(key)
+    ]
+    languages = sorted(
+        (_language_option(value, count, filters) for value, count in buckets["language"]),
+        key=lambda option: (-option.count, option.label),
+    )
+    return {
+        "channel": channels,
+        "question": questions,
+        "month": months,
+        "theme": themes,
+        "sentiment": sentiments,
+        "language": languages,
+    }
+
+
+def _search_on_node(
+    *,
+    backend,
+    filters: ResponseFilters,
+    consultation: ConsultationPage | None,
+    page_number: int | str,
+    per_page: int,
+) -> ResponseSearch:
+    public = consultations_public()
+    if consultation is not None:
+        public = public.filter(pk=consultation.pk)
+    facets = ["channel", "question", "month", "sentiment", "language"]
+    if consultation is not None:
+        # Themes belong to one consultation: the site-wide search has no theme facet.
+        facets.append("theme")
+    search = engine.EngineSearch(
+        backend=backend,
+        q=filters.q.strip(),
+        consultation_ids=list(public.order_by().values_list("pk", flat=True)),
+        selections=_selections(filters),
+        facets=facets,
+        sort=filters.effective_sort,
+    )
+    offset = (_page_number(page_number) - 1) * per_page
+    answer = search.first(offset=offset, size=per_page)
+    page = Paginator(engine.EngineHits(search, answer, offset), per_page).get_page(page_number)
+    ids = list(page.object_list)
+    rows = {
+        row.pk: row for row in public_responses().filter(pk__in=ids).prefetch_related("answers")
+    }
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return ResponseSearch(
+        total=answer.total,
+        page=page,
+        facets=_facets_from_buckets(answer.buckets, filters, consultation),
+        terms=search_terms(filters.q),
     )
 
 

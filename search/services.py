@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -27,11 +27,16 @@ from modelsearch.backends import get_search_backends_with_name
 from modelsearch.index import Indexed
 
 from engagement.record.models import Response
+from search.indexes import search_index_ensure
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
 
 logger = logging.getLogger(__name__)
 
 RESPONSE_MODEL = "record.Response"
+
+
+# The sweep's start when an index had to be created: every response is read again.
+SWEEP_FROM_THE_START = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class DrainResult:
     failed: bool
     left: int
     error: str = ""
+    # Indexes that were missing and were created with the hub's mapping by this drain.
+    created: tuple[str, ...] = ()
 
 
 def _label(model: type[models.Model]) -> str:
@@ -154,6 +161,25 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
     """
     batch_size = batch_size or settings.HUB_SEARCH_DRAIN_BATCH
     indexed = removed = swept = 0
+    try:
+        created = _indexes_ensure()
+    except DatabaseError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the node cannot answer: everything stays queued
+        message = f"{type(error).__name__}: {error}"[:2000]
+        logger.warning("Search index drain could not check the indexes: %s", message)
+        waiting = SearchIndexQueue.objects.order_by("pk").values_list("pk", flat=True)[:batch_size]
+        SearchIndexQueue.objects.filter(pk__in=list(waiting)).update(
+            attempts=models.F("attempts") + 1, last_error=message
+        )
+        return DrainResult(
+            indexed=0,
+            removed=0,
+            swept=0,
+            failed=True,
+            left=SearchIndexQueue.objects.count(),
+            error=message,
+        )
     for _ in range(max_batches):
         with transaction.atomic():
             state = _state_locked()
@@ -192,6 +218,7 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
                     failed=True,
                     left=SearchIndexQueue.objects.count(),
                     error=message,
+                    created=created,
                 )
             SearchIndexQueue.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
             state.swept_to, state.swept_pk = cursor
@@ -206,4 +233,32 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
         swept=swept,
         failed=False,
         left=SearchIndexQueue.objects.count(),
+        created=created,
     )
+
+
+def _indexes_ensure() -> tuple[str, ...]:
+    """Create any missing index with the hub's mapping before a document goes to it.
+
+    Left alone, the node would create it from the first document with a guessed
+    mapping, and searches would find nothing. A created index is empty, so the sweep
+    starts again from the first response: the drains that follow refill it from the
+    record (rows younger than the settle time come with the sweep after it).
+    """
+    created = []
+    with transaction.atomic():
+        state = _state_locked()
+        for name, backend in get_search_backends_with_name(with_auto_update=True):
+            index_name = search_index_ensure(backend=backend, model=Response)
+            if index_name:
+                logger.warning(
+                    "Search index %s (backend %s) was missing: created with the hub's "
+                    "mapping; refilling it from the record",
+                    index_name,
+                    name,
+                )
+                created.append(index_name)
+        if created:
+            state.swept_to, state.swept_pk = SWEEP_FROM_THE_START, 0
+            state.save(update_fields=["swept_to", "swept_pk"])
+    return tuple(created)

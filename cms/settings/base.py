@@ -5,6 +5,7 @@ table of environment variables.
 """
 
 from datetime import timedelta
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_tasks",
+    "django_prometheus",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,6 +68,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and (nearly) last, as django-prometheus asks, so it times the whole request.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "cms.observability.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "cms.middleware.HubCSPMiddleware",
     "cms.middleware.permissions_policy_middleware",
@@ -79,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lock-out into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -230,6 +236,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below, as the web process does (request ids, JSON lines).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Wagtail's own background work (search indexing, reference index, file
 # deletion) goes through django-tasks: to Celery when there is a broker,
@@ -249,6 +257,41 @@ TASKS = {
 # backend (SQLite FTS5 or PostgreSQL full text).
 
 SEARCH = env.parse_search_url(ENV.SEARCH_URL)
+# The hub's analysers, one per language of Response.INDEXED_LANGUAGES: the index is
+# created with them (search.services.search_index_ensure) and /healthz checks them.
+# English: KStem ("light_english"), which keeps "bus" and "buses" together where Porter
+# does not, and English stop words. Welsh has no stemmer in OpenSearch (its mutations
+# change the start of words): lower case and its commonest function words only.
+WELSH_STOP_WORDS = (
+    "a ac am ar at dy ei eich ein eu fe fel fy gan gyda hefyd hi hwn hyn i mae mewn na "
+    "nad neu ni nid o oedd ond wedi y yma yn yng ym yr yw ydy"
+).split()
+SEARCH_ANALYSIS = {
+    "filter": {
+        "hub_english_possessive": {"type": "stemmer", "language": "possessive_english"},
+        "hub_english_stop": {"type": "stop", "stopwords": "_english_"},
+        "hub_english_stemmer": {"type": "stemmer", "language": "light_english"},
+        "hub_welsh_stop": {"type": "stop", "stopwords": WELSH_STOP_WORDS},
+    },
+    "analyzer": {
+        "hub_english": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": [
+                "hub_english_possessive",
+                "lowercase",
+                "asciifolding",
+                "hub_english_stop",
+                "hub_english_stemmer",
+            ],
+        },
+        "hub_welsh": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding", "hub_welsh_stop"],
+        },
+    },
+}
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": SEARCH.backend,
@@ -260,6 +303,7 @@ WAGTAILSEARCH_BACKENDS = {
                 "INDEX_PREFIX": ENV.SEARCH_INDEX_PREFIX,
                 "TIMEOUT": ENV.SEARCH_TIMEOUT,
                 "ATOMIC_REBUILD": True,
+                "INDEX_SETTINGS": {"settings": {"analysis": SEARCH_ANALYSIS}},
             }
         ),
     }
@@ -305,6 +349,12 @@ HUB_CONNECTORS = {
         "OPTIONS": env.network_options("bluesky"),
         "SANDBOX": "connectors.sandbox.bluesky.BlueskyApi",
     },
+    "facebook": {
+        "BACKEND": "connectors.backends.facebook.FacebookConnector",
+        # The Graph API version is pinned: Meta retires each one two years after release.
+        "OPTIONS": {"GRAPH_API_VERSION": "v23.0", **env.network_options("facebook")},
+        "SANDBOX": "connectors.sandbox.facebook.FacebookApi",
+    },
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).
 HUB_CONNECTOR_TIMEOUT = ENV.HUB_CONNECTOR_TIMEOUT
@@ -331,6 +381,9 @@ HUB_COLLECT_RATE_WINDOW = ENV.HUB_COLLECT_RATE_WINDOW
 # The deletion sweep: how often, and how many collected posts per consultation and channel.
 HUB_SWEEP_INTERVAL = ENV.HUB_SWEEP_INTERVAL
 HUB_SWEEP_BATCH = ENV.HUB_SWEEP_BATCH
+# Webhooks (a network that pushes changes, connectors/webhooks.py): a delivery older than
+# this many seconds is refused as a possible replay; polling collects what it was about.
+HUB_WEBHOOK_MAX_AGE = 300
 # Analysis (engagement.analysis.services): beat re-analyses consultations with new or
 # changed responses every HUB_ANALYSIS_INTERVAL seconds (the debounce), with a fixed seed.
 HUB_ANALYSIS_INTERVAL = ENV.HUB_ANALYSIS_INTERVAL
@@ -338,6 +391,9 @@ HUB_ANALYSIS_SEED = ENV.HUB_ANALYSIS_SEED
 # Dotted paths of the embedder and the sentiment model; empty means the built-in ones.
 HUB_EMBEDDER = ENV.HUB_EMBEDDER
 HUB_SENTIMENT_MODEL = ENV.HUB_SENTIMENT_MODEL
+# Retention (engagement.record.retention): each department's schedule is applied every
+# HUB_RETENTION_INTERVAL seconds; each run is idempotent, so a late one catches up.
+HUB_RETENTION_INTERVAL = ENV.HUB_RETENTION_INTERVAL
 CELERY_BEAT_SCHEDULE = {
     # Wagtail's go-live and expiry dates (consultations scheduled to publish).
     "consultations-publish-scheduled": {
@@ -360,6 +416,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),
     },
+    # A run not started before the next is due is dropped (the next does its work), so
+    # runs queued while the workers were down do not pile up.
+    "record-apply-retention": {
+        "task": "engagement.record.apply_retention",
+        "schedule": float(HUB_RETENTION_INTERVAL),
+        "options": {"expires": float(HUB_RETENTION_INTERVAL)},
+    },
 }
 
 # --- Search: the index outbox (search/) --------------------------------------------
@@ -372,8 +435,6 @@ HUB_SEARCH_DRAIN_BATCH = ENV.HUB_SEARCH_DRAIN_BATCH
 HUB_SEARCH_DRAIN_ON_COMMIT = ENV.HUB_SEARCH_DRAIN_ON_COMMIT
 # Bulk updates send no signals: the drain sweeps rows older than this many seconds.
 HUB_SEARCH_SWEEP_SETTLE = ENV.HUB_SEARCH_SWEEP_SETTLE
-# Most matches a public search ranks, counts and pages through.
-HUB_SEARCH_MAX_MATCHES = ENV.HUB_SEARCH_MAX_MATCHES
 CELERY_BEAT_SCHEDULE["search-drain-index"] = {
     "task": "search.drain_search_index",
     "schedule": float(HUB_SEARCH_DRAIN_INTERVAL),
@@ -397,20 +458,43 @@ CACHES = {
 
 HUB_RESPONSE_RATE_LIMIT = ENV.HUB_RESPONSE_RATE_LIMIT
 HUB_RESPONSE_RATE_WINDOW = ENV.HUB_RESPONSE_RATE_WINDOW
+# Lookups on /response-status/ per client per window: with 30^8 possible references,
+# guessing one takes billions of windows.
+HUB_STATUS_LOOKUP_LIMIT = ENV.HUB_STATUS_LOOKUP_LIMIT
+HUB_STATUS_LOOKUP_WINDOW = ENV.HUB_STATUS_LOOKUP_WINDOW
 # Reverse proxies in front of the hub that append to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). Behind one load balancer, set 1.
 HUB_TRUSTED_PROXY_COUNT = ENV.HUB_TRUSTED_PROXY_COUNT
 
-# /healthz gives its details to staff and to this bearer token only.
+# /healthz gives its details, and /metrics its figures, to staff and to this bearer token only.
 HUB_HEALTH_TOKEN = ENV.HUB_HEALTH_TOKEN
+# Under gunicorn with PROMETHEUS_MULTIPROC_DIR, /metrics merges every worker's request metrics.
+HUB_PROMETHEUS_MULTIPROC = ENV.PROMETHEUS_MULTIPROC_DIR is not None
 
 # --- Logging -------------------------------------------------------------------
 
-LOGGING = {
+# Every line carries the request id (cms/observability.py): the web request's, or in a worker
+# the id of the request that enqueued the task. HUB_LOG_FORMAT=json (production's default)
+# writes one JSON object per line for a log shipper.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "cms.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": ENV.HUB_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": ENV.LOG_LEVEL},
     "loggers": {
         "elastic_transport": {"level": "WARNING"},

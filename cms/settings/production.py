@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cms import env
 from cms.settings.base import *  # noqa: F403
-from cms.settings.base import DATABASES, ENV
+from cms.settings.base import DATABASES, ENV, LOGGING
 
 _FERNET_HINT = (
     "generate one with `python -c 'from cryptography.fernet import Fernet; "
@@ -88,3 +88,7 @@ SESSION_COOKIE_AGE = ENV.HUB_SESSION_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# A log shipper reads one JSON object per line; HUB_LOG_FORMAT=plain keeps text.
+if not env.is_set("HUB_LOG_FORMAT"):
+    LOGGING["handlers"]["console"]["formatter"] = "json"

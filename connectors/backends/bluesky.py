@@ -56,6 +56,8 @@ _SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
 # What the AppView answers (400) for a post or thread that is not there.
 _NOT_FOUND_ERRORS = {"NotFound", "RecordNotFound"}
 _THREAD_POST = "app.bsky.feed.defs#threadViewPost"
+# The route that walks the threads under replies detached from ours by a deletion.
+_DETACHED_ROUTE = "detached"
 _NOTIFICATION_REASONS = ["reply", "mention", "quote"]
 _RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 _LINK = "app.bsky.richtext.facet#link"
@@ -132,10 +134,13 @@ class BlueskyConnector(Connector):
     poll_interval = 20
     # The AppView allows 3000 requests per 5 minutes per IP address.
     request_budget = 2500
+    walks_detached_replies = True
+    # How deep one getPostThread reads (the lexicon's maximum; an App View may cap it lower).
+    thread_depth = _MAX_DEPTH
     client_errors = (AtProtocolError, httpx.TransportError, ValueError)
 
-    def __init__(self, credentials, *, timeout=10.0):
-        super().__init__(credentials, timeout=timeout)
+    def __init__(self, credentials, *, timeout=10.0, options=None):
+        super().__init__(credentials, timeout=timeout, options=options)
         self.client = Client(
             base_url=_xrpc_url(self.base_url),
             # No proxies from the environment: they would bypass the guarded transport.
@@ -305,75 +310,79 @@ class BlueskyConnector(Connector):
         routes = [*(f"thread:{root}" for root in scope.root_ids), "notifications"]
         if scope.hashtag:
             routes.append(f"hashtag:{scope.hashtag.lstrip('#')}")
+        # Last, and there even when nothing is detached yet: a reply the notifications
+        # just brought may sit under a deleted reply, with more under it than they tell.
+        routes.append(_DETACHED_ROUTE)
         return routes
 
     def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
-        """A thread comes whole (deleted or blocked nodes are skipped, their live replies
-        come by notification); notifications and hashtag searches page backwards until one
-        older than ``seen``, the newest ``indexedAt`` of the last finished sweep."""
+        """Threads come whole, from our posts and then from each detached reply; notifications
+        and hashtag searches page backwards until one older than ``seen``, the newest
+        ``indexedAt`` of the last finished sweep.
+
+        The App View leaves a deleted reply out of threads with everything under it, and
+        notifies a reply only to the authors of the posts up to four levels above it
+        (``REPLY_NOTIF_DEPTH`` in its post indexer). So a reply under a deleted one comes by
+        notification only that near our post, and what lies deeper is reached by walking
+        the thread of a reply already collected below the deleted one ("detached").
+        """
         kind, _, value = route.partition(":")
         self._login()
         if kind == "thread":
-            try:
-                response = self._call(
-                    "getPostThread",
-                    self.client.app.bsky.feed.get_post_thread,
-                    models.AppBskyFeedGetPostThread.Params(
-                        uri=value, depth=_MAX_DEPTH, parent_height=0
-                    ),
-                )
-            except NotFound:
-                # Our own post is gone (deleted by an administrator): nothing to collect under it.
-                return RoutePage(replies=(), state={}, done=True)
-            posts = []
-            pending = list(getattr(response.thread, "replies", None) or [])
-            while pending:
-                node = pending.pop(0)
-                if getattr(node, "py_type", "") != _THREAD_POST:
-                    continue  # notFoundPost / blockedPost: nothing of it may be kept
-                posts.append(_raw(node.post))
-                pending.extend(node.replies or [])
-            new_state, done, read = {}, True, len(posts)
+            return self._thread_page(value, state, scope)
+        if kind == _DETACHED_ROUTE:
+            return self._detached_page(state, scope)
+        limit = max(1, min(scope.page_size, 100))
+        if kind == "hashtag":
+            # ``tag`` is the real filter on bsky.social; an App View without a search
+            # service (the reference dev stack) matches ``q`` against the text instead.
+            response = self._call(
+                "searchPosts",
+                self.client.app.bsky.feed.search_posts,
+                models.AppBskyFeedSearchPosts.Params(
+                    q=f"#{value}",
+                    tag=[value],
+                    sort="latest",
+                    limit=limit,
+                    cursor=state.get("next") or None,
+                ),
+            )
+            items = [_raw(post) for post in response.posts]
+            posts = items
         else:
-            limit = max(1, min(scope.page_size, 100))
-            if kind == "hashtag":
-                # ``tag`` is the real filter on bsky.social; an App View without a search
-                # service (the reference dev stack) matches ``q`` against the text instead.
-                response = self._call(
-                    "searchPosts",
-                    self.client.app.bsky.feed.search_posts,
-                    models.AppBskyFeedSearchPosts.Params(
-                        q=f"#{value}",
-                        tag=[value],
-                        sort="latest",
-                        limit=limit,
-                        cursor=state.get("next") or None,
-                    ),
-                )
-                items = [_raw(post) for post in response.posts]
-                posts = items
-            else:
-                response = self._call(
-                    "listNotifications",
-                    self.client.app.bsky.notification.list_notifications,
-                    models.AppBskyNotificationListNotifications.Params(
-                        limit=limit,
-                        cursor=state.get("next") or None,
-                        reasons=_NOTIFICATION_REASONS,
-                    ),
-                )
-                items = [_raw(item) for item in response.notifications]
-                posts = [item for item in items if item.get("reason") in _NOTIFICATION_REASONS]
-            # The first sweep pages back no further than ``since``.
-            seen = state.get("seen") or (_iso(scope.since) if scope.since else "")
-            indexed = [str(item.get("indexedAt") or "") for item in items]
-            top = max([state.get("top") or "", *indexed])
-            reached_seen = bool(seen) and any(value < seen for value in indexed)
-            if response.cursor and items and not reached_seen:
-                new_state, done = {"seen": seen, "next": response.cursor, "top": top}, False
-            else:
-                new_state, done = {"seen": max(seen, top), "next": None, "top": None}, True
-            read = len(items)
+            response = self._call(
+                "listNotifications",
+                self.client.app.bsky.notification.list_notifications,
+                models.AppBskyNotificationListNotifications.Params(
+                    limit=limit,
+                    cursor=state.get("next") or None,
+                    reasons=_NOTIFICATION_REASONS,
+                ),
+            )
+            items = [_raw(item) for item in response.notifications]
+            posts = [item for item in items if item.get("reason") in _NOTIFICATION_REASONS]
+        # The first sweep pages back no further than ``since``.
+        seen = state.get("seen") or (_iso(scope.since) if scope.since else "")
+        indexed = [str(item.get("indexedAt") or "") for item in items]
+        top = max([state.get("top") or "", *indexed])
+        reached_seen = bool(seen) and any(value < seen for value in indexed)
+        if response.cursor and items and not reached_seen:
+            new_state, done = {"seen": seen, "next": response.cursor, "top": top}, False
+        else:
+            new_state, done = {"seen": max(seen, top), "next": None, "top": None}, True
+        read = len(items)
+        return self._route_page(kind, posts, scope, state=new_state, done=done, read=read)
+
+    def _route_page(
+        self,
+        kind: str,
+        posts: list[dict],
+        scope: CollectionScope,
+        *,
+        state: dict,
+        done: bool,
+        read: int,
+    ) -> RoutePage:
         replies: list[IncomingReply] = []
         quarantined: list[QuarantinedItem] = []
         for raw in posts:
@@ -386,10 +395,87 @@ class BlueskyConnector(Connector):
         return RoutePage(
             replies=tuple(replies),
             quarantined=tuple(quarantined),
-            state=new_state,
+            state=state,
             done=done,
             posts_read=read,
         )
+
+    def _thread_page(self, root: str, state: dict, scope: CollectionScope) -> RoutePage:
+        """One of our posts' threads, then each reply the read stopped above (a thread deeper
+        than one read's ``depth``, or than the App View's own cap)."""
+        deeper = list(state.get("deeper") or [])
+        # None: the post is gone (ours deleted by an administrator), nothing to collect under it.
+        posts, below = self._thread_walk(deeper.pop(0) if deeper else root) or ([], [])
+        deeper += below
+        return self._route_page(
+            "thread",
+            posts,
+            scope,
+            state={"deeper": deeper} if deeper else {},
+            done=not deeper,
+            read=len(posts),
+        )
+
+    def _detached_page(self, state: dict, scope: CollectionScope) -> RoutePage:
+        """The thread under one detached reply: each when it is first detached, then again
+        once ``revisit_interval`` has passed since its last walk."""
+        now = datetime.now(tz=UTC)
+        stale = now - scope.revisit_interval
+        # Only the replies still detached are remembered, so the cursor stays small.
+        walked = {
+            uri: at for uri, at in (state.get("walked") or {}).items() if uri in scope.detached_ids
+        }
+        due = [
+            uri
+            for uri in scope.detached_ids
+            if uri not in walked or datetime.fromisoformat(walked[uri]) <= stale
+        ]
+        deeper = list(state.get("deeper") or [])
+        if deeper:
+            start = deeper.pop(0)
+        elif due:
+            start = due.pop(0)
+            walked[start] = now.isoformat()
+        else:
+            return RoutePage(replies=(), state={"walked": walked}, done=True)
+        # Gone since (deleted): the sweep withdraws it; replies recorded under it are detached next.
+        posts, below = self._thread_walk(start) or ([], [])
+        deeper += below
+        return self._route_page(
+            "thread",
+            posts,
+            scope,
+            state={"walked": walked, "deeper": deeper},
+            done=not (deeper or due),
+            read=len(posts),
+        )
+
+    def _thread_walk(self, uri: str) -> tuple[list[dict], list[str]] | None:
+        """The posts under ``uri`` (breadth first), and those whose replies the read did not
+        reach; None when the post is not there. Deleted or blocked replies are skipped with
+        everything under them, as the App View leaves them out."""
+        try:
+            response = self._call(
+                "getPostThread",
+                self.client.app.bsky.feed.get_post_thread,
+                models.AppBskyFeedGetPostThread.Params(
+                    uri=uri, depth=self.thread_depth, parent_height=0
+                ),
+            )
+        except NotFound:
+            return None
+        posts: list[dict] = []
+        below: list[str] = []
+        pending = list(getattr(response.thread, "replies", None) or [])
+        while pending:
+            node = pending.pop(0)
+            if getattr(node, "py_type", "") != _THREAD_POST:
+                continue  # notFoundPost / blockedPost: nothing of it may be kept
+            posts.append(_raw(node.post))
+            if node.replies is None and (node.post.reply_count or 0) > 0:
+                below.append(node.post.uri)  # replies are left out only past ``depth``
+            pending.extend(node.replies or [])
+        return posts, below
 
     def _reply_from(self, kind: str, raw: dict, *, scope: CollectionScope):
         try:

@@ -158,8 +158,8 @@ class MastodonConnector(Connector):
         mastodon.MastodonAPIError,
     )
 
-    def __init__(self, credentials, *, timeout=10.0):
-        super().__init__(credentials, timeout=timeout)
+    def __init__(self, credentials, *, timeout=10.0, options=None):
+        super().__init__(credentials, timeout=timeout, options=options)
         self.client = Mastodon(
             access_token=self.secrets.access_token,
             api_base_url=self.base_url,

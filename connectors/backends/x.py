@@ -115,8 +115,8 @@ class XConnector(Connector):
     read_budget = 10_000
     client_errors = (tweepy.HTTPException, requests.RequestException)
 
-    def __init__(self, credentials, *, timeout=10.0):
-        super().__init__(credentials, timeout=timeout)
+    def __init__(self, credentials, *, timeout=10.0, options=None):
+        super().__init__(credentials, timeout=timeout, options=options)
         secrets = self.secrets
         self.client = tweepy.Client(
             bearer_token=secrets.bearer_token or None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils import timezone
 from connectors.collection.budgets import budget_problem, mark_incomplete, poll_interval
 from connectors.collection.outcomes import CollectOutcome, StopReason
 from connectors.collection.recording import page_record
-from connectors.collection.scope import collection_scope
+from connectors.collection.scope import collection_scope, detached_replies
 from connectors.crypto import CredentialsUnreadable
 from connectors.exceptions import ConnectorError, PermanentError, RateLimited
 from connectors.models import ChannelAccount, CollectionState
@@ -67,6 +68,17 @@ def replies_collect(
                 )
                 outcome.stopped_by = StopReason.PAGE_LIMIT
                 break
+            if connector.walks_detached_replies:
+                # Fresh each page: replies a route just recorded may be the ones a later
+                # route of this poll has to walk from.
+                scope = replace(
+                    scope,
+                    detached_ids=detached_replies(
+                        consultation_id=consultation.pk,
+                        network=channel.network,
+                        root_ids=scope.root_ids,
+                    ),
+                )
             more, stop = _collect_one_page(
                 state_pk=state.pk,
                 consultation=consultation,

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 from typing import cast
 
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils import timezone
 from connectors.collection.outcomes import CollectOutcome
 from connectors.collection.scope import replies_for_consultation
 from connectors.models import ChannelAccount, QuarantinedPayload
+from connectors.registry import connector_class
 from connectors.types import CollectionScope, IncomingReply, QuarantinedItem
 from consultations.models import ConsultationPage
 from engagement.moderation.services import response_text_update, responses_hold
@@ -61,17 +61,20 @@ def page_record(
         outcome.created += result.created
         outcome.already_recorded += result.already_recorded
         _legal_holds_apply(network=network, replies=belonging, response_ids=result.response_ids)
-    edited = {reply.id: reply for reply, _ in belonging if reply.edited_at is not None}
+    # A network that gives edits no time (``edits_untimed``): a changed text is an edit now.
+    untimed = connector_class(network).edits_untimed
+    edited = {reply.id: reply for reply, _ in belonging if reply.edited_at is not None or untimed}
     if edited:
         for pk, external_id, text, edited_at in Response.objects.filter(
             channel=network, external_id__in=list(edited), withdrawn_at__isnull=True
         ).values_list("pk", "external_id", "text", "edited_at"):
             reply = edited[cast(str, external_id)]  # external_id__in: never NULL
-            # `edited` holds only replies with an edited_at.
+            # `edited` holds replies with an edited_at, and every reply of an untimed network.
+            seen_at = reply.edited_at or timezone.now()
             if text != reply.text and (
-                edited_at is None or cast(datetime, reply.edited_at) > edited_at
+                reply.edited_at is None or edited_at is None or seen_at > edited_at
             ):
-                if response_text_update(response_id=pk, text=reply.text, edited_at=reply.edited_at):
+                if response_text_update(response_id=pk, text=reply.text, edited_at=seen_at):
                     outcome.edited += 1
     if quarantined:
         outcome.quarantined += payloads_quarantine(

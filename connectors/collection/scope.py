@@ -48,6 +48,35 @@ def collection_scope(
         hashtag=(consultation.hashtag or "").lstrip("#"),
         page_size=settings.HUB_COLLECT_PAGE_SIZE,
         since=since,
+        # Detached replies are walked again on the deletion sweep's schedule, not every poll.
+        revisit_interval=timedelta(seconds=settings.HUB_SWEEP_INTERVAL),
+    )
+
+
+def detached_replies(
+    *, consultation_id: int, network: str, root_ids: Sequence[str]
+) -> tuple[str, ...]:
+    """Replies in our threads whose parent is neither our post nor a live response.
+
+    Their parent was deleted (or withdrawn for it), or never reached us: a network
+    that drops a deleted reply's subtree from threads shows what is under them only
+    to a walk that starts from them.
+    """
+    live = Response.objects.filter(
+        consultation_id=consultation_id,
+        channel=network,
+        withdrawn_at__isnull=True,
+        external_id__isnull=False,
+    )
+    return tuple(
+        external_id
+        for external_id in live.filter(root_external_id__in=root_ids)
+        .exclude(parent_external_id="")
+        .exclude(parent_external_id__in=root_ids)
+        .exclude(parent_external_id__in=live.values("external_id"))
+        .order_by("pk")
+        .values_list("external_id", flat=True)
+        if external_id is not None
     )
 
 

@@ -30,8 +30,9 @@ HANDLE_DOMAIN = "sandbox.test"
 POST_COLLECTION = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
-# The App View notifies the authors of a reply's ancestors up to this many levels up, no
-# further (REPLY_NOTIF_DEPTH in @atproto/bsky's post indexer): a deep reply does not reach the root.
+# The App View notifies the authors of a reply's ancestors fewer than this many levels up
+# (four at most: REPLY_NOTIF_DEPTH in @atproto/bsky's post indexer), so a deep reply does not
+# reach the root.
 REPLY_NOTIF_DEPTH = 5
 RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 _BASE32 = "abcdefghijklmnopqrstuvwxyz234567"

@@ -7,9 +7,50 @@ class AnalysisConfig(AppConfig):
     verbose_name = "Response analysis"
 
     def ready(self) -> None:
-        # why: the handler imports models, which load only once the app registry is ready.
-        from engagement.analysis import erasure
-        from engagement.record.signals import responses_erasing
+        # why: the handlers import models, which load only once the app registry is ready.
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.signals import page_published
+
+        from consultations.models import ConsultationPage
+        from engagement.analysis import erasure, retention, summaries
+        from engagement.record.models import Answer, Response
+        from engagement.record.signals import (
+            responses_changed,
+            responses_erasing,
+            retention_expiring,
+        )
 
         # An erasure on request reaches the analysis' copies (embeddings, themes, campaigns).
         responses_erasing.connect(erasure.responses_erasing, dispatch_uid="analysis-erasing")
+        # The retention schedule reaches the campaign groups' wording (original words).
+        retention_expiring.connect(retention.retention_expiring, dispatch_uid="analysis-retention")
+
+        # The stored public summary goes out of date with whatever its figures read.
+        def responses_changed_handler(sender, response_ids, **kwargs) -> None:
+            summaries.summaries_invalidate_for_responses(response_ids=response_ids)
+
+        def response_saved(sender, instance, **kwargs) -> None:
+            summaries.summaries_invalidate(consultation_ids=[instance.consultation_id])
+
+        def answer_saved(sender, instance, **kwargs) -> None:
+            summaries.summaries_invalidate_for_responses(response_ids=[instance.response_id])
+
+        def consultation_published(sender, instance, **kwargs) -> None:
+            summaries.summaries_invalidate(consultation_ids=[instance.pk])
+
+        responses_changed.connect(
+            responses_changed_handler, sender=Response, weak=False, dispatch_uid="summary-changed"
+        )
+        for signal, handler, model, uid in (
+            (post_save, response_saved, Response, "summary-response-saved"),
+            (post_delete, response_saved, Response, "summary-response-deleted"),
+            (post_save, answer_saved, Answer, "summary-answer-saved"),
+            (post_delete, answer_saved, Answer, "summary-answer-deleted"),
+        ):
+            signal.connect(handler, sender=model, weak=False, dispatch_uid=uid)
+        page_published.connect(
+            consultation_published,
+            sender=ConsultationPage,
+            weak=False,
+            dispatch_uid="summary-page-published",
+        )

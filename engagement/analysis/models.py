@@ -175,3 +175,29 @@ class AnalysisRun(models.Model):
 
     def __str__(self) -> str:
         return f"Analysis of {self.consultation_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PublicSummary(models.Model):
+    """A consultation's public summary figures, computed once and read by every view.
+
+    ``version`` goes up in the same transaction as anything that changes the figures
+    (engagement/analysis/summaries.py); the stored figures are served only while
+    ``figures_version`` equals it, so figures computed across a change are never shown.
+    """
+
+    consultation = models.OneToOneField(
+        "consultations.ConsultationPage",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="public_summary",
+    )
+    version = models.PositiveBigIntegerField(default=0)
+    figures_version = models.PositiveBigIntegerField(null=True, blank=True)
+    figures = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "public summaries"
+
+    def __str__(self) -> str:
+        return f"Public summary of {self.consultation_id}"

@@ -44,8 +44,10 @@ from engagement.analysis.models import (
     ThemeEditAction,
     ThemeMembership,
 )
+from engagement.analysis.summaries import summaries_invalidate
 from engagement.record.models import Response
 from engagement.record.selectors import public_responses
+from engagement.record.signals import responses_changed
 
 EMBED_BATCH = 32
 
@@ -140,6 +142,8 @@ def analysis_run(
     run.finished_at = timezone.now()
     run.duration_seconds = round(time.perf_counter() - started, 3)
     run.save()
+    # Themes, sentiment and campaigns were rewritten: the public summary is recomputed.
+    summaries_invalidate(consultation_ids=[consultation.pk])
     return run
 
 
@@ -295,6 +299,8 @@ def _store_themes(*, consultation, ids, candidates) -> int:
             [ThemeMembership(theme_id=theme_id, response_id=pk) for pk in members],
             ignore_conflicts=True,
         )
+        # Bulk creates send no model signals; the search index counts themes.
+        responses_changed.send(sender=Response, response_ids=members)
         sizes[theme_id] = len(members)
 
     # A model theme nothing continues goes, unless an analyst has touched it.
@@ -322,7 +328,9 @@ def _store_themes(*, consultation, ids, candidates) -> int:
 
 
 def _audit(*, theme: Theme, action: str, user, **detail) -> None:
+    """Every analyst's edit passes here: audited, and the public summary recomputed."""
     ThemeEdit.objects.create(theme=theme, action=action, edited_by=user, detail=detail)
+    summaries_invalidate(consultation_ids=[theme.consultation_id])
 
 
 def _centroid_of(response_ids) -> np.ndarray | None:
@@ -430,6 +438,7 @@ def theme_split(*, theme: Theme, response_ids: Sequence[int], label: str, user) 
             for pk in sorted(moving)
         ]
     )
+    responses_changed.send(sender=Response, response_ids=sorted(moving))
     for target, members in (
         (new, moving),
         (theme, set(theme.memberships.values_list("response_id", flat=True))),

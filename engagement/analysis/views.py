@@ -34,6 +34,7 @@ from engagement.analysis.services import (
     theme_split,
     themes_merge,
 )
+from engagement.analysis.summaries import public_figures
 from engagement.csv_cells import csv_cell_safe
 from engagement.record.models import Response
 from engagement.record.selectors import accountability_counts
@@ -84,7 +85,7 @@ def summary_charts(figures: ConsultationFigures) -> list[dict]:
 
 def consultation_summary(request, slug: str):
     consultation = _consultation(slug)
-    figures = consultation_figures(consultation=consultation, public=True)
+    figures = public_figures(consultation=consultation)
     return render(
         request,
         "analysis/summary/summary.html",
@@ -99,7 +100,7 @@ def consultation_summary(request, slug: str):
 
 def consultation_summary_csv(request, slug: str):
     consultation = _consultation(slug)
-    figures = consultation_figures(consultation=consultation, public=True)
+    figures = public_figures(consultation=consultation)
     counts = accountability_counts(consultation=consultation)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-summary.csv"'

@@ -29,6 +29,7 @@ from consultations.accounts import department_handles
 from consultations.models import ConsultationPage, department_ids_for_user
 from engagement.moderation.models import ModerationDecision
 from engagement.moderation.redaction import MentionPolicy, redact
+from engagement.moderation.removals import MANUAL_REDACTION_KIND
 from engagement.moderation.screening import screen_many
 from engagement.record.models import (
     Answer,
@@ -46,7 +47,6 @@ _CHUNK = 1000
 # The states a moderator may move a response to; pending and withdrawn are the
 # record's own (new or edited at the source; deleted at the source).
 MODERATOR_TARGETS = (ModerationState.APPROVED, ModerationState.HIDDEN)
-MANUAL_REDACTION_KIND = "moderator"
 _REDACT_CHUNK = 500
 _MARKER = re.compile(r"\[[^\[\]\n]{0,60}\bremoved\]")
 _WORD_OR_MARKER = re.compile(r"\[[^\[\]\n]{0,60}\bremoved\]|[^\s\[]+|\[")
@@ -489,10 +489,13 @@ def response_redact_further(*, response: Response, published_text: str, by, note
 
 def responses_needing_redaction(*, consultation: ConsultationPage | None = None, everything=False):
     """Responses whose published words are missing (recorded before redaction on write),
-    or with ``everything``, all not withdrawn (e.g. after a mention policy change)."""
-    responses = Response.objects.filter(withdrawn_at__isnull=True).exclude(
-        moderation_state=ModerationState.WITHDRAWN
-    )
+    or with ``everything``, all not withdrawn (e.g. after a mention policy change).
+
+    Never those whose original words expired (engagement.record.retention): their text is
+    already the redacted wording, and redacting it again would lose what was removed."""
+    responses = Response.objects.filter(
+        withdrawn_at__isnull=True, original_expired_at__isnull=True
+    ).exclude(moderation_state=ModerationState.WITHDRAWN)
     if consultation is not None:
         responses = responses.filter(consultation=consultation)
     if not everything:

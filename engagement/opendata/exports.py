@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Func, IntegerField, QuerySet
 
 from consultations.models import ConsultationPage, Question
 from engagement.csv_cells import csv_cell_safe
+from engagement.moderation.removals import removals_count
 from engagement.record.models import Answer, Response, public_name_for
 from engagement.record.selectors import public_responses
 
@@ -35,6 +36,7 @@ BASE_COLUMNS = [
     "received_at",
     "respondent",
     "published_text",
+    "personal_details_removed",
 ]
 TRAILING_COLUMNS = ["url", "language"]
 
@@ -58,8 +60,19 @@ _RESPONSE_COLUMNS = (
     "publish_name",
     "published_name",
     "respondent_id",
+    "personal_details_removed",
 )
 _ANSWER_COLUMNS = ("response_id", "question_id", "question_text", "published_text", "choices")
+
+
+class JSONArrayLength(Func):
+    """How many items a JSON array column holds, counted by the database."""
+
+    function = "JSON_ARRAY_LENGTH"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra_context)
 
 
 def export_queryset(*, consultation: ConsultationPage) -> QuerySet[Response]:
@@ -92,6 +105,8 @@ def response_public_record(response: Response, *, consultation_slug: str) -> dic
         "received_at": utc_iso(response.received_at),
         "respondent": response.public_name,
         "published_text": response.published_text,
+        # How many, never what: the removed words stay with the moderators.
+        "personal_details_removed": removals_count(response.redactions),
         "answers": [
             answer_public_record(
                 question_id=answer.question_id,
@@ -122,6 +137,7 @@ def export_records(
     size = chunk_size or CHUNK_SIZE
     rows = (
         export_queryset(consultation=consultation)
+        .annotate(personal_details_removed=JSONArrayLength("redactions"))
         .values_list(*_RESPONSE_COLUMNS)
         .iterator(chunk_size=size)
     )
@@ -151,6 +167,7 @@ def export_records(
             publish_name,
             published_name,
             respondent_id,
+            personal_details_removed,
         ) in batch:
             yield {
                 "reference": reference,
@@ -165,6 +182,7 @@ def export_records(
                     consultation_id=consultation.pk,
                 ),
                 "published_text": published_text,
+                "personal_details_removed": personal_details_removed,
                 "answers": answers.get(pk, []),
                 "url": url,
                 "language": language,

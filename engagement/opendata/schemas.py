@@ -78,6 +78,11 @@ class ResponseOut(Schema):
         "or a name given with consent to publish it"
     )
     published_text: str = Field(description="What they said, with personal data removed")
+    personal_details_removed: int = Field(
+        ge=0,
+        description="How many personal details (emails, phone numbers, addresses…) were "
+        "removed from what they said before it was published; never what they were",
+    )
     answers: list[AnswerOut]
     url: str = Field(description="The original public post, where the platform has one")
     language: str

@@ -17,6 +17,11 @@ from consultations.selectors import consultations_public
 from engagement.record.channels import Channel as Channel  # re-exported for callers
 from engagement.record.channels import channel_choices
 
+# The languages the search index analyses with their own rules ("hub_<name>" analysers):
+# a response's words go to the field of its language, or of the default one.
+INDEXED_LANGUAGES = {"en": "english", "cy": "welsh"}
+DEFAULT_INDEXED_LANGUAGE = "en"
+
 
 class ModerationState(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -187,6 +192,10 @@ class Response(index.Indexed, models.Model):
     # Erased on its author's request: reference, consultation, channel and times stay,
     # everything said and everything that could identify its author is gone.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # The department's retention period for original words ran out (engagement.record.
+    # retention): ``text`` and the answers' ``text`` now hold the redacted wording, and
+    # ``redactions`` keeps each removal's kind but no longer its place in the original.
+    original_expired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -222,6 +231,23 @@ class Response(index.Indexed, models.Model):
         index.FilterField("consultation"),
         index.FilterField("channel"),
         index.FilterField("received_at"),
+        # What OpenSearch answers alone (search/engine.py): the page's sort tie-break and
+        # every facet. modelsearch names filter fields "<name>_filter" in the document.
+        index.FilterField("id"),
+        index.FilterField("indexed_language"),
+        index.FilterField("indexed_question_ids", type="IntegerField"),
+        index.FilterField("indexed_theme_ids", type="IntegerField"),
+        index.FilterField("indexed_sentiment"),
+        # The published words once per language, each analysed by its language's rules
+        # (stems, stop words: the analysers are in WAGTAILSEARCH_BACKENDS' INDEX_SETTINGS).
+        # Filter fields, not search fields: the database backend must not index them twice.
+        *(
+            index.FilterField(
+                f"indexed_words_{code}",
+                es_extra={"type": "text", "analyzer": f"hub_{name}"},
+            )
+            for code, name in INDEXED_LANGUAGES.items()
+        ),
     ]
 
     def __str__(self) -> str:
@@ -239,7 +265,61 @@ class Response(index.Indexed, models.Model):
 
     @classmethod
     def get_indexed_objects(cls):
-        return cls.objects.public().select_related("respondent").prefetch_related("answers")
+        # The analysis's reverse relations, by name: the record never imports the analysis.
+        return (
+            cls.objects.public()
+            .select_related("respondent", "analysis")
+            .prefetch_related("answers", "theme_memberships__theme")
+        )
+
+    # --- The search document (``search_fields`` above); read through get_indexed_objects.
+
+    def indexed_words(self) -> str:
+        """Every published word of the response: its text and its answers' texts."""
+        parts = [self.published_text, *(answer.published_text for answer in self.answers.all())]
+        return "\n".join(part for part in parts if part)
+
+    def indexed_language(self) -> str | None:
+        """The language as recorded, for the language facet (absent when unknown)."""
+        return self.language or None
+
+    def indexed_analyser_language(self) -> str:
+        """The language whose analyser reads the words: Welsh for "cy", English otherwise."""
+        primary = self.language.split("-")[0].lower()
+        return primary if primary in INDEXED_LANGUAGES else DEFAULT_INDEXED_LANGUAGE
+
+    def indexed_words_en(self) -> str:
+        return self.indexed_words() if self.indexed_analyser_language() == "en" else ""
+
+    def indexed_words_cy(self) -> str:
+        return self.indexed_words() if self.indexed_analyser_language() == "cy" else ""
+
+    def indexed_question_ids(self) -> list[int]:
+        """Questions answered with published words or choices (the question facet's rule)."""
+        return sorted(
+            {
+                answer.question_id
+                for answer in self.answers.all()
+                if answer.question_id is not None and (answer.published_text or answer.choices)
+            }
+        )
+
+    def indexed_theme_ids(self) -> list[int]:
+        """The live themes the response counts under: a merged theme counts as the one it
+        was merged into, to the end of the chain (a chain that loops counts nowhere)."""
+        live: set[int] = set()
+        for membership in self.theme_memberships.all():
+            theme, seen = membership.theme, set()
+            while theme.is_merged_into is not None and theme.pk not in seen:
+                seen.add(theme.pk)
+                theme = theme.is_merged_into
+            if theme.is_merged_into_id is None and theme.consultation_id == self.consultation_id:
+                live.add(theme.pk)
+        return sorted(live)
+
+    def indexed_sentiment(self) -> str | None:
+        analysis = getattr(self, "analysis", None)
+        return (analysis.sentiment_label or None) if analysis is not None else None
 
 
 class Answer(models.Model):
@@ -323,3 +403,67 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure of {len(self.references)} responses at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionKind(models.TextChoices):
+    """What a department's retention schedule expires (one ``Department.retain_*_days`` each)."""
+
+    ORIGINAL_TEXT = "original_text", "Original texts"
+    RAW_PAYLOAD = "raw_payload", "Raw payloads"
+    EMAIL = "email", "Email addresses"
+    USER_AGENT = "user_agent", "User agents"
+
+
+class RetentionRun(models.Model):
+    """The audit trail of the retention schedule: one run, by Celery beat or the command.
+
+    What it expired is in its ``expiries``; responses it left alone because no moderator
+    had looked at them yet are counted in ``held_pending`` (per consultation in ``held``).
+    A run that stopped part-way has no ``finished_at``; what it did is audited all the
+    same, each consultation's expiries committed with its changes.
+    """
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=40)
+    department = models.ForeignKey(
+        "consultations.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The one department the run was limited to, if any.",
+    )
+    held_pending = models.PositiveIntegerField(default=0)
+    # {consultation id: responses pending moderation}, for consultations past a period.
+    held = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Retention run at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionExpiry(models.Model):
+    """How many rows of one store one run expired, for one department, consultation and kind."""
+
+    run = models.ForeignKey(RetentionRun, on_delete=models.CASCADE, related_name="expiries")
+    # Null when the rows were tied to no consultation (a payload quarantined before its
+    # consultation was known) or, for the department, to no department left.
+    department = models.ForeignKey(
+        "consultations.Department", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    consultation = models.ForeignKey(
+        "consultations.ConsultationPage", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=RetentionKind)
+    store = models.CharField(max_length=40)
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["run", "pk"]
+        verbose_name_plural = "retention expiries"
+
+    def __str__(self) -> str:
+        return f"{self.rows} {self.store} ({self.get_kind_display()})"

@@ -17,3 +17,10 @@ responses_changed = Signal()
 # only counts it) and returns ``{store name: rows}`` for the audit trail. A receiver
 # that raises rolls the whole erasure back: nothing is half-erased.
 responses_erasing = Signal()
+
+# Sent with ``step`` (an ``engagement.record.retention.RetentionStep``: a department, one
+# of its consultations or none, and the kinds whose period ran out), inside the step's
+# transaction and AFTER the record expired its own rows, so a layer can copy what the
+# record now keeps. Each receiver expires its own copy and returns a list of
+# ``RetentionCount`` for the audit trail. A dry run sends it too, then rolls back.
+retention_expiring = Signal()

@@ -7,6 +7,7 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from engagement.moderation.removals import RemovalsSummary, removals_summary
 from engagement.record.channels import social_channel_values
 from engagement.record.models import Response
 
@@ -29,6 +30,13 @@ def highlight(text: str, terms) -> SafeString:
         else:
             html.append(str(conditional_escape(piece)))
     return mark_safe("".join(html))  # noqa: S308 - every piece is escaped above
+
+
+@register.filter
+def personal_details_removed(response: Response) -> RemovalsSummary:
+    """How many personal details were removed from ``response`` before it was published,
+    and of what kinds (never what they were)."""
+    return removals_summary(response.redactions)
 
 
 @register.filter

@@ -60,6 +60,41 @@ def test_consultation_page_has_no_accessibility_violations(
     assert axe_violations(browser) == []
 
 
+def test_privacy_notice_reached_from_the_consultation_has_no_accessibility_violations(
+    browser, live_server, consultation, axe_violations
+):
+    from consultations.models import PrivacyNotice
+
+    PrivacyNotice.objects.create(
+        department=consultation.department,
+        contact='<p>Write to <a href="mailto:dpo@transport.example.gov.uk">our data '
+        "protection officer</a>.</p><ul><li>By email</li><li>By post</li></ul>",
+    )
+    _open(browser, live_server, "/consultations/quieter-streets/")
+    browser.find_element(By.LINK_TEXT, "How we use your information").click()
+
+    WebDriverWait(browser, 15).until(
+        expected_conditions.presence_of_element_located((By.ID, "contact"))
+    )
+    assert browser.find_element(By.TAG_NAME, "h1").text == "How we use your information"
+    assert "our data protection officer" in browser.find_element(By.TAG_NAME, "main").text
+    assert axe_violations(browser) == []
+
+
+def test_hub_wide_privacy_notice_with_default_wording_has_no_accessibility_violations(
+    browser, live_server, consultation, axe_violations
+):
+    _open(browser, live_server, "/privacy/")
+
+    assert (
+        "public task"
+        in browser.find_element(By.ID, "lawful-basis")
+        .find_element(By.XPATH, "following-sibling::div[1]")
+        .text
+    )
+    assert axe_violations(browser) == []
+
+
 def test_form_with_errors_has_no_accessibility_violations(
     browser, live_server, consultation, axe_violations
 ):
@@ -103,8 +138,10 @@ def test_form_can_be_completed_with_the_keyboard_alone_and_confirmation_is_acces
     _tab_to(browser, "id_name").send_keys("Ada Lovelace")
     _tab_to(browser, "id_email").send_keys("ada@example.org")
     _tab_to(browser, "id_consent_to_publish").send_keys(Keys.SPACE)
-    # Past "show my name"; the honeypot is not a Tab stop.
+    # Past "show my name" and the privacy notice's link; the honeypot is not a Tab stop.
     browser.switch_to.active_element.send_keys(Keys.TAB)
+    browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.text == "how we use your information"
     browser.switch_to.active_element.send_keys(Keys.TAB)
     assert browser.switch_to.active_element.text == "Send response"
     browser.switch_to.active_element.send_keys(Keys.ENTER)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.collection import replies_collect
+from connectors.backends.bluesky import BlueskyConnector
+from connectors.collection import StopReason, replies_collect, responses_sweep
+from connectors.collection.scope import collection_scope
+from connectors.models import CollectionState
+from connectors.services import channel_account_connector
 from engagement.record.models import Response
 
 BLUESKY_TARGETS = ["bluesky", "bluesky-reference"]
@@ -19,6 +23,19 @@ def _collect(announced):
 
 def _recorded(announced) -> dict[str, Response]:
     return {r.external_id: r for r in Response.objects.filter(consultation=announced.page)}
+
+
+def _chain(announced, parent: str, length: int, name: str = "deep") -> list[str]:
+    """Replies each under the one before (the first answers ``parent``), each written once
+    the App View has indexed its parent, as on the network: the reference App View indexes
+    each author's repository apart, and a reply indexed before its parent notifies less."""
+    chain = []
+    announced.settle()
+    for level in range(length):
+        parent = announced.reply(parent, f"{name}{level}", f"Level {level}: my view.")
+        announced.settle()
+        chain.append(parent)
+    return chain
 
 
 def test_a_quote_of_our_post_with_media_is_collected(announced):
@@ -82,19 +99,98 @@ def test_posts_with_the_consultation_hashtag_are_collected(announced):
     assert recorded[tagged["uri"]].text == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The App View drops a deleted reply's subtree from threads and notifies only "
-    "ancestors up to 5 levels up; replies deeper than that under a deleted reply are reachable "
-    "only by walking the thread of a collected descendant, which collection does not do yet.",
-)
 def test_deep_replies_under_a_deleted_reply_are_collected(announced):
-    parent, chain = announced.root_id, []
-    for level in range(6):
-        parent = announced.reply(parent, f"deep{level}", f"Level {level}: my view.")
-        chain.append(parent)
+    chain = _chain(announced, announced.root_id, 6)
     announced.state.delete_post(chain[0])
 
     _collect(announced)
 
     assert set(_recorded(announced)) == set(chain[1:])
+
+
+def test_the_app_view_notifies_four_levels_up_and_drops_a_deleted_replys_subtree(announced):
+    """What collection relies on, the same on the sandbox as on the reference App View."""
+    chain = _chain(announced, announced.root_id, 6)
+    announced.settle()
+    connector = channel_account_connector(channel=announced.channel)
+    scope = collection_scope(consultation=announced.page, channel=announced.channel)
+
+    def notified() -> list[str]:
+        return [
+            reply.id for reply in connector.fetch_route_page("notifications", {}, scope).replies
+        ]
+
+    assert sorted(notified()) == sorted(chain[:4])
+    announced.state.delete_post(chain[1])
+    announced.settle()
+    assert sorted(notified()) == sorted([chain[0], *chain[2:4]])
+    thread = connector.fetch_route_page(f"thread:{announced.root_id}", {}, scope)
+    assert [reply.id for reply in thread.replies] == [chain[0]]
+
+
+def test_a_later_reply_deep_under_a_reply_deleted_after_collection_is_collected(announced):
+    chain = _chain(announced, announced.root_id, 6)
+    _collect(announced)
+    assert set(_recorded(announced)) == set(chain)
+    announced.state.delete_post(chain[0])
+    announced.settle()
+    responses_sweep(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+    # Seven levels down, under the deleted reply: in no thread of ours, notified to nobody of ours.
+    later = announced.reply(chain[-1], "later", "Still thinking about it.")
+
+    _collect(announced)
+
+    assert later in _recorded(announced)
+
+
+def test_a_detached_reply_is_walked_again_on_the_sweeps_schedule_not_every_poll(
+    announced, settings
+):
+    chain = _chain(announced, announced.root_id, 5)
+    announced.state.delete_post(chain[0])
+    _collect(announced)
+    assert set(_recorded(announced)) == set(chain[1:])
+    first = announced.reply(chain[-1], "first", "First thought, six levels down.")
+
+    settings.HUB_SWEEP_INTERVAL = 3600
+    _collect(announced)
+    assert first not in _recorded(announced)
+
+    settings.HUB_SWEEP_INTERVAL = 0  # the next walk is due at once
+    _collect(announced)
+    assert first in _recorded(announced)
+
+
+def test_a_thread_deeper_than_one_read_is_read_on_from_where_it_stopped(announced, monkeypatch):
+    # bsky.social may cap a thread's depth below what is asked (BSKY_MAX_THREAD_DEPTH).
+    monkeypatch.setattr(BlueskyConnector, "thread_depth", 2)
+    chain = _chain(announced, announced.root_id, 7)
+    detached = _chain(announced, chain[2], 3, name="aside")
+    announced.state.delete_post(chain[2])
+
+    _collect(announced)
+
+    assert set(_recorded(announced)) == {*chain[:2], *chain[3:], *detached}
+
+
+def test_a_detached_walk_cut_short_says_so_and_the_next_poll_finishes_it(announced):
+    chain = _chain(announced, announced.root_id, 6)
+    announced.state.delete_post(chain[0])
+    announced.settle()
+    scope = collection_scope(consultation=announced.page, channel=announced.channel)
+    routes = channel_account_connector(channel=announced.channel).collection_routes(scope)
+
+    # A page for each route but the last, the walk from the detached replies.
+    cut = replies_collect(
+        consultation_id=announced.page.pk,
+        channel_id=announced.channel.pk,
+        max_pages=len(routes) - 1,
+    )
+
+    assert cut.stopped_by == StopReason.PAGE_LIMIT
+    assert set(_recorded(announced)) == set(chain[1:4])
+    assert CollectionState.objects.get(consultation=announced.page).incomplete_since is not None
+
+    assert _collect(announced).complete
+    assert set(_recorded(announced)) == set(chain[1:])
+    assert CollectionState.objects.get(consultation=announced.page).incomplete_since is None

@@ -21,7 +21,8 @@ def _sweep(announced, **kwargs):
     )
 
 
-@pytest.mark.parametrize("network", ["mastodon"])
+# Facebook gives an edit no time: the changed text is taken as an edit seen by the poll.
+@pytest.mark.parametrize("network", ["mastodon", "facebook"])
 def test_an_edit_at_the_source_keeps_the_earlier_text_as_a_revision(announced):
     reply_id = announced.reply(announced.root_id, "editor", "Buses every hour.")
     _collect(announced)
@@ -79,7 +80,8 @@ def test_a_withdrawn_reply_is_not_brought_back_by_the_next_poll(announced):
     assert Response.objects.get(external_id=gone).text == ""
 
 
-@pytest.mark.parametrize("network", ["x", "mastodon"])
+# Facebook: the Page hid the comment (is_hidden), seen only by its author and their friends.
+@pytest.mark.parametrize("network", ["x", "mastodon", "facebook"])
 def test_a_post_made_private_at_the_source_is_withdrawn(announced):
     reply_id = announced.reply(announced.root_id, "shy", "Only for my followers now.")
     _collect(announced)

@@ -24,14 +24,21 @@ from tests.atproto_reference import ReferenceBluesky, reference_bluesky
 from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory
 from tests.worker_processes import processes  # noqa: F401 - a fixture for this folder
 
-NETWORKS = ("x", "mastodon", "bluesky")
+NETWORKS = ("x", "mastodon", "bluesky", "facebook")
 REFERENCE = "bluesky-reference"
 TARGETS = (*NETWORKS, REFERENCE)
-# The endpoint each network writes posts to, for faults aimed at writes only.
+# Facebook has no threads (a long text is one post) and gives the time to wait after a
+# rate limit in whole minutes: the tests that need either run on the others.
+THREADED_NETWORKS = ("x", "mastodon", "bluesky")
+THREADED_TARGETS = (*THREADED_NETWORKS, REFERENCE)
+RESET_IN_SECONDS_TARGETS = ("x", "mastodon", "bluesky")
+# The endpoint each network writes posts to, for faults aimed at writes only. Graph's
+# write is /{page-id}/feed: the version prefix matches it as the first request of a publish.
 WRITE_PATHS = {
     "x": "/2/tweets",
     "mastodon": "/api/v1/statuses",
     "bluesky": "/xrpc/com.atproto.repo.createRecord",
+    "facebook": "/v23.0/",
 }
 _handles = itertools.count(1)
 

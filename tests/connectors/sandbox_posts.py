@@ -1,4 +1,4 @@
-"""Reading the sandbox's network-native post JSON the same way for the three networks."""
+"""Reading the sandbox's network-native post JSON the same way for every network."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ def post_text(network: str, post: dict) -> str:
         return readable_text(post)
     if network == "mastodon":
         return html_to_text(post["content"])
+    if network == "facebook":
+        return post["message"]
     return post["record"]["text"]
 
 
@@ -26,5 +28,7 @@ def post_parent(network: str, post: dict) -> str | None:
         return replied[0] if replied else None
     if network == "mastodon":
         return post.get("in_reply_to_id")
+    if network == "facebook":
+        return None  # a Page post answers nothing: Facebook has no threads
     reply = post["record"].get("reply")
     return reply["parent"]["uri"] if reply else None

@@ -1,7 +1,7 @@
 """The contract every connector passes against its sandbox, through its real client library over HTTP.
 
 Each test runs once per network (the ``network`` fixture is parametrised over
-x, mastodon and bluesky), and once more against Bluesky's reference servers
+x, mastodon, bluesky and facebook), and once more against Bluesky's reference servers
 (``bluesky-reference``) unless it needs a sandbox's fault. Nothing is mocked:
 tweepy, Mastodon.py and atproto talk HTTP to the local servers.
 """
@@ -26,7 +26,12 @@ from connectors.services import (
 )
 from connectors.tasks import retry_countdown
 from connectors.types import OutgoingPost
-from tests.connectors.conftest import WRITE_PATHS, make_sandbox_channel
+from tests.connectors.conftest import (
+    RESET_IN_SECONDS_TARGETS,
+    THREADED_TARGETS,
+    WRITE_PATHS,
+    make_sandbox_channel,
+)
 from tests.connectors.sandbox_posts import post_id, post_parent, post_text
 from tests.factories.connectors import consultation_page
 
@@ -88,6 +93,7 @@ def test_publish_puts_one_post_with_link_and_hashtag_on_the_network(sandbox_chan
     assert published.url
 
 
+@pytest.mark.parametrize("target", THREADED_TARGETS)
 def test_thread_parts_are_published_in_order_each_replying_to_the_one_before(
     sandbox_channel, network
 ):
@@ -152,6 +158,7 @@ def test_bad_credentials_are_refused_for_good(db, servers, network):
 
 
 @pytest.mark.sandbox_only
+@pytest.mark.parametrize("target", RESET_IN_SECONDS_TARGETS)
 def test_rate_limit_reports_when_the_network_resets(sandbox_channel, network):
     connector = _connector(sandbox_channel)
     sandbox_channel.server.inject_fault("rate_limit", path=WRITE_PATHS[network], reset_in=30)
@@ -167,6 +174,7 @@ def test_rate_limit_reports_when_the_network_resets(sandbox_channel, network):
 # --- Deliveries: exactly once, through the service ------------------------------------------
 
 
+@pytest.mark.parametrize("target", THREADED_TARGETS)
 def test_delivery_posts_the_thread_once_and_records_every_part(home_page, sandbox_channel, network):
     delivery = _announcement(home_page, sandbox_channel, summary=LONG_SUMMARY)
 
@@ -183,6 +191,7 @@ def test_delivery_posts_the_thread_once_and_records_every_part(home_page, sandbo
 
 
 @pytest.mark.sandbox_only
+@pytest.mark.parametrize("target", RESET_IN_SECONDS_TARGETS)
 def test_rate_limited_delivery_waits_for_the_reset_then_posts_once(
     home_page, sandbox_channel, network
 ):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from connectors.models import Delivery, DeliveryKind, DeliveryPost, DeliveryStatus
 from connectors.tasks import deliver
-from tests.connectors.conftest import NETWORKS, WRITE_PATHS, make_sandbox_channel
+from tests.connectors.conftest import THREADED_NETWORKS, WRITE_PATHS, make_sandbox_channel
 from tests.factories.connectors import LONG_SUMMARY, consultation_page
 from tests.worker_processes import wait_for
 
@@ -27,7 +27,7 @@ pytestmark = [
 KILLED_AT_PART = 3  # 1-based: the post whose answer the sandbox holds back
 
 
-@pytest.mark.parametrize("network", NETWORKS)
+@pytest.mark.parametrize("network", THREADED_NETWORKS)
 def test_a_worker_killed_mid_thread_leaves_one_copy_of_every_part_after_restart(
     processes,
     sandboxes,

@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -284,3 +286,14 @@ def test_behind_a_trusted_proxy_the_rate_limit_counts_the_forwarded_client(
     assert first.status_code == 302
     assert spoofed.status_code == 429
     assert other.status_code == 302
+
+
+def test_the_confirmation_links_to_the_status_of_the_response(client, open_consultation):
+    client.post(FORM, _valid_answers(open_consultation))
+    confirmation = client.get(CONFIRMATION)
+    link = re.search(r'id="response-status-link" href="([^"]+)"', confirmation.text)
+
+    status = client.get(html.unescape(link.group(1)))
+
+    assert Response.objects.get().reference in status.text
+    assert "Waiting for moderation" in status.text

@@ -97,6 +97,7 @@ def test_json_export_serves_only_the_approved_published_words(client, record):
             "received_at": "2026-03-02T09:30:00Z",
             "respondent": "Ada Citizen",
             "published_text": APPROVED_PUBLISHED,
+            "personal_details_removed": 0,
             "answers": [
                 {
                     "question_id": record.question_id,

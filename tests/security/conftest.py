@@ -19,7 +19,12 @@ from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
 from connectors.models import Delivery, DeliveryKind
-from consultations.models import ConsultationPage, DepartmentMembership, QuestionKind
+from consultations.models import (
+    ConsultationPage,
+    DepartmentMembership,
+    PrivacyNotice,
+    QuestionKind,
+)
 from consultations.services import (
     ADMINISTRATOR,
     ANALYST,
@@ -87,6 +92,7 @@ class Side:
     theme: object = None
     analysis_run: object = None
     membership: object = None
+    privacy_notice: object = None
     users: dict = field(default_factory=dict)
 
 
@@ -125,6 +131,9 @@ def _side(slug: str, name: str, title: str) -> Side:
     side.theme = ThemeFactory(consultation=side.live, label=f"{slug} theme")
     ThemeMembershipFactory(theme=side.theme, response=side.response)
     side.analysis_run = AnalysisRun.objects.create(consultation=side.live)
+    side.privacy_notice = PrivacyNotice.objects.create(
+        department=department, contact=f"<p>Write to dpo@{slug}.example.gov.uk</p>"
+    )
     for role, groups in ROLE_GROUPS.items():
         user = UserFactory(username=f"{slug}-{role}")
         department_member_add(user=user, department=department, roles=groups)

@@ -19,6 +19,7 @@ from wagtail.models import Page
 from consultations.forms import ConsultationResponseForm
 from engagement.opendata.api import api
 from search.forms import ResponseSearchForm, SiteSearchForm
+from search.status import ReferenceForm
 
 # Patterns (as the resolver spells them, prefixes joined) that are not public routes
 # of the record, and why. Everything else the resolver knows must be walked.
@@ -26,10 +27,15 @@ NOT_PUBLIC_RECORD = {
     "admin/": "the Wagtail admin: behind log-in (the admin permission matrix covers it)",
     "documents/": "uploaded documents: Wagtail's own collection privacy, no responses",
     "healthz": "service health, no record data (tests/security/test_configuration.py)",
+    "metrics": "counts for monitoring, to the health token only (tests/cms/test_metrics.py)",
     "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": (
         "Wagtail's view-password form: redirects to the page once the password is right"
     ),
     "_util/login/": "Wagtail's log-in for group-restricted pages",
+    "webhooks/<slug:network>/": (
+        "a network's signed webhook: shows nothing, starts a collection "
+        "(tests/connectors/test_facebook_webhook.py)"
+    ),
 }
 # Wagtail's page serving: walked through the page tree (every page and its sub-routes).
 WAGTAIL_SERVE = r"^((?:[\w\-]+/)*)$"
@@ -61,6 +67,7 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
     """Route (pattern or page sub-route) -> the query parameters its view reads."""
     return {
         "search/": _form_parameters(SiteSearchForm),
+        "response-status/": tuple(ReferenceForm().fields),
         "consultations/<slug:slug>/responses/": _form_parameters(ResponseSearchForm),
         "consultations/<slug:slug>/responses/<str:reference>/": (),
         "consultations/<slug:slug>/responses.csv": (),
@@ -68,6 +75,8 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
         "consultations/<slug:slug>/summary/": (),
         "consultations/<slug:slug>/summary.csv": (),
         "sitemap.xml": (),
+        "privacy/": (),
+        "privacy/<slug:slug>/": (),
         **_api_parameters(),
         # Wagtail pages: the index's filters; the response form takes its fields by POST.
         "page:ConsultationIndexPage": INDEX_PAGE_PARAMETERS,

@@ -169,6 +169,7 @@ OBJECT_KINDS = {
     "collection_state": _pk("collection_state"),
     "quarantined": _pk("quarantined"),
     "membership": _pk("membership"),
+    "privacy_notice": _pk("privacy_notice"),
     "department": lambda world, side: {"pk": side.department.pk},
     "user": lambda world, side: {"pk": side.users["comms_officer"].pk},
     "topic": _shared(lambda world: {"pk": world.shared["topic"].pk}),

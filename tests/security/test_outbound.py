@@ -260,6 +260,7 @@ def test_dns_rebinding_between_the_check_and_the_connection_never_connects(
         },
         "mastodon": {"access_token": "dept-token"},
         "bluesky": {"identifier": "dept.example", "password": "secret"},
+        "facebook": {"page_access_token": "EAA-dept-token", "app_secret": "app-secret"},
     }[network]
     channel = ChannelAccountFactory(
         network=network,

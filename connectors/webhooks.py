@@ -1,0 +1,146 @@
+"""Changes a network pushes to the hub (its webhook), turned into an immediate collection.
+
+Nothing in a delivery is trusted before its signature is checked with the secret of a
+channel it names; a delivery already acted on (the same key) or older than
+``HUB_WEBHOOK_MAX_AGE`` is refused, so a replay does nothing. What a delivery is about
+is only a reason to collect now: the replies themselves are read from the network
+through the connector, as every poll reads them, and polling stays the safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from connectors.crypto import CredentialsUnreadable
+from connectors.models import ChannelAccount, CollectionState, DeliveryPost, WebhookReceipt
+from connectors.registry import connector_class
+
+logger = logging.getLogger(__name__)
+
+
+class WebhookRefused(Exception):
+    """The request is not a delivery to act on; ``status`` is the HTTP answer."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class WebhookOutcome:
+    accepted: int = 0
+    replayed: int = 0
+    too_old: int = 0
+    #: (consultation id, channel id) whose collection was started.
+    collections: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _backend(network: str):
+    if network not in settings.HUB_CONNECTORS:
+        raise WebhookRefused(404, f"unknown network {network!r}")
+    backend = connector_class(network)
+    if not backend.receives_webhooks:
+        raise WebhookRefused(404, f"{backend.label} sends no webhooks")
+    return backend
+
+
+def _secrets(channel: ChannelAccount) -> dict[str, str]:
+    try:
+        return channel.credentials
+    except CredentialsUnreadable:
+        logger.warning("Webhook: the credentials of channel %s cannot be decrypted", channel.pk)
+        return {}
+
+
+def webhook_challenge_answer(*, network: str, query: Mapping[str, str]) -> str:
+    """The body that answers the network's subscription check, when a channel's verify
+    token matches; WebhookRefused(403) otherwise."""
+    backend = _backend(network)
+    tokens = [
+        backend.webhook_verify_token(_secrets(channel))
+        for channel in ChannelAccount.objects.filter(network=network, is_active=True)
+    ]
+    answer = backend.webhook_challenge(query=query, verify_tokens=[t for t in tokens if t])
+    if not answer:
+        raise WebhookRefused(403, "the subscription check does not match any channel")
+    return answer
+
+
+def webhook_receive(
+    *, network: str, headers: Mapping[str, str], body: bytes, now: datetime | None = None
+) -> WebhookOutcome:
+    """Check a pushed delivery, refuse replays, and start a collection of each of our posts
+    it names. Raises WebhookRefused (400 unreadable, 403 not signed by a channel it names)."""
+    backend = _backend(network)
+    now = now or timezone.now()
+    try:
+        events = backend.webhook_events(body)
+    except ValueError as error:
+        raise WebhookRefused(400, f"unreadable delivery: {error}") from None
+    accounts = {event.account_id for event in events}
+    signed_by = [
+        channel
+        for channel in ChannelAccount.objects.filter(
+            network=network, account_id__in=accounts, is_active=True
+        )
+        if backend.webhook_signature_valid(headers=headers, body=body, secrets=_secrets(channel))
+    ]
+    if not signed_by:
+        raise WebhookRefused(403, "the signature does not match any channel the delivery names")
+    max_age = timedelta(seconds=settings.HUB_WEBHOOK_MAX_AGE)
+    outcome = WebhookOutcome()
+    pairs: set[tuple[int, int]] = set()
+    with transaction.atomic():
+        WebhookReceipt.objects.filter(network=network, received_at__lt=now - 2 * max_age).delete()
+        for event in events:
+            channels = [channel for channel in signed_by if channel.account_id == event.account_id]
+            if not channels:
+                continue  # another account's change, signed with another secret
+            if abs(now - event.occurred_at) > max_age:
+                outcome.too_old += 1
+                continue
+            try:
+                with transaction.atomic():
+                    WebhookReceipt.objects.create(network=network, key=event.key[:255])
+            except IntegrityError:
+                outcome.replayed += 1
+                continue
+            outcome.accepted += 1
+            if event.post_ids:
+                pairs.update(
+                    DeliveryPost.objects.filter(
+                        delivery__channel__in=channels,
+                        external_id__in=event.post_ids,
+                        deleted_at__isnull=True,
+                    ).values_list("delivery__consultation_id", "delivery__channel_id")
+                )
+        for consultation_id, channel_id in sorted(pairs):
+            # Due now for beat too, should the enqueued collection be lost.
+            CollectionState.objects.get_or_create(
+                consultation_id=consultation_id, channel_id=channel_id
+            )
+            CollectionState.objects.filter(
+                consultation_id=consultation_id, channel_id=channel_id
+            ).update(next_poll_at=now)
+            transaction.on_commit(partial(_collect_now, consultation_id, channel_id))
+    outcome.collections = sorted(pairs)
+    if outcome.too_old and not outcome.accepted and not outcome.replayed:
+        raise WebhookRefused(403, "the delivery is too old to be trusted")
+    # A replay is acknowledged (so the network stops sending it) but acted on only once.
+    return outcome
+
+
+def _collect_now(consultation_id: int, channel_id: int) -> None:
+    # why: connectors.tasks calls this package's services; the task module imports them.
+    from connectors.tasks import collect_replies
+
+    collect_replies.delay(consultation_id, channel_id)

@@ -1,0 +1,233 @@
+"""The public responses search on OpenSearch/Elasticsearch, answered by the node alone.
+
+One request gives the page, the exact total (``track_total_hits``) and every facet
+(terms aggregations and a month histogram). The words and the consultation go in
+``query``; the chosen facet values go in ``post_filter``, and each facet counts under
+every selection but its own, so choosing one channel does not zero the others. Deep
+pages (past the node's 10,000-hit window) are reached with ``search_after``.
+
+Only what ``Response.get_indexed_objects()`` (the record's one rule of "public") let
+the drain write is in the index, and only public consultations are asked for; the
+rows shown are read again through ``public_responses()``. docs/adr/0010 says why this
+talks to the node's client directly rather than through modelsearch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from engagement.record.models import INDEXED_LANGUAGES, Response
+from engagement.search_words import query_parts
+
+# The node's default index.max_result_window: from + size may not go past it.
+HIT_WINDOW = 10_000
+
+FIELD = {
+    "consultation": "consultation_id_filter",
+    "channel": "channel_filter",
+    "received_at": "received_at_filter",
+    "id": "id_filter",
+    "language": "indexed_language_filter",
+    "question": "indexed_question_ids_filter",
+    "theme": "indexed_theme_ids_filter",
+    "sentiment": "indexed_sentiment_filter",
+}
+WORD_FIELDS = tuple(f"indexed_words_{code}_filter" for code in INDEXED_LANGUAGES)
+# The most values a terms facet returns: more than any consultation has.
+FACET_SIZE = 500
+
+
+@dataclass(frozen=True)
+class EngineAnswer:
+    total: int
+    ids: list[int]
+    # facet name -> [(value, count)], each counted under the other facets' selections.
+    buckets: dict[str, list[tuple[str, int]]]
+
+
+def _in_any_language(clause: Callable[[str], dict[str, Any]]) -> dict:
+    # A response's words are in the field of its language only (Response.indexed_language).
+    return {"bool": {"should": [clause(field) for field in WORD_FIELDS], "minimum_should_match": 1}}
+
+
+def _match_all_words(words: str) -> Callable[[str], dict[str, Any]]:
+    return lambda field: {"match": {field: {"query": words, "operator": "and"}}}
+
+
+def _match_phrase(phrase: str) -> Callable[[str], dict[str, Any]]:
+    return lambda field: {"match_phrase": {field: phrase}}
+
+
+def text_query(q: str) -> dict | None:
+    """Every loose word (stemmed, stop words aside) and every quoted phrase, in order."""
+    words, phrases = query_parts(q)
+    clauses = []
+    if words:
+        clauses.append(_in_any_language(_match_all_words(words)))
+    for phrase in phrases:
+        clauses.append(_in_any_language(_match_phrase(phrase)))
+    return {"bool": {"must": clauses}} if clauses else None
+
+
+def month_clause(ranges: Sequence[tuple[datetime, datetime]]) -> dict:
+    return {
+        "bool": {
+            "should": [
+                {"range": {FIELD["received_at"]: {"gte": start.isoformat(), "lt": end.isoformat()}}}
+                for start, end in ranges
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _aggregation(name: str) -> dict:
+    if name == "month":
+        return {
+            "date_histogram": {
+                "field": FIELD["received_at"],
+                "calendar_interval": "month",
+                "time_zone": timezone.get_current_timezone_name(),
+                "format": "yyyy-MM",
+                "min_doc_count": 1,
+            }
+        }
+    return {"terms": {"field": FIELD[name], "size": FACET_SIZE}}
+
+
+class EngineSearch:
+    """One public search against the node: built once, asked for a window of hits."""
+
+    def __init__(
+        self,
+        *,
+        backend: Any,
+        q: str,
+        consultation_ids: Sequence[int],
+        selections: dict[str, dict],
+        facets: Sequence[str],
+        sort: str,
+    ) -> None:
+        self.backend = backend
+        self.index = backend.get_index_for_model(Response).name
+        text = text_query(q) if q else None
+        ranked = sort == "relevance" and text is not None
+        scope: list[dict] = [{"terms": {FIELD["consultation"]: list(consultation_ids)}}]
+        if text is not None and not ranked:
+            scope.append(text)  # matched, not scored: cheaper, and the node can cache it
+        self.query = {"bool": {"must": [text] if ranked else [{"match_all": {}}], "filter": scope}}
+        self.selections = selections
+        self.facets = facets
+        self.post_filter = {"bool": {"filter": list(selections.values())}}
+        # unmapped_type: an index built before a field existed (until `update_index` rebuilds
+        # it, and /healthz says so) sorts those documents last instead of failing the page.
+        by_id = {
+            FIELD["id"]: {"order": "asc" if sort == "oldest" else "desc", "unmapped_type": "long"}
+        }
+        if ranked:
+            self.sort: list = [{"_score": "desc"}, by_id]
+        else:
+            order = "asc" if sort == "oldest" else "desc"
+            self.sort = [{FIELD["received_at"]: {"order": order, "unmapped_type": "date"}}, by_id]
+
+    def _search(self, body: dict, **params: Any) -> dict:
+        body = {"query": self.query, "post_filter": self.post_filter, "sort": self.sort, **body}
+        if getattr(self.backend, "use_new_elasticsearch_api", False):
+            # The Elasticsearch 8+ client takes the body's keys as arguments ("from" is a keyword).
+            if "from" in body:
+                body["from_"] = body.pop("from")
+            return self.backend.es.search(index=self.index, **body, **params)
+        return self.backend.es.search(index=self.index, body=body, **params)
+
+    def first(self, *, offset: int, size: int) -> EngineAnswer:
+        """The total, the facets and (within the hit window) the hits from ``offset``."""
+        aggregations = {
+            name: {
+                "filter": {
+                    "bool": {
+                        "filter": [
+                            clause for other, clause in self.selections.items() if other != name
+                        ]
+                    }
+                },
+                "aggs": {"values": _aggregation(name)},
+            }
+            for name in self.facets
+        }
+        shallow = offset + size <= HIT_WINDOW
+        answer = self._search(
+            {
+                "aggs": aggregations,
+                "track_total_hits": True,
+                "_source": False,
+                "from": offset if shallow else 0,
+                "size": size if shallow else 0,
+            }
+        )
+        buckets = {
+            name: [
+                (str(bucket.get("key_as_string", bucket["key"])), bucket["doc_count"])
+                for bucket in answer["aggregations"][name]["values"]["buckets"]
+                if bucket["doc_count"]
+            ]
+            for name in self.facets
+        }
+        total = answer["hits"]["total"]["value"]
+        ids = [int(hit["_id"]) for hit in answer["hits"]["hits"]] if shallow else None
+        if ids is None:
+            ids = self.window(offset=offset, size=size)
+        return EngineAnswer(total=total, ids=ids, buckets=buckets)
+
+    def window(self, *, offset: int, size: int) -> list[int]:
+        """The ids of ``size`` hits from ``offset``; past the hit window, by ``search_after``."""
+        if offset + size <= HIT_WINDOW:
+            answer = self._search({"from": offset, "size": size, "_source": False})
+            return [int(hit["_id"]) for hit in answer["hits"]["hits"]]
+        after = None
+        skip = offset
+        while skip:
+            step = min(skip, HIT_WINDOW)
+            body: dict = {"size": step, "_source": False, "track_total_hits": False}
+            if after is not None:
+                body["search_after"] = after
+            hits = self._search(body, filter_path="hits.hits.sort").get("hits", {}).get("hits", [])
+            if not hits:
+                return []
+            after = hits[-1]["sort"]
+            skip -= len(hits)
+        body = {"size": size, "_source": False, "track_total_hits": False}
+        if after is not None:
+            body["search_after"] = after
+        return [int(hit["_id"]) for hit in self._search(body)["hits"]["hits"]]
+
+
+class EngineHits(Sequence):
+    """The matching ids as Django's Paginator sees them: counted once, fetched per page."""
+
+    def __init__(self, search: EngineSearch, answer: EngineAnswer, offset: int) -> None:
+        self.search = search
+        self.total = answer.total
+        self.first_offset = offset
+        self.first_ids = answer.ids
+
+    def count(self, value: object = None) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item : item + 1][0]
+        start = item.start or 0
+        stop = self.total if item.stop is None else min(item.stop, self.total)
+        if stop <= start:
+            return []
+        if start == self.first_offset and stop - start <= len(self.first_ids):
+            return self.first_ids[: stop - start]
+        return self.search.window(offset=start, size=stop - start)
