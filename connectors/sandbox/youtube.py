@@ -23,7 +23,15 @@ import string
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .server import NetworkApi, NetworkState, Request, Response, SandboxAccount, SandboxError
+from .server import (
+    DemoReply,
+    NetworkApi,
+    NetworkState,
+    Request,
+    Response,
+    SandboxAccount,
+    SandboxError,
+)
 
 MAX_COMMENT_LENGTH = 10_000
 MAX_RESULTS = 100
@@ -442,6 +450,53 @@ class YouTubeApi(NetworkApi):
     state: YouTubeState
     default_port = 8105
     rate_limit = 300
+
+    @classmethod
+    def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
+        # Replies under the department's comment on its video. YouTube keeps one level: an
+        # answer to a reply is another reply in the same thread, so none answers another.
+        return [
+            DemoReply(
+                "reply",
+                "runningmum_leeds",
+                "RunningMum",
+                "Great video but you didn't say where the boundary actually is?? "
+                "I live just outside it and the traffic will all come down our road",
+            ),
+            DemoReply(
+                "reply",
+                "taxidriver_phil",
+                "Phil Cabs",
+                "As a cabbie I'm all for cleaner air but the charging points at the rank "
+                "need to come first. Can't go electric with nowhere to charge.",
+            ),
+            DemoReply(
+                "reply",
+                "schoolrun_sam",
+                "Sam",
+                "The bit about school streets at 2:14 is the best idea in this. Start there 👏👏",
+            ),
+            DemoReply(
+                "reply",
+                "pollutionwatch",
+                "Pollution Watch",
+                "Please publish the air monitoring data, not just the averages. Happy to share "
+                "ours, call 07700 900789.",
+            ),
+            DemoReply(
+                "reply",
+                "old_town_trader",
+                "Old Town Trader",
+                "Buses first, charges second. Nobody will leave the car at home for a bus "
+                "every 40 minutes.",
+            ),
+            DemoReply(
+                "reply",
+                "bike_bristol_bex",
+                "Bex on a bike",
+                "Protected cycle lanes on the ring road would do more than any charge 🚲",
+            ),
+        ]
 
     def routes(self):
         return [

@@ -105,12 +105,10 @@ def test_the_demo_replies_are_posted_on_every_sandbox_and_collected(home_page, d
     # (Where the hub collects them: a network it reads no mentions or hashtags on, such as
     # Facebook's Page comments, has its citizens write replies only.)
     for network in NETWORKS:
-        kinds = {
-            reply.kind
-            for reply in sandbox_api_class(network).demo_replies(
-                account="cleanair", hashtag="CleanAirZones"
-            )
-        }
+        written = sandbox_api_class(network).demo_replies(
+            account="cleanair", hashtag="CleanAirZones"
+        )
+        kinds = {reply.kind for reply in written}
         from_network = [r for r in social if r.channel == network]
         roots = {r.root_external_id for r in from_network if r.parent_external_id}
         assert len(roots) == 1, network
@@ -118,7 +116,9 @@ def test_the_demo_replies_are_posted_on_every_sandbox_and_collected(home_page, d
         answers = [
             r for r in from_network if r.parent_external_id and r.parent_external_id not in roots
         ]
-        assert answers, network
+        # (Where the network keeps an answer under the reply it answers.)
+        if any(reply.answers is not None for reply in written):
+            assert answers, network
         standalone = [r for r in from_network if not r.parent_external_id]
         if "mention" in kinds:
             assert any("@cleanair" in r.text for r in standalone), network
