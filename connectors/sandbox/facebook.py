@@ -102,6 +102,8 @@ def _cursor_index(cursor: str) -> int:
 
 class FacebookState(NetworkState):
     network = "facebook"
+    # A comment can be edited by its author (the Page sees the new text, with no edit time).
+    can_edit_posts = True
 
     def __init__(self) -> None:
         super().__init__()

@@ -84,6 +84,8 @@ def _page_offset(token: str) -> int:
 
 class YouTubeState(NetworkState):
     network = "youtube"
+    # A comment can be edited by its author (`updatedAt` moves on).
+    can_edit_posts = True
 
     def __init__(self) -> None:
         super().__init__()

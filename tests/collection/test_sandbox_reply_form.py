@@ -73,7 +73,7 @@ def test_the_sandbox_post_page_offers_an_edit_only_where_the_network_has_edits(s
 
     page = requests.get(url, timeout=10).text
 
-    # Bluesky posts cannot be edited, only deleted and written again.
+    # Bluesky posts cannot be edited, only deleted and written again; the others can.
     assert ("Edit this post" in page) == (network != "bluesky")
     if "Edit this post" in page:
         edited = _submit(f"{url}/edit", text="Zone maps online, big enough to read, please")
