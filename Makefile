@@ -73,7 +73,8 @@ demo: install assets ## Run the whole hub on its embedded default at http://127.
 	{ $(MANAGE) collect_loop --interval 5 >.data/collect.log 2>&1 & collect_pid=$$!; \
 	  trap 'kill $$sandbox_pid $$collect_pid 2>/dev/null; wait $$sandbox_pid $$collect_pid 2>/dev/null' EXIT INT TERM; } && \
 	echo "==> Collecting replies from the sandboxes in the background (.data/collect.log)" && \
-	echo "==> Serving on http://127.0.0.1:8000 (Ctrl+C to stop)" && \
+	echo "==> Serving on http://127.0.0.1:8000 (Ctrl+C to stop); start at" && \
+	echo "    http://127.0.0.1:8000/consultations/clean-air-zones/responses/" && \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 services-up: ## Install (if missing) and start PostgreSQL, Redis, OpenSearch, Chromium, the reference Bluesky stack

@@ -127,6 +127,10 @@ class Connector(ABC):
     request_budget: ClassVar[int | None] = None
     bills_reads: ClassVar[bool] = False
     read_budget: ClassVar[int | None] = None
+    #: For a network that meters a daily quota in units (each collection request one unit):
+    #: the units one channel may spend a day (None: no quota), and where its day begins.
+    quota_units: ClassVar[int | None] = None
+    quota_reset_timezone: ClassVar[str] = "UTC"
     #: The client library's exceptions; ``translate_error`` turns each into one of ours.
     client_errors: ClassVar[tuple[type[BaseException], ...]] = ()
     #: True when a walk from our posts misses whatever is under a deleted reply, so

@@ -267,6 +267,9 @@ class CollectionState(models.Model):
     # The per-network request budget: requests made in the window that started at window_started_at.
     window_started_at = models.DateTimeField(null=True, blank=True)
     window_requests = models.PositiveIntegerField(default=0)
+    #: Units of a network's daily quota spent on ``quota_day`` (the network's own day).
+    quota_day = models.DateField(null=True, blank=True)
+    quota_units_used = models.PositiveIntegerField(default=0)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_complete_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)

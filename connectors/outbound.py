@@ -14,7 +14,8 @@ cloud's metadata service with a department's token. Three checks, all here:
 - DNS rebinding: the connection goes to the very address that was checked. The name
   is resolved once per connection, checked, and the socket opened to that address
   (TLS still verifies the certificate for the name). ``requests`` (tweepy,
-  Mastodon.py) gets a transport adapter, ``httpx`` (atproto) a network backend.
+  Mastodon.py, facebook-business) gets a transport adapter, ``httpx`` (atproto) a
+  network backend, ``httplib2`` (google-api-python-client) pinned connections.
 
 The checks run when a channel is saved (``ChannelAccount.clean``) and again on every
 connection, redirects included. A refusal is an ``OutboundRefused`` with a reason that
@@ -30,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore
+import httplib2
 import httpx
 import requests
 from django.conf import settings
@@ -283,3 +285,55 @@ class GuardedTransport(httpx.HTTPTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url_check(str(request.url))
         return super().handle_request(request)
+
+
+# --- httplib2 (google-api-python-client) ------------------------------------------------------
+
+
+class _PinnedHttplib2Connection(httplib2.HTTPConnectionWithTimeout):
+    def connect(self) -> None:
+        address = connect_address(self.host, self.port)
+        self.sock = socket.create_connection((address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHttplib2TLSConnection(httplib2.HTTPSConnectionWithTimeout):
+    def connect(self) -> None:
+        address = connect_address(self.host, self.port)
+        sock = socket.create_connection((address, self.port), self.timeout)
+        # The certificate is still verified for the name, not the address.
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class GuardedHttp(httplib2.Http):
+    """An ``httplib2.Http`` that checks each URL (redirects included: httplib2 follows them
+    through ``request``) and connects only to checked addresses, never through a proxy."""
+
+    def __init__(self, *, timeout: float) -> None:
+        super().__init__(timeout=timeout, proxy_info=None)
+
+    def request(self, uri, method="GET", body=None, headers=None, *args, **kwargs):
+        url_check(uri)
+        scheme = urlsplit(uri).scheme
+        kwargs["connection_type"] = (
+            _PinnedHttplib2TLSConnection if scheme == "https" else _PinnedHttplib2Connection
+        )
+        return super().request(uri, method, body, headers, *args, **kwargs)
+
+    def _conn_request(self, conn, request_uri, method, body, headers):
+        if method in self.safe_methods:
+            return super()._conn_request(conn, request_uri, method, body, headers)
+        # httplib2 sends a request again when the connection closed without an answer
+        # (it takes that for a stale keep-alive): a write may then happen twice. A write goes
+        # once, on a fresh connection, and a missing answer reaches the caller.
+        conn.close()
+        conn.connect()
+        try:
+            conn.request(method, request_uri, body, headers)
+            answer = conn.getresponse()
+            content = answer.read()
+        except Exception:
+            conn.close()
+            raise
+        response = httplib2.Response(answer)
+        return response, httplib2._decompressContent(response, content, self.limit_kwargs)

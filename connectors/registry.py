@@ -36,6 +36,7 @@ OPTION_NAMES = {
     "POLL_INTERVAL": "poll_interval",
     "REQUEST_BUDGET": "request_budget",
     "READ_BUDGET": "read_budget",
+    "QUOTA_UNITS": "quota_units",
 }
 
 
@@ -49,6 +50,8 @@ class ConnectorOptions:
     request_budget: int | None
     #: Posts one consultation may read, on a network that bills reads; None: no cap.
     read_budget: int | None
+    #: Units one channel may spend a day, on a network that meters a daily quota; None: none.
+    quota_units: int | None
     bills_reads: bool
 
 

@@ -55,3 +55,4 @@ class IncomingReplyPayload(BaseModel):
     edited_at: AwareDatetime | None = None
     url: str = Field(default="", max_length=1000)
     language: str = Field(default="", max_length=20)
+    legal_hold: str = Field(default="", max_length=1000)

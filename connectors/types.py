@@ -117,6 +117,10 @@ class IncomingReply:
     language: str = ""
     # Which route found it ("conversation", "mentions", "hashtag", "thread", "notifications").
     route: str = ""
+    #: Why the network itself keeps the post from some readers on a legal demand (X's
+    #: withheld content), for the moderator; such a reply is recorded but held from
+    #: publication (hidden for legal reasons) until a person decides.
+    legal_hold: str = ""
     raw: Mapping[str, object] = field(default_factory=dict, repr=False, hash=False)
 
 

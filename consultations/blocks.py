@@ -32,7 +32,7 @@ class DocumentBlock(blocks.StructBlock):
 
 
 class VideoBlock(blocks.StructBlock):
-    video = EmbedBlock(help_text="A link to the video, e.g. on YouTube.")
+    video = EmbedBlock(help_text="A link to the video, on any site Wagtail can embed from.")
     transcript_url = blocks.URLBlock(
         required=False, help_text="Where to read a transcript (needed for accessibility)."
     )

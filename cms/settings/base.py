@@ -330,8 +330,9 @@ HUB_CHANNEL_KEY = ENV.HUB_CHANNEL_KEY or env.local_secret("channel_key")
 # The networks, by name (connectors.registry): the backend class that declares everything
 # about the network, OPTIONS over its defaults (POLL_INTERVAL seconds between polls of one
 # consultation, REQUEST_BUDGET requests per channel per HUB_COLLECT_RATE_WINDOW, READ_BUDGET
-# posts read per consultation where the network bills reads; each also from the environment
-# as HUB_COLLECT_INTERVAL_<NETWORK>, HUB_COLLECT_RATE_BUDGET_<NETWORK>, HUB_READ_BUDGET_<NETWORK>),
+# posts read per consultation where the network bills reads, QUOTA_UNITS per channel a day
+# where it meters a daily quota; each also from the environment as HUB_COLLECT_INTERVAL_<NETWORK>,
+# HUB_COLLECT_RATE_BUDGET_<NETWORK>, HUB_READ_BUDGET_<NETWORK>, HUB_QUOTA_UNITS_<NETWORK>),
 # and the sandbox that stands in for it in the demo and the tests (not shipped).
 HUB_CONNECTORS = {
     "x": {
@@ -354,6 +355,12 @@ HUB_CONNECTORS = {
         # The Graph API version is pinned: Meta retires each one two years after release.
         "OPTIONS": {"GRAPH_API_VERSION": "v23.0", **env.network_options("facebook")},
         "SANDBOX": "connectors.sandbox.facebook.FacebookApi",
+    },
+    "youtube": {
+        "BACKEND": "connectors.backends.youtube.YouTubeConnector",
+        # The Google Cloud project's daily Data API quota (10,000 units unless raised).
+        "OPTIONS": {"QUOTA_UNITS": 10_000, **env.network_options("youtube")},
+        "SANDBOX": "connectors.sandbox.youtube.YouTubeApi",
     },
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).

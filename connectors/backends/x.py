@@ -49,11 +49,13 @@ _TWEET_FIELDS = [
     "entities",
     "note_tweet",
 ]
-_READ_TWEET_FIELDS = [*_TWEET_FIELDS, "lang", "in_reply_to_user_id"]
+# `withheld`: where X withholds a post on a legal demand (countries, or a copyright claim).
+_READ_TWEET_FIELDS = [*_TWEET_FIELDS, "lang", "in_reply_to_user_id", "withheld"]
 _READ_USER_FIELDS = ["username", "name", "protected"]
 _NOT_FOUND = "resource-not-found"
 _NOT_AUTHORIZED = "not-authorized-for-resource"
 _RECENT_WINDOW = timedelta(days=7)
+_MENTIONS_EARLIEST = datetime(2010, 11, 6, tzinfo=UTC)
 _TWITTER_EPOCH_MS = 1288834974657
 
 logger = logging.getLogger(__name__)
@@ -248,12 +250,20 @@ class XConnector(Connector):
         try:
             return self._fetch_route_page(kind, value, state, scope)
         except PermanentError as error:
-            if not isinstance(error.__cause__, tweepy.BadRequest):
+            refusal = error.__cause__
+            # 401 (the credentials) stops the whole poll; a 400 or 403 is about this route.
+            if not isinstance(refusal, tweepy.BadRequest | tweepy.Forbidden):
                 raise
-            # X refused this route's request: skip the route this poll and start it afresh
-            # next time, so the routes behind it are still read.
+            # Skip the route this poll and start it afresh next time, so the routes behind it
+            # are still read, and say in the record that replies may be missing.
             logger.warning("X refused collection route %s, skipped: %s", route, error)
-            return RoutePage(replies=(), state={}, done=True)
+            status = getattr(refusal.response, "status_code", "?")
+            return RoutePage(
+                replies=(),
+                state={},
+                done=True,
+                gap=f"{route} refused by the network (HTTP {status})",
+            )
 
     def _fetch_route_page(
         self, kind: str, value: str, state: dict, scope: CollectionScope
@@ -266,10 +276,15 @@ class XConnector(Connector):
             "user_fields": _READ_USER_FIELDS,
             "user_auth": True,
         }
-        # Search and mentions refuse a since_id or start_time older than seven days; a route
+        # Recent search refuses a since_id or start_time older than seven days; a search route
         # quiet for longer starts at the window's edge (replies read again are deduplicated).
+        # The mentions timeline has no such window (its start_time "Must be on or after
+        # 2010-11-06" in X's OpenAPI document; it reaches the 800 most recent mentions), so
+        # it keeps its since_id and misses nothing that arrived while nobody polled.
         earliest = datetime.now(tz=UTC) - _RECENT_WINDOW + timedelta(minutes=1)
-        if common["since_id"] and _snowflake_time(common["since_id"]) < earliest:
+        if kind == "mentions":
+            earliest = _MENTIONS_EARLIEST
+        elif common["since_id"] and _snowflake_time(common["since_id"]) < earliest:
             common["since_id"] = None
             common["start_time"] = earliest.replace(microsecond=0)
         if scope.since is not None and not common["since_id"]:
@@ -353,6 +368,7 @@ class XConnector(Connector):
                 "edited_at": raw.get("created_at") if original_id != version_id else None,
                 "url": self.public_url(version_id, handle=author_data.get("username") or ""),
                 "language": raw.get("lang") or "",
+                "legal_hold": withheld_note(raw.get("withheld")),
             }
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             return QuarantinedItem(route=route, raw=raw, error=f"unreadable tweet: {error!r}")
@@ -411,6 +427,26 @@ def readable_text(raw: dict) -> str | None:
         if short and expanded:
             text = text.replace(short, expanded)
     return text
+
+
+def withheld_note(withheld: object) -> str:
+    """Why X withholds a post, for the moderator ("" when it does not).
+
+    X withholds a post in the countries of ``country_codes`` on a legal demand there, or
+    everywhere on a copyright claim. The hub publishes to everyone, so it does not show
+    such a post until a moderator has judged it (X: "withheld content" in its docs).
+    """
+    if not isinstance(withheld, dict):
+        return ""
+    codes = [str(code).upper() for code in withheld.get("country_codes") or []]
+    reasons = []
+    if withheld.get("copyright"):
+        reasons.append("on a copyright claim")
+    if codes:
+        reasons.append(f"in {', '.join(codes)} on a legal demand")
+    if not reasons:
+        return ""
+    return f"X withholds this post {' and '.join(reasons)}."
 
 
 def _snowflake_time(post_id: str) -> datetime:

@@ -6,14 +6,15 @@ Each network's numbers come from its backend class and ``HUB_CONNECTORS`` OPTION
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Sum
 
 from connectors.collection.outcomes import StopReason
 from connectors.models import CollectionState
-from connectors.registry import connector_options, network_label
+from connectors.registry import connector_class, connector_options, network_label
 
 
 def _requests_in_window(state: CollectionState, now: datetime) -> int:
@@ -33,6 +34,40 @@ def _requests_in_window(state: CollectionState, now: datetime) -> int:
     return others + state.window_requests
 
 
+def quota_day(network: str, now: datetime) -> date:
+    """The network's quota day at ``now`` (it resets at midnight in its own time zone)."""
+    return now.astimezone(ZoneInfo(connector_class(network).quota_reset_timezone)).date()
+
+
+def quota_reset_at(network: str, now: datetime) -> datetime:
+    zone = ZoneInfo(connector_class(network).quota_reset_timezone)
+    midnight = datetime.combine(quota_day(network, now) + timedelta(days=1), datetime.min.time())
+    return midnight.replace(tzinfo=zone)
+
+
+def _quota_used_today(state: CollectionState, network: str, now: datetime) -> int:
+    today = quota_day(network, now)
+    if state.quota_day != today:
+        state.quota_day = today
+        state.quota_units_used = 0
+    # The quota is the channel's (its project's), shared by every consultation collected through it.
+    others = (
+        CollectionState.objects.filter(channel_id=state.channel_id, quota_day=today)
+        .exclude(pk=state.pk)
+        .aggregate(total=Sum("quota_units_used"))["total"]
+        or 0
+    )
+    return others + state.quota_units_used
+
+
+def quota_spend(state: CollectionState, network: str, now: datetime, units: int) -> None:
+    """Count ``units`` of the network's daily quota against the channel (no-op without one)."""
+    if connector_options(network).quota_units is None:
+        return
+    _quota_used_today(state, network, now)
+    state.quota_units_used += units
+
+
 def budget_problem(state: CollectionState, network: str, now: datetime) -> tuple[str, str]:
     """The budget that stops this poll (a StopReason and why), or ``("", "")``."""
     options = connector_options(network)
@@ -42,6 +77,12 @@ def budget_problem(state: CollectionState, network: str, now: datetime) -> tuple
         return (
             StopReason.READ_BUDGET,
             f"the {label} read budget of {read_budget} posts for this consultation is used up",
+        )
+    quota = options.quota_units
+    if quota is not None and _quota_used_today(state, network, now) >= quota:
+        return (
+            StopReason.QUOTA,
+            f"quota: the {label} quota of {quota:,} units a day for this channel is used up",
         )
     budget = options.request_budget
     if budget is not None and _requests_in_window(state, now) >= budget:

@@ -12,6 +12,7 @@ class StopReason:
     RATE_LIMITED = "rate_limited"
     READ_BUDGET = "read_budget"
     RATE_BUDGET = "rate_budget"
+    QUOTA = "quota"
     PAGE_LIMIT = "page_limit"
     ERROR = "error"
 

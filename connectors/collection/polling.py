@@ -11,7 +11,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connectors.collection.budgets import budget_problem, mark_incomplete, poll_interval
+from connectors.collection.budgets import (
+    budget_problem,
+    mark_incomplete,
+    poll_interval,
+    quota_reset_at,
+    quota_spend,
+)
 from connectors.collection.outcomes import CollectOutcome, StopReason
 from connectors.collection.recording import page_record
 from connectors.collection.scope import collection_scope, detached_replies
@@ -129,9 +135,12 @@ def _collect_one_page(
             state.next_poll_at = (
                 window_end if stop == StopReason.RATE_BUDGET else now + poll_interval(network)
             )
+            if stop == StopReason.QUOTA:
+                state.next_poll_at = quota_reset_at(network, now)
             state.save()
             return False, stop
         state.window_requests += 1
+        quota_spend(state, network, now, 1)  # a list request costs one unit
         state.last_polled_at = now
         try:
             result = connector.fetch_replies(scope, cursor=None if fresh_cycle else state.cursor)

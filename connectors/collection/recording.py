@@ -16,8 +16,8 @@ from connectors.models import ChannelAccount, QuarantinedPayload
 from connectors.registry import connector_class
 from connectors.types import CollectionScope, IncomingReply, QuarantinedItem
 from consultations.models import ConsultationPage
-from engagement.moderation.services import response_text_update
-from engagement.record.models import Response
+from engagement.moderation.services import response_text_update, responses_hold
+from engagement.record.models import ModerationReason, Response
 from engagement.record.services import RespondentInput, ResponseInput, responses_record_batch
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def page_record(
             url=reply.url,
             language=reply.language,
             raw_payload=dict(reply.raw),
+            auto_approvable=not reply.legal_hold,
         )
         for reply, root in belonging
     ]
@@ -59,6 +60,7 @@ def page_record(
         result = responses_record_batch(consultation=consultation, items=items)
         outcome.created += result.created
         outcome.already_recorded += result.already_recorded
+        _legal_holds_apply(network=network, replies=belonging, response_ids=result.response_ids)
     # A network that gives edits no time (``edits_untimed``): a changed text is an edit now.
     untimed = connector_class(network).edits_untimed
     edited = {reply.id: reply for reply, _ in belonging if reply.edited_at is not None or untimed}
@@ -77,6 +79,25 @@ def page_record(
     if quarantined:
         outcome.quarantined += payloads_quarantine(
             channel=channel, consultation=consultation, items=quarantined
+        )
+
+
+def _legal_holds_apply(
+    *, network: str, replies: Sequence[tuple[IncomingReply, str]], response_ids: Sequence[int]
+) -> None:
+    """Replies the network withholds on a legal demand are recorded (they were said, and
+    count) but hidden for legal reasons until a moderator has judged them: the hub
+    publishes to every country, including those where the post is withheld."""
+    holds = {reply.id: reply.legal_hold for reply, _ in replies if reply.legal_hold}
+    if not holds or not response_ids:
+        return
+    for pk, external_id in Response.objects.filter(
+        pk__in=list(response_ids), channel=network, external_id__in=list(holds)
+    ).values_list("pk", "external_id"):
+        responses_hold(
+            response_ids=[pk],
+            reason=ModerationReason.LEGAL,
+            note=holds[cast(str, external_id)],  # external_id__in: never NULL
         )
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, overload
 
 from .server import (
+    DemoReply,
     NetworkApi,
     NetworkState,
     Request,
@@ -561,6 +562,76 @@ class BlueskyApi(NetworkApi):
     state: BlueskyState
     default_port = 8103
     rate_limit = 3000
+
+    @classmethod
+    def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
+        # Casual and lower-case; a mention names the full handle, which becomes a facet.
+        return [
+            DemoReply(
+                "reply",
+                "walkingbus.sandbox.test",
+                "mel 🌿",
+                "honestly just want to walk my kids to school without breathing exhaust "
+                "fumes. yes to the zone 💚",
+            ),
+            DemoReply(
+                "reply",
+                "carer-kay.sandbox.test",
+                "kay",
+                "how is a carer meant to afford this? i drive between 6 clients a day in a "
+                "2012 diesel. exemptions for care workers pls",
+            ),
+            DemoReply(
+                "reply",
+                "fairfares.sandbox.test",
+                "Rob",
+                "the charge should go straight into buses. every penny. otherwise it's just a "
+                "tax on people who cant afford newer cars",
+            ),
+            DemoReply(
+                "reply",
+                "districtnurse.sandbox.test",
+                "Sue",
+                "agree, carers and district nurses need exempting. my mum relies on hers. ring "
+                "me if you're collecting stories 07700 900218",
+                answers=1,
+            ),
+            DemoReply(
+                "reply",
+                "proofreader.sandbox.test",
+                "Lou",
+                "typo in the consultation doc btw, page 4 says the zone starts in 2062 😅 "
+                "assume you mean 2026",
+            ),
+            DemoReply(
+                "mention",
+                "stationcabs.sandbox.test",
+                "Station Cabs",
+                f"@{account} will taxis be charged? half the fleet here is old diesels and "
+                f"they idle at the station all day #{hashtag}",
+            ),
+            DemoReply(
+                "hashtag",
+                "dropin-visitor.sandbox.test",
+                "jamie",
+                f"went to the drop-in about #{hashtag}, lovely staff but the maps were tiny. "
+                "pls put them online big enough to read",
+            ),
+            DemoReply(
+                "hashtag",
+                "vanlife-bakery.sandbox.test",
+                "Rise Bakery",
+                "small biz here: we'd back it if there's a grant to swap our delivery van for "
+                f"an electric one. otherwise it's a closure notice #{hashtag}",
+            ),
+            DemoReply(
+                "hashtag",
+                "canalcommuter.sandbox.test",
+                "dev",
+                "cycled the canal path into town in 12 mins. would do it every day if the bit "
+                f"by the bridge was lit 🚲✨ #{hashtag}",
+            ),
+        ]
 
     def routes(self):
         methods = {

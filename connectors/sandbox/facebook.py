@@ -30,7 +30,15 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from .server import NetworkApi, NetworkState, Request, Response, SandboxAccount, SandboxError
+from .server import (
+    DemoReply,
+    NetworkApi,
+    NetworkState,
+    Request,
+    Response,
+    SandboxAccount,
+    SandboxError,
+)
 
 # A Page post's message limit (Meta's documented 63,206 characters).
 MAX_MESSAGE_LENGTH = 63_206
@@ -94,6 +102,8 @@ def _cursor_index(cursor: str) -> int:
 
 class FacebookState(NetworkState):
     network = "facebook"
+    # A comment can be edited by its author (the Page sees the new text, with no edit time).
+    can_edit_posts = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -484,6 +494,56 @@ class FacebookApi(NetworkApi):
     state: FacebookState
     default_port = 8104
     rate_limit = 300
+
+    @classmethod
+    def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
+        # Comments under the Page's post only (the hub collects no Page mentions or
+        # hashtags on Facebook): full names, longer, personal, the odd shout and emoji.
+        return [
+            DemoReply(
+                "reply",
+                "margaret.hughes",
+                "Margaret Hughes",
+                "My grandson has asthma and walks to school along the main road every "
+                "morning. Anything that cleans up the air on the school run has my support. "
+                "Please put the school streets in first.",
+            ),
+            DemoReply(
+                "reply",
+                "dave.kershaw",
+                "Dave Kershaw",
+                "And who pays for this?? I drive for a living and cant afford a new van. "
+                "A scrappage scheme for small traders or its just another tax on workers",
+            ),
+            DemoReply(
+                "reply",
+                "priya.sharma",
+                "Priya Sharma",
+                "Dave there is a grant for vans in the proposal, section 4. Worth a read 👍",
+                answers=1,
+            ),
+            DemoReply(
+                "reply",
+                "tom.o.brien",
+                "Tom O'Brien",
+                "The buses through the estate are still the old diesels. Sort the buses out "
+                "and people will use them. Ring me on 07700 900456 if you want a resident "
+                "to talk to.",
+            ),
+            DemoReply(
+                "reply",
+                "sue.patel",
+                "Sue Patel",
+                "Cleaner air yes, but keep the charge off blue badge holders please 🙏",
+            ),
+            DemoReply(
+                "reply",
+                "jamie.lloyd",
+                "Jamie Lloyd",
+                "Cycle lanes that actually join up would get me out of the car. At the "
+                "moment they stop right where the traffic is worst.",
+            ),
+        ]
 
     def routes(self):
         return [

@@ -13,6 +13,7 @@ from typing import Any, Literal, overload
 from urllib.parse import urlencode
 
 from .server import (
+    DemoReply,
     NetworkApi,
     NetworkState,
     Request,
@@ -53,6 +54,7 @@ def _error(status: int, message: str) -> SandboxError:
 
 class MastodonState(NetworkState):
     network = "mastodon"
+    can_edit_posts = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -553,6 +555,72 @@ class MastodonApi(NetworkApi):
     state: MastodonState
     default_port = 8102
     rate_limit = 300
+
+    @classmethod
+    def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
+        # Longer and more considered, hashtags gathered at the end; a reply gets the
+        # department's "@account" in front, as Mastodon's apps write it.
+        return [
+            DemoReply(
+                "reply",
+                "ringroad_resident",
+                "Helen (she/her)",
+                "I live on the ring road and the NO2 diffusion tube outside our house reads "
+                "over the annual limit every year. A zone that only covers the centre will "
+                "push traffic past us. Please publish the modelling for the ring road too.",
+            ),
+            DemoReply(
+                "reply",
+                "market_trader",
+                "Ade",
+                "Genuinely in favour, but park & ride has to run on Sundays or the market "
+                "traders will lose customers to the out of town retail park.",
+            ),
+            DemoReply(
+                "reply",
+                "busnerd",
+                "Bus Nerd 🚌",
+                "Better buses would do more than a charge. Ours are the oldest in the county "
+                "and they're the dirtiest vehicles on the high street 🚌",
+            ),
+            DemoReply(
+                "reply",
+                "stationrd",
+                "Kit",
+                "Same on Station Road. And could we have the air quality data as open data "
+                "please, not a PDF?",
+                answers=0,
+            ),
+            DemoReply(
+                "mention",
+                "cornercafe",
+                "The Corner Café ☕",
+                f"@{account} I run a small café on the high street and our suppliers deliver "
+                "in older vans. Will there be a grace period? Email me at "
+                f"hello@thecornercafe.example if you want to talk. #{hashtag}",
+            ),
+            DemoReply(
+                "hashtag",
+                "airquality_ali",
+                "Ali",
+                "On the school streets question: exposure drops most at the school gates, "
+                f"so start there, then the zone. #{hashtag} #AirQuality",
+            ),
+            DemoReply(
+                "hashtag",
+                "cargobike_cat",
+                "Cat 🚲📦",
+                "Cargo bike user here. Please don't put the zone boundary signs in the middle "
+                f"of the cycle lane like last time. #{hashtag} #cycling",
+            ),
+            DemoReply(
+                "hashtag",
+                "nurse_jo",
+                "Jo",
+                "Asthma nurse. We see admissions spike on still winter days. Anything that cuts "
+                f"traffic pollution near schools and the hospital has my support. #{hashtag}",
+            ),
+        ]
 
     def routes(self):
         return [

@@ -55,6 +55,26 @@ class SandboxAccount:
         }
 
 
+@dataclass(frozen=True)
+class DemoReply:
+    """One thing a demo citizen writes on a network, for ``NetworkApi.demo_replies``.
+
+    ``kind`` is "reply" (to the department's announcement), "mention" (a post naming
+    the department's account) or "hashtag" (a post with the consultation's hashtag);
+    ``answers`` is the index of an earlier reply in the same list that this one answers
+    instead (citizens talk to each other under the announcement).
+    """
+
+    kind: str
+    handle: str
+    display_name: str
+    text: str
+    answers: int | None = None
+
+
+DEMO_REPLY_KINDS = ("reply", "mention", "hashtag")
+
+
 @dataclass
 class Request:
     method: str
@@ -169,6 +189,9 @@ class NetworkState:
     """Base of the per-network state: one lock, a request log, shared id helpers."""
 
     network = ""
+    #: Whether the network lets an author edit a post (``edit_post``); the post page offers
+    #: an edit form only then.
+    can_edit_posts = False
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -229,6 +252,13 @@ class NetworkApi:
 
     def not_found(self, req: Request) -> Response:
         return Response(404, {"error": f"No route for {req.method} {req.path}"})
+
+    @classmethod
+    def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
+        """What the demo's citizens write on this network about the demo consultation,
+        the way people write there; ``account`` is how they mention the department
+        (without "@"), ``hashtag`` the consultation's (without "#")."""
+        return []
 
 
 def iso_now() -> str:
@@ -473,7 +503,9 @@ class SandboxServer:
         for post in self.state.post_summaries():
             if post["id"] == post_id or post.get("short_id") == post_id:
                 status = "<p><em>This post was deleted.</em></p>" if post["deleted"] else ""
-                forms = "" if post["deleted"] else _post_forms(post)
+                forms = (
+                    "" if post["deleted"] else _post_forms(post, can_edit=self.state.can_edit_posts)
+                )
                 return _html_page(
                     f"Post {post['id']}",
                     f"<p><strong>@{html.escape(post['author'])}</strong> · "
@@ -502,18 +534,23 @@ def _see_post(post_id: str) -> Response:
     return Response(303, b"", {"Location": f"/_sandbox/posts/{_quote_id(post_id)}"})
 
 
-def _post_forms(post: dict[str, Any]) -> str:
-    """Reply as a citizen; edit or delete the post as its author (the demo's citizen replies)."""
+def _post_forms(post: dict[str, Any], *, can_edit: bool) -> str:
+    """Reply as a citizen; edit (where the network allows it) or delete the post as its
+    author (the demo's citizen replies)."""
     action = f"/_sandbox/posts/{_quote_id(post['id'])}"
     text = html.escape(post["text"])
+    edit = (
+        f"<form method='post' action='{action}/edit'><h2>Edit this post</h2>"
+        f"<p><textarea name='text' required rows='3' cols='60'>{text}</textarea></p>"
+        "<button>Save the edit</button></form>"
+        if can_edit
+        else ""
+    )
     return (
         f"<form method='post' action='{action}/reply'><h2>Reply as a citizen</h2>"
         "<p><label>Your handle <input name='handle' required value='citizen'></label></p>"
         "<p><label>Your reply <textarea name='text' required rows='3' cols='60'></textarea>"
-        "</label></p><button>Reply</button></form>"
-        f"<form method='post' action='{action}/edit'><h2>Edit this post</h2>"
-        f"<p><textarea name='text' required rows='3' cols='60'>{text}</textarea></p>"
-        "<button>Save the edit</button></form>"
+        f"</label></p><button>Reply</button></form>{edit}"
         f"<form method='post' action='{action}/delete'><button>Delete this post</button></form>"
     )
 

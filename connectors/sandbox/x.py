@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .server import (
+    DemoReply,
     NetworkApi,
     NetworkState,
     Request,
@@ -42,9 +43,14 @@ USER_DEFAULT_FIELDS = ("id", "name", "username")
 _TWITTER_EPOCH_MS = 1288834974657
 _MAX_EDITS = 5
 _EDIT_WINDOW = timedelta(hours=1)
-# Recent search covers the last seven days; it (and, per the hub's brief, the mentions
-# timeline) refuses a since_id or start_time from before that.
+# Recent search covers the last seven days and refuses a since_id or start_time from
+# before that. The mentions timeline has no such window (X's OpenAPI document: its
+# start_time "Must be on or after 2010-11-06"); it reaches the 800 most recent mentions
+# instead, and an older since_id is not refused (X's docs: it is "forced to the oldest ID
+# available").
 RECENT_WINDOW = timedelta(days=7)
+MENTIONS_REACH = 800
+MENTIONS_EARLIEST = datetime(2010, 11, 6, tzinfo=UTC)
 
 # The query parameters (and the values of the list ones) X's OpenAPI document gives each
 # endpoint the hub uses, taken from that document; anything else is refused as X does.
@@ -136,6 +142,7 @@ def _decode_token(token: str) -> int:
 
 class XState(NetworkState):
     network = "x"
+    can_edit_posts = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -143,6 +150,9 @@ class XState(NetworkState):
         self.tweets: dict[str, dict[str, Any]] = {}
         self._id_lock = threading.Lock()
         self._issued_ids: set[int] = set()
+        # Read endpoints (API_PARAMETERS names) outside the app's access level: the
+        # access tier they need, answered with X's 403 client-forbidden problem.
+        self.refused_endpoints: dict[str, str] = {}
 
     # --- time -------------------------------------------------------------------------
 
@@ -412,6 +422,12 @@ class XState(NetworkState):
             user["protected"] = protected
             user["approved_followers"] = set(followers)
             return self.render_user(user)
+
+    def refuse_access(self, endpoint: str, *, required_enrollment: str = "Basic") -> None:
+        """Answer ``endpoint`` ("mentions", "search_recent", ...) with X's 403 for an app
+        whose access level does not include it."""
+        with self.lock:
+            self.refused_endpoints[endpoint] = required_enrollment
 
     def set_withheld(
         self, post_id: str, *, country_codes: tuple[str, ...], copyright: bool = False
@@ -786,6 +802,75 @@ class XApi(NetworkApi):
             404, _problem(404, "Not Found Error", f"Sorry, that page does not exist: {req.path}")
         )
 
+    @classmethod
+    def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
+        # Short, blunt, an emoji or two, the odd abbreviation; X's apps put "@account" in
+        # front of a reply themselves.
+        return [
+            DemoReply(
+                "reply",
+                "marketsq_mum",
+                "Jess 🌻",
+                "a charge in a market town?? half of us have no bus after 6pm. "
+                "sort the buses first 🙄",
+            ),
+            DemoReply(
+                "reply",
+                "hartplumbing",
+                "Dave Hart Plumbing",
+                "£12.50 a day would finish my van business. 14 yrs trading. ring me if you "
+                "want the real numbers 07700 900461",
+            ),
+            DemoReply(
+                "reply",
+                "mill_lane_dad",
+                "Tom",
+                "Yes please. My lad has asthma & the school run traffic outside St Marys "
+                "is awful 😷",
+            ),
+            DemoReply(
+                "reply",
+                "nightshift_nat",
+                "Nat",
+                "this. the last 42 bus goes at 6.10pm, how am i ment to get home from work",
+                answers=0,
+            ),
+            DemoReply(
+                "reply",
+                "campervan_col",
+                "Colin",
+                "Euro 6 exemption is fair but what about older campervans? we use ours "
+                "twice a year, hardly polluting the high st",
+            ),
+            DemoReply(
+                "mention",
+                "brewhouse_bex",
+                "Bex | Brewhouse Bakery",
+                f"@{account} any scrappage scheme for small traders? asking for a friend "
+                f"(me) #{hashtag}",
+            ),
+            DemoReply(
+                "hashtag",
+                "a_road_rider",
+                "Priya 🚲",
+                "cycled in today, 3 lorries passed within a foot of me on the A-road. zones "
+                f"mean nothing w/o safe lanes #{hashtag} 🚲",
+            ),
+            DemoReply(
+                "hashtag",
+                "grumpy_garry",
+                "Garry",
+                f"absolute shite idea, another stealth tax on drivers #{hashtag}",
+            ),
+            DemoReply(
+                "hashtag",
+                "schoolgate_sam",
+                "Sam",
+                "School streets trial on Mill Lane has been brilliant. kids walk, air is "
+                f"cleaner, zero complaints from us #{hashtag}",
+            ),
+        ]
+
     # --- writes ---------------------------------------------------------------------------
 
     def create_tweet(self, req: Request, match) -> Response:
@@ -887,20 +972,28 @@ class XApi(NetworkApi):
             if user is None:
                 return Response(200, {"errors": [_not_found_error(match["id"], "user", "id")]})
             handle = user["username"].lower()
-            candidates = [
+            mentioning = [
                 t
                 for t in self.state.tweets.values()
                 if self.state.listed(t, viewer)
                 and t["author_id"] != user["id"]
                 and any(m["username"].lower() == handle for m in t["entities"].get("mentions", []))
             ]
+            for name in ("start_time", "end_time"):
+                moment = _time_arg(req, name)
+                if moment is not None and moment < MENTIONS_EARLIEST:
+                    raise _invalid_request(
+                        f"Invalid '{name}':'{req.arg(name)}'. '{name}' must be on or after "
+                        "2010-11-06T00:00Z",
+                        parameter=name,
+                        value=str(req.arg(name)),
+                    )
             return self._page(
                 req,
-                candidates,
+                sorted(mentioning, key=_newest_first)[:MENTIONS_REACH],
                 minimum=5,
                 default=10,
                 token=req.arg("pagination_token"),
-                earliest=self.state.now() - RECENT_WINDOW,
             )
 
     def user_tweets(self, req: Request, match) -> Response:
@@ -1027,9 +1120,26 @@ class XApi(NetworkApi):
 
 
 def _checked(endpoint: str, handler):
-    """``handler`` behind a check of the request's query against X's published description."""
+    """``handler`` behind the app's access level and a check of the request's query
+    against X's published description."""
 
     def checked(req: Request, match) -> Response:
+        state: XState = handler.__self__.state
+        enrollment = state.refused_endpoints.get(endpoint)
+        if enrollment is not None:
+            raise SandboxError(
+                403,
+                {
+                    "client_id": "sandbox",
+                    "detail": "You currently have access to a subset of X API V2 endpoints and "
+                    "limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to "
+                    "this endpoint, you may need a different access level.",
+                    "title": "Client Forbidden",
+                    "required_enrollment": enrollment,
+                    "reason": "client-not-enrolled",
+                    "type": "https://api.x.com/2/problems/client-forbidden",
+                },
+            )
         query_check(endpoint, req)
         return handler(req, match)
 

@@ -161,6 +161,37 @@ def responses_auto_approve(
     return len(approvable)
 
 
+def responses_hold(
+    *, response_ids: Sequence[int], reason: str = ModerationReason.LEGAL, note: str
+) -> int:
+    """Hide just-recorded responses from publication for ``reason`` (the network withholds
+    them on a legal demand, say), with an automatic decision each saying why, for a
+    moderator to review. Withdrawn responses and ones already hidden are left as they are.
+    Returns how many were held."""
+    _check_request(to_state=ModerationState.HIDDEN, reason=reason)
+    held = 0
+    with transaction.atomic():
+        for response in (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("consultation")
+            .filter(
+                pk__in=list(response_ids),
+                withdrawn_at__isnull=True,
+                moderation_state__in=[ModerationState.PENDING, ModerationState.APPROVED],
+            )
+        ):
+            _apply(
+                response=response,
+                to_state=ModerationState.HIDDEN,
+                by=None,
+                reason=reason,
+                note=note,
+                automatic=True,
+            )
+            held += 1
+    return held
+
+
 class ModerationPublishingPolicy:
     """What the record asks on every write (see ``engagement.record.publishing``)."""
 
@@ -241,7 +272,9 @@ def _refusal(*, response: Response, to_state: str, reason: str) -> str | None:
     return None
 
 
-def _apply(*, response: Response, to_state: str, by, reason: str, note: str) -> ModerationDecision:
+def _apply(
+    *, response: Response, to_state: str, by, reason: str, note: str, automatic: bool = False
+) -> ModerationDecision:
     from_state = response.moderation_state
     if to_state == ModerationState.APPROVED and not response.published_text and response.text:
         # Recorded before redaction was applied on write: never publish it unredacted.
@@ -282,6 +315,7 @@ def _apply(*, response: Response, to_state: str, by, reason: str, note: str) -> 
         to_state=to_state,
         reason=response.moderation_reason,
         note=note,
+        automatic=automatic,
     )
 
 

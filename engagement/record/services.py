@@ -81,6 +81,9 @@ class ResponseInput:
     url: str = ""
     language: str = ""
     raw_payload: Mapping[str, Any] = field(default_factory=dict)
+    #: False keeps it from the consultation's auto-approval: the caller holds it for a
+    #: person to judge (a post the network withholds on a legal demand, say).
+    auto_approvable: bool = True
 
 
 @dataclass(frozen=True)
@@ -426,7 +429,12 @@ def responses_record_batch(
         Answer.objects.bulk_create(new_answers, batch_size=_CHUNK)
         responses_changed.send(sender=Response, response_ids=list(inserted.values()))
         policy.responses_auto_approve(
-            consultation=consultation, response_ids=list(inserted.values())
+            consultation=consultation,
+            response_ids=[
+                pk
+                for reference, pk in inserted.items()
+                if pending[references[reference]].auto_approvable
+            ],
         )
         created_ids.update({references[reference]: pk for reference, pk in inserted.items()})
         left = [index for reference, index in references.items() if reference not in inserted]

@@ -23,6 +23,7 @@ READ_PATHS = {
     "mastodon": "/api/v1/statuses/",
     "bluesky": "/xrpc/app.bsky.feed.getPostThread",
     "facebook": "/v23.0/",
+    "youtube": "/youtube/v3/commentThreads",
 }
 
 

@@ -62,3 +62,23 @@ def test_the_sandbox_post_page_deletes_a_reply(sandboxes, network):
     _submit(f"{url}/delete")
     assert server.state.get_post(reply_id) is None
     assert "This post was deleted" in requests.get(url, timeout=10).text
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_the_sandbox_post_page_offers_an_edit_only_where_the_network_has_edits(sandboxes, network):
+    server = sandboxes[network]
+    post = server.state.citizen_post(handle="map-reader", text="Zone maps online please")
+    post_id = str(post.get("id") or post["uri"])
+    url = f"{server.base_url}/_sandbox/posts/{requests.utils.quote(post_id, safe='')}"
+
+    page = requests.get(url, timeout=10).text
+
+    # Bluesky posts cannot be edited, only deleted and written again; the others can.
+    assert ("Edit this post" in page) == (network != "bluesky")
+    if "Edit this post" in page:
+        edited = _submit(f"{url}/edit", text="Zone maps online, big enough to read, please")
+        shown = requests.get(server.base_url + edited.headers["Location"], timeout=10).text
+        assert "big enough to read" in shown
+    else:
+        assert "/edit'" not in page
+        assert requests.post(f"{url}/edit", data={"text": "x"}, timeout=10).status_code == 400

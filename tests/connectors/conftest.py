@@ -24,11 +24,12 @@ from tests.atproto_reference import ReferenceBluesky, reference_bluesky
 from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory
 from tests.worker_processes import processes  # noqa: F401 - a fixture for this folder
 
-NETWORKS = ("x", "mastodon", "bluesky", "facebook")
+NETWORKS = ("x", "mastodon", "bluesky", "facebook", "youtube")
 REFERENCE = "bluesky-reference"
 TARGETS = (*NETWORKS, REFERENCE)
-# Facebook has no threads (a long text is one post) and gives the time to wait after a
-# rate limit in whole minutes: the tests that need either run on the others.
+# Facebook and YouTube have no threads (a long text is one post); Facebook gives the time
+# to wait after a rate limit in whole minutes, and YouTube none at all (Google's 403 says only
+# which limit): the tests that need either run on the others.
 THREADED_NETWORKS = ("x", "mastodon", "bluesky")
 THREADED_TARGETS = (*THREADED_NETWORKS, REFERENCE)
 RESET_IN_SECONDS_TARGETS = ("x", "mastodon", "bluesky")
@@ -39,6 +40,7 @@ WRITE_PATHS = {
     "mastodon": "/api/v1/statuses",
     "bluesky": "/xrpc/com.atproto.repo.createRecord",
     "facebook": "/v23.0/",
+    "youtube": "/youtube/v3/commentThreads",
 }
 _handles = itertools.count(1)
 

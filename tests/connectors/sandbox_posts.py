@@ -17,6 +17,8 @@ def post_text(network: str, post: dict) -> str:
         return html_to_text(post["content"])
     if network == "facebook":
         return post["message"]
+    if network == "youtube":
+        return post["snippet"]["textOriginal"]
     return post["record"]["text"]
 
 
@@ -30,5 +32,7 @@ def post_parent(network: str, post: dict) -> str | None:
         return post.get("in_reply_to_id")
     if network == "facebook":
         return None  # a Page post answers nothing: Facebook has no threads
+    if network == "youtube":
+        return post["snippet"].get("parentId")  # a reply names its top-level comment
     reply = post["record"].get("reply")
     return reply["parent"]["uri"] if reply else None

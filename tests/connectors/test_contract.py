@@ -144,6 +144,8 @@ def test_bad_credentials_are_refused_for_good(db, servers, network):
     secrets = {key: "wrong-" + value for key, value in other.account.credentials.items()}
     if network == "bluesky":
         secrets["identifier"] = other.account.credentials["identifier"]
+    if network == "youtube":
+        secrets["video"] = other.account.credentials["video"]  # where, not who: no secret
     connector = connector_class(network)(
         other.channel.channel_credentials().__class__(
             network=network,

@@ -67,7 +67,10 @@ def test_seed_demo_again_after_a_sandbox_restart_refreshes_the_credentials(
     channels = ChannelAccount.objects.all()
     assert channels.count() == len(NETWORKS)
     for channel in channels:
-        assert channel.credentials == data[channel.network]["credentials"]
+        # seed_demo collects through the channel, so a session it logged in with may be kept.
+        expected = data[channel.network]["credentials"]
+        assert {key: channel.credentials.get(key) for key in expected} == expected
+        assert set(channel.credentials) - set(expected) <= {"session"}
         assert channel.account_id == data[channel.network]["account"]["id"]
 
 

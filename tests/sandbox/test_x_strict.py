@@ -1,7 +1,10 @@
 """The X sandbox holds to X's published API description (checked with X's own SDK, xdk).
 
-Recent search and mentions refuse a since_id/start_time older than seven days, every
-query parameter and field value is one X's document lists, text comes HTML-escaped
+Recent search refuses a since_id/start_time older than seven days (the mentions timeline
+has no such window: it reaches the 800 most recent mentions, and its start_time only has
+to be on or after 2010-11-06, as X's OpenAPI document says), every query parameter and
+field value is one X's document lists, an endpoint outside the app's access level
+answers X's 403 client-forbidden problem, text comes HTML-escaped
 with t.co links, long posts are cut unless asked for whole, protected and withheld
 content is marked as X marks it.
 """
@@ -48,12 +51,9 @@ def week_old_post(x_sandbox, x_account):
         return x_sandbox.state.citizen_post(handle="early", text="@cleanair #CleanAir old news")
 
 
-@pytest.mark.parametrize("path", ["/2/tweets/search/recent", "/2/users/{id}/mentions"])
-def test_a_since_id_older_than_seven_days_is_refused(tweepy_client, x_account, week_old_post, path):
-    params = {"query": "#CleanAir"} if "search" in path else {}
-
+def test_a_since_id_older_than_seven_days_is_refused_by_recent_search(tweepy_client, week_old_post):
     response = _get(
-        tweepy_client, path.format(id=x_account.id), since_id=week_old_post["id"], **params
+        tweepy_client, "/2/tweets/search/recent", since_id=week_old_post["id"], query="#CleanAir"
     )
 
     body = _problem(response)
@@ -61,16 +61,77 @@ def test_a_since_id_older_than_seven_days_is_refused(tweepy_client, x_account, w
     assert "'since_id' must be a tweet id created after" in body["errors"][0]["message"]
 
 
-@pytest.mark.parametrize("path", ["/2/tweets/search/recent", "/2/users/{id}/mentions"])
-def test_a_start_time_older_than_seven_days_is_refused(tweepy_client, x_account, path):
-    params = {"query": "#CleanAir"} if "search" in path else {}
+def test_a_start_time_older_than_seven_days_is_refused_by_recent_search(tweepy_client):
     eight_days_ago = (datetime.now(UTC) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     response = _get(
-        tweepy_client, path.format(id=x_account.id), start_time=eight_days_ago, **params
+        tweepy_client, "/2/tweets/search/recent", start_time=eight_days_ago, query="#CleanAir"
     )
 
     assert "'start_time' must be on or after" in _problem(response)["errors"][0]["message"]
+
+
+def test_mentions_take_a_since_id_or_start_time_older_than_seven_days(
+    tweepy_client, x_sandbox, x_account, week_old_post
+):
+    fresh = x_sandbox.state.citizen_post(handle="late", text="@cleanair buses please")
+    eight_days_ago = datetime.now(UTC) - timedelta(days=8, minutes=1)
+
+    by_id = tweepy_client.get_users_mentions(
+        x_account.id, since_id=week_old_post["id"], user_auth=True
+    )
+    by_time = tweepy_client.get_users_mentions(
+        x_account.id, start_time=eight_days_ago, user_auth=True
+    )
+
+    assert [str(tweet.id) for tweet in by_id.data] == [fresh["id"]]
+    assert [str(tweet.id) for tweet in by_time.data] == [fresh["id"], week_old_post["id"]]
+
+
+def test_mentions_refuse_a_start_time_before_2010_11_06(tweepy_client, x_account):
+    response = _get(
+        tweepy_client, f"/2/users/{x_account.id}/mentions", start_time="2010-11-05T23:59:59Z"
+    )
+
+    assert "on or after 2010-11-06" in _problem(response)["errors"][0]["message"]
+
+
+def test_mentions_reach_the_800_most_recent(tweepy_client, x_sandbox, x_account):
+    ids = [
+        x_sandbox.state.citizen_post(handle=f"m{n % 7}", text=f"@cleanair zone {n}")["id"]
+        for n in range(805)
+    ]
+
+    seen, token = [], None
+    while True:
+        page = tweepy_client.get_users_mentions(
+            x_account.id, max_results=100, pagination_token=token, user_auth=True
+        )
+        seen += [str(tweet.id) for tweet in page.data or []]
+        token = page.meta.get("next_token")
+        if not token:
+            break
+    # An older since_id reaches no further back.
+    oldest = tweepy_client.get_users_mentions(x_account.id, since_id=ids[0], user_auth=True)
+
+    assert seen == list(reversed(ids))[:800]
+    assert oldest.meta["result_count"] == 10
+
+
+def test_an_endpoint_outside_the_apps_access_level_is_forbidden(
+    tweepy_client, x_sandbox, x_account
+):
+    x_sandbox.state.refuse_access("mentions")
+
+    response = _get(tweepy_client, f"/2/users/{x_account.id}/mentions")
+
+    assert response.status_code == 403
+    body = response.json()
+    assert body["type"] == "https://api.x.com/2/problems/client-forbidden"
+    assert body["reason"] == "client-not-enrolled"
+    with pytest.raises(tweepy.Forbidden):
+        tweepy_client.get_users_mentions(x_account.id, user_auth=True)
+    assert tweepy_client.search_recent_tweets("#CleanAir", user_auth=True).meta is not None
 
 
 def test_recent_search_leaves_out_posts_older_than_seven_days(

@@ -1,5 +1,10 @@
 """Seed the embedded demo: a home page, a department and an open consultation.
 
+With the sandbox networks running (``HUB_SANDBOX_CREDENTIALS``), the consultation is
+announced on them, citizens reply there, and their replies reach the record through
+collection, as every real reply does. Responses from the web form and by email are
+recorded directly, as those channels record them.
+
 Idempotent: running it again finds what it made before and changes nothing.
 """
 
@@ -11,12 +16,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
 from cms.home.models import HomePage
-from connectors.demo import SandboxCredentialsError, channel_accounts_seed_from_sandbox
+from connectors.demo import (
+    SandboxCredentialsError,
+    channel_accounts_seed_from_sandbox,
+    demo_announcements_send,
+    demo_replies_collect,
+    demo_replies_post,
+)
 from consultations.models import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -27,10 +39,9 @@ from consultations.models import (
 )
 from consultations.services import roles_ensure, workflow_comms_review_ensure
 from engagement.analysis.engine import EmbeddingModelUnavailable
-from engagement.analysis.engine.synthetic import synthetic_corpus
 from engagement.analysis.services import analysis_run
 from engagement.moderation.services import response_moderate
-from engagement.record.channels import Channel, social_channels
+from engagement.record.channels import Channel, social_channel_values
 from engagement.record.models import ModerationState, Response
 from engagement.record.services import AnswerInput, RespondentInput, response_record
 
@@ -74,6 +85,50 @@ DEMO_QUESTIONS = [
 ]
 
 
+# What people wrote on the web form and by email (the social networks' replies are
+# written by each sandbox: ``demo_replies`` in connectors/sandbox/<network>.py).
+DEMO_WEB_RESPONSES = [
+    "I support clean air zones if the money raised goes into buses. At the moment the last "
+    "bus back from town leaves at six, so people have no choice but to drive.",
+    "My daughter has asthma and her inhaler use goes up every winter. The traffic queuing "
+    "outside her school is the worst of it. Please start with school streets.",
+    "I run a small plumbing business with two vans. Replacing them would cost more than we "
+    "make in a year. A scrappage grant for small businesses is essential.",
+    "The zone boundary on the map cuts through our estate, so half the street would pay and "
+    "half would not. It needs to follow roads people recognise.",
+    "Safe, continuous cycle lanes into the centre would let me leave the car at home. The "
+    "painted lanes we have stop at every junction.",
+    "Park and ride on market days would keep visitors coming without the traffic. Make it "
+    "free at weekends for the first year.",
+    "Older people in the villages rely on their cars to get to the surgery in town. There "
+    "must be exemptions for medical appointments.",
+    "I walk into town every day and the air on the high street is noticeably worse than it "
+    "was ten years ago. A zone is overdue.",
+    "Taxis and delivery vans idling outside the station are the biggest problem. Enforce the "
+    "no-idling rule before charging residents.",
+    "Please publish the air quality readings for each town, street by street, so we can see "
+    "whether the zone makes a difference.",
+    "Charging private cars while the council's own bin lorries are old diesels is unfair. "
+    "Clean up the council fleet first.",
+    "Electric car charging points are almost non-existent here. People cannot switch to "
+    "cleaner cars without them.",
+    "As a shop owner I worry customers will go to the out-of-town retail park instead, which "
+    "has free parking and no charge.",
+    "Carers who drive between clients all day should be exempt, or they will simply leave the job.",
+]
+DEMO_EMAIL_RESPONSES = [
+    "Dear Department, I am writing to object to the clean air zone. Small businesses like "
+    "mine cannot absorb a daily charge on top of rising costs. Please think again.",
+    "Dear Department, I am writing to object to the clean air zone. Small businesses like "
+    "ours cannot absorb a daily charge on top of rising costs. Please think again. "
+    "Regards, a market trader",
+    "Dear Department, I am writing to object to the clean air zone. Small firms like mine "
+    "cannot absorb a daily charge on top of rising costs. Please think again.",
+    "Good afternoon, the parents' association at Mill Lane Primary supports the school "
+    "streets trial becoming permanent, whatever is decided about the zone.",
+]
+
+
 def ensure_home_page() -> HomePage:
     """The site's root HomePage, replacing Wagtail's placeholder page on a fresh install."""
     home = HomePage.objects.first()
@@ -111,18 +166,23 @@ def ensure_home_page() -> HomePage:
 class Command(BaseCommand):
     help = "Create the demo department and consultation (safe to run repeatedly)."
 
-    # Each step is idempotent; later seeding steps append to handle().
-    @transaction.atomic
     def handle(self, *args, **options):
-        home = ensure_home_page()
-        department = self.seed_department()
-        topic = self.seed_topic()
-        index = self.seed_index(home)
-        self.seed_roles_and_workflow(index)
-        consultation = self.seed_consultation(index, department, topic)
-        self.seed_questions(consultation)
-        self.seed_sandbox_channels(department, consultation)
-        self.seed_responses_and_analysis(consultation)
+        # Each step is idempotent. The page tree and channels commit first: the
+        # announcement goes out, and replies come back, once they exist.
+        with transaction.atomic():
+            home = ensure_home_page()
+            department = self.seed_department()
+            topic = self.seed_topic()
+            index = self.seed_index(home)
+            self.seed_roles_and_workflow(index)
+            consultation = self.seed_consultation(index, department, topic)
+            self.seed_questions(consultation)
+            self.seed_sandbox_channels(department, consultation)
+        moderator = self.demo_moderator()
+        seeded = self.seed_social_replies(consultation, moderator)
+        seeded += self.seed_offline_responses(consultation, moderator)
+        if seeded:
+            self.analyse(consultation)
 
     def seed_department(self) -> Department:
         department, created = Department.objects.get_or_create(
@@ -177,6 +237,9 @@ class Command(BaseCommand):
                     opens_at=now - timedelta(days=3),
                     closes_at=now + timedelta(days=28),
                     hashtag="CleanAirZones",
+                    # A newcomer's reply on a sandbox shows up under Responses within a
+                    # minute; what the abuse screen flags still waits for a moderator.
+                    auto_approve_responses=True,
                 )
             )
         self._report("consultation", consultation.title, created)
@@ -193,6 +256,10 @@ class Command(BaseCommand):
         verb = "Created" if created else "Already there:"
         self.stdout.write(f"{verb} {kind} {name}")
 
+    def _lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.stdout.write(line)
+
     def seed_sandbox_channels(self, department, consultation) -> None:
         """Channels on the sandbox networks (connectors), when HUB_SANDBOX_CREDENTIALS names their file."""
         if not settings.HUB_SANDBOX_CREDENTIALS:
@@ -206,14 +273,9 @@ class Command(BaseCommand):
         except SandboxCredentialsError as error:
             self.stderr.write(f"No sandbox channels: {error}")
             return
-        for line in lines:
-            self.stdout.write(line)
+        self._lines(lines)
 
-    def seed_responses_and_analysis(self, consultation) -> None:
-        """A few dozen approved responses across channels, analysed once, for the summary page."""
-        if Response.objects.filter(consultation=consultation, raw_payload__demo=True).exists():
-            self._report("demo responses for", consultation.title, False)
-            return
+    def demo_moderator(self):
         # Moderation needs a decider; this account has no usable password, so it cannot log in.
         moderator, _ = get_user_model().objects.get_or_create(
             username="demo-moderator",
@@ -222,14 +284,57 @@ class Command(BaseCommand):
         if moderator.has_usable_password():
             moderator.set_unusable_password()
             moderator.save()
-        corpus = synthetic_corpus(seed=11, per_topic=7, campaign_size=8)
-        # The web form, every registered network, and email.
-        channels = (Channel.WEB, *(name for name, _ in social_channels()), Channel.EMAIL)
+        return moderator
+
+    def seed_social_replies(self, consultation, moderator) -> int:
+        """Announce on the sandboxes, have citizens reply there, collect what they wrote."""
+        self._remove_outdated_demo_responses(consultation)
+        before = Response.objects.filter(consultation=consultation).count()
+        self._lines(demo_announcements_send(consultation=consultation))
+        self._lines(demo_replies_post(consultation=consultation))
+        self._lines(demo_replies_collect(consultation=consultation))
+        # A consultation seeded before auto-approval was on: the demo moderator approves
+        # what the abuse screen let through; what it flagged stays for a person to judge.
+        for response in Response.objects.filter(
+            consultation=consultation,
+            channel__in=social_channel_values(),
+            moderation_state=ModerationState.PENDING,
+            withdrawn_at__isnull=True,
+            flagged_terms=[],
+        ):
+            response_moderate(response=response, to_state=ModerationState.APPROVED, by=moderator)
+        return Response.objects.filter(consultation=consultation).count() - before
+
+    def _remove_outdated_demo_responses(self, consultation) -> None:
+        """An earlier seed_demo wrote made-up social replies straight into the record (the
+        deletion sweep cannot find them on any network and would mark them withdrawn) and
+        off-topic ones about libraries and bins: they make way for these."""
+        removed, _ = (
+            Response.objects.filter(consultation=consultation, raw_payload__demo=True)
+            .filter(
+                Q(channel__in=social_channel_values())
+                | ~Q(text__in=DEMO_WEB_RESPONSES + DEMO_EMAIL_RESPONSES)
+            )
+            .delete()
+        )
+        if removed:
+            self.stdout.write("Removed the responses an earlier demo inserted directly")
+
+    def seed_offline_responses(self, consultation, moderator) -> int:
+        """Responses from the web form (with answers) and by email, approved, for the summary."""
+        offline = [Channel.WEB, Channel.EMAIL]
+        if Response.objects.filter(
+            consultation=consultation, channel__in=offline, raw_payload__demo=True
+        ).exists():
+            self._report("web and email responses for", consultation.title, False)
+            return 0
         questions = list(consultation.questions.order_by("sort_order"))
         rng = random.Random(11)  # noqa: S311 (made-up demo answers)
         now = timezone.now()
-        for position, text in enumerate(corpus.texts):
-            channel = channels[position % len(channels)]
+        texts = [(Channel.WEB, text) for text in DEMO_WEB_RESPONSES] + [
+            (Channel.EMAIL, text) for text in DEMO_EMAIL_RESPONSES
+        ]
+        for position, (channel, text) in enumerate(texts):
             answers = []
             if channel == Channel.WEB:
                 for question in questions:
@@ -241,20 +346,22 @@ class Command(BaseCommand):
                 consultation=consultation,
                 channel=channel,
                 text=text,
-                received_at=now - timedelta(hours=3 * (len(corpus.texts) - position)),
+                received_at=now - timedelta(hours=3 * (len(texts) - position)),
+                # The web form makes its own respondent id; an imported email needs one.
                 respondent=RespondentInput(
-                    external_id=None if channel == Channel.WEB else f"demo-person-{position}",
-                    handle="" if channel == Channel.WEB else f"demo{position}",
+                    external_id=None if channel == Channel.WEB else f"demo-letter-{position}"
                 ),
                 answers=answers,
-                external_id=None if channel == Channel.WEB else f"demo-{position}",
                 raw_payload={"demo": True},
             )
             if response.moderation_state != ModerationState.APPROVED:
                 response_moderate(
                     response=response, to_state=ModerationState.APPROVED, by=moderator
                 )
-        self._report(f"{len(corpus.texts)} demo responses for", consultation.title, True)
+        self._report(f"{len(texts)} web and email responses for", consultation.title, True)
+        return len(texts)
+
+    def analyse(self, consultation) -> None:
         try:
             run = analysis_run(consultation=consultation, seed=0)
         except EmbeddingModelUnavailable as error:
