@@ -24,6 +24,9 @@ from .server import (
 )
 from .text import find_entities, find_urls, grapheme_length
 
+# TextFormatter::URL_PREFIX_REGEX (app/lib/text_formatter.rb).
+_URL_PREFIX = re.compile(r"\A(https?://(www\.)?|xmpp:)")
+
 MAX_CHARACTERS = 500
 VERSION = "4.3.0"
 # Api::V1::Statuses::ContextsController::CONTEXT_LIMIT: descendants beyond it are not returned.
@@ -401,9 +404,19 @@ class MastodonState(NetworkState):
             parts.append(html.escape(text[position : entity.start]))
             raw = text[entity.start : entity.end]
             if entity.kind == "url":
+                # TextFormatter#link_to_url: the scheme (and "www.") hidden, 30 characters
+                # shown, the rest hidden; a client sees "example.gov.uk/consultations/cl…".
+                url = entity.value
+                prefix = _URL_PREFIX.match(url)
+                hidden = prefix.group(0) if prefix else ""
+                rest = url[len(hidden) :]
                 parts.append(
-                    f'<a href="{html.escape(entity.value)}" target="_blank" rel="nofollow noopener" '
-                    f'translate="no">{html.escape(raw)}</a>'
+                    f'<a href="{html.escape(url)}" target="_blank" '
+                    'rel="nofollow noopener noreferrer">'
+                    f'<span class="invisible">{html.escape(hidden)}</span>'
+                    f'<span class="{"ellipsis" if len(rest) > 30 else ""}">'
+                    f"{html.escape(rest[:30])}</span>"
+                    f'<span class="invisible">{html.escape(rest[30:])}</span></a>'
                 )
             elif entity.kind == "hashtag":
                 tag_url = f"{self.base_url}/tags/{entity.value.lower()}"

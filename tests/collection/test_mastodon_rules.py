@@ -92,6 +92,19 @@ def test_a_remote_mention_keeps_its_domain(announced):
     assert _texts(announced)[status["id"]] == "I agree with @bob@other.example on this."
 
 
+def test_a_long_link_is_stored_whole_though_mastodon_shows_it_shortened(announced):
+    """TextFormatter hides the scheme and all but 30 characters of a link in spans."""
+    link = "https://www.example.gov.uk/consultations/clean-air-zones/annex-b-traffic-modelling.pdf"
+    status = announced.state.citizen_status(
+        handle="ann", parent_id=announced.root_id, text=f"The modelling is here: {link} (p. 14)"
+    )
+    assert 'class="ellipsis"' in announced.state.get_post(status["id"])["content"]
+
+    _collect(announced)
+
+    assert _texts(announced)[status["id"]] == f"The modelling is here: {link} (p. 14)"
+
+
 def test_a_media_only_reply_is_recorded_with_a_placeholder_naming_the_media(announced):
     status = announced.state.citizen_status(
         handle="snapper", parent_id=announced.root_id, media=("image", "image", "video")
