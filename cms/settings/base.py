@@ -362,6 +362,12 @@ HUB_CONNECTORS = {
         "OPTIONS": {"QUOTA_UNITS": 10_000, **env.network_options("youtube")},
         "SANDBOX": "connectors.sandbox.youtube.YouTubeApi",
     },
+    "linkedin": {
+        "BACKEND": "connectors.backends.linkedin.LinkedInConnector",
+        # The LinkedIn-Version is pinned: LinkedIn sunsets each monthly version after a year.
+        "OPTIONS": {"LINKEDIN_VERSION": "202510", **env.network_options("linkedin")},
+        "SANDBOX": "connectors.sandbox.linkedin.LinkedInApi",
+    },
 }
 # Seconds per request to a network, and the first retry delay after a 5xx (doubling).
 HUB_CONNECTOR_TIMEOUT = ENV.HUB_CONNECTOR_TIMEOUT

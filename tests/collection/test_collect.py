@@ -14,9 +14,12 @@ from engagement.record.models import ModerationState, Respondent, Response
 from tests.collection.conftest import announce, post_id
 from tests.connectors.conftest import TARGETS, make_sandbox_channel
 
-# Facebook and YouTube keep two levels of comments (a reply to a reply joins its top-level
-# comment) and reach a comment by its post's (video's) comments only: their own tests show both.
-NESTED_TARGETS = tuple(target for target in TARGETS if target not in ("facebook", "youtube"))
+# Facebook, YouTube and LinkedIn keep two levels of comments (a reply to a reply joins its
+# top-level comment) and reach a comment by its post's (video's) comments only: their own
+# tests show both.
+NESTED_TARGETS = tuple(
+    target for target in TARGETS if target not in ("facebook", "youtube", "linkedin")
+)
 
 
 def _collect(announced, **kwargs):

@@ -24,6 +24,7 @@ READ_PATHS = {
     "bluesky": "/xrpc/app.bsky.feed.getPostThread",
     "facebook": "/v23.0/",
     "youtube": "/youtube/v3/commentThreads",
+    "linkedin": "/rest/socialActions/",
 }
 
 

@@ -24,12 +24,12 @@ from tests.atproto_reference import ReferenceBluesky, reference_bluesky
 from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory
 from tests.worker_processes import processes  # noqa: F401 - a fixture for this folder
 
-NETWORKS = ("x", "mastodon", "bluesky", "facebook", "youtube")
+NETWORKS = ("x", "mastodon", "bluesky", "facebook", "youtube", "linkedin")
 REFERENCE = "bluesky-reference"
 TARGETS = (*NETWORKS, REFERENCE)
-# Facebook and YouTube have no threads (a long text is one post); Facebook gives the time
-# to wait after a rate limit in whole minutes, and YouTube none at all (Google's 403 says only
-# which limit): the tests that need either run on the others.
+# Facebook, YouTube and LinkedIn have no threads (a long text is one post); Facebook gives the
+# time to wait after a rate limit in whole minutes, YouTube and LinkedIn none at all (Google's
+# 403 and LinkedIn's 429 say only which limit): the tests that need either run on the others.
 THREADED_NETWORKS = ("x", "mastodon", "bluesky")
 THREADED_TARGETS = (*THREADED_NETWORKS, REFERENCE)
 RESET_IN_SECONDS_TARGETS = ("x", "mastodon", "bluesky")
@@ -41,6 +41,7 @@ WRITE_PATHS = {
     "bluesky": "/xrpc/com.atproto.repo.createRecord",
     "facebook": "/v23.0/",
     "youtube": "/youtube/v3/commentThreads",
+    "linkedin": "/rest/posts",
 }
 _handles = itertools.count(1)
 

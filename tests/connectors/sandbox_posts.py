@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connectors.backends.linkedin import little_text_plain
 from connectors.backends.mastodon import html_to_text
 from connectors.backends.x import readable_text
 
@@ -19,6 +20,8 @@ def post_text(network: str, post: dict) -> str:
         return post["message"]
     if network == "youtube":
         return post["snippet"]["textOriginal"]
+    if network == "linkedin":
+        return little_text_plain(post["commentary"])
     return post["record"]["text"]
 
 
@@ -34,5 +37,7 @@ def post_parent(network: str, post: dict) -> str | None:
         return None  # a Page post answers nothing: Facebook has no threads
     if network == "youtube":
         return post["snippet"].get("parentId")  # a reply names its top-level comment
+    if network == "linkedin":
+        return post.get("parentComment")  # a post answers nothing: LinkedIn has no threads
     reply = post["record"].get("reply")
     return reply["parent"]["uri"] if reply else None

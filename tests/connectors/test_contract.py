@@ -146,6 +146,8 @@ def test_bad_credentials_are_refused_for_good(db, servers, network):
         secrets["identifier"] = other.account.credentials["identifier"]
     if network == "youtube":
         secrets["video"] = other.account.credentials["video"]  # where, not who: no secret
+    if network == "linkedin":
+        secrets["organization"] = other.account.credentials["organization"]
     connector = connector_class(network)(
         other.channel.channel_credentials().__class__(
             network=network,

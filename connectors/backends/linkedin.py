@@ -1,0 +1,449 @@
+"""LinkedIn organisation pages (the Community Management API) through LinkedIn's own
+``linkedin-api-client``.
+
+The client's ``RestliClient`` builds each Rest.li request (``X-RestLi-Protocol-Version:
+2.0.0``, ``X-RestLi-Method``, the ``LinkedIn-Version`` header, Rest.li encoding of URNs in
+paths and queries) for the module constant ``https://api.linkedin.com/rest`` and sends it
+with its ``session``. That session is ours: a ``requests`` session of
+``connectors.outbound`` that moves each prepared request onto the channel's base URL (a
+sandbox, or the real API) and adds the timeout the client leaves out.
+
+A consultation is announced as a post of the organisation (``POST /rest/posts``, its URN
+in the ``x-restli-id`` header); the comments on it and the replies to them, read through
+``socialActions``, are its responses. LinkedIn counts calls per application and per
+member a day, reset at midnight UTC, and answers 429 past either.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from linkedin_api.clients.restli.client import RestliClient
+from linkedin_api.common.constants import VERSIONED_BASE_URL
+from linkedin_api.common.errors import (
+    InvalidArgumentError,
+    InvalidSerializedRestliError,
+    ResponseFormattingError,
+)
+from pydantic import Field, field_validator
+
+from connectors.base import Connector, RoutePage, jsonable, parse_time
+from connectors.exceptions import (
+    ConnectorError,
+    NotFound,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+from connectors.formatting import NetworkRules
+from connectors.schemas import SecretsSchema
+from connectors.types import (
+    CollectionScope,
+    ExternalAccount,
+    ExternalPost,
+    IncomingReply,
+    OutgoingPost,
+    PostState,
+    QuarantinedItem,
+)
+
+# LinkedIn versions its Marketing APIs by month and sunsets each about a year later.
+LINKEDIN_VERSION = "202510"
+# The "little" text format of a post's commentary: these are markup unless escaped.
+LITTLE_TEXT_RESERVED = frozenset("\\|{}@[]()<>#*_~")
+# A 429 that names a DAY limit lasts until midnight UTC; any other (LinkedIn's
+# "infrastructure protection") passes by itself: a minute lets it.
+DAY_LIMIT = re.compile(r"\bDAY\b", re.IGNORECASE)
+SHORT_PAUSE_SECONDS = 60
+MAX_COUNT = 100
+ORGANIZATION_ID = re.compile(r"^(?:urn:li:organization:)?(\d+)$")
+COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<target>urn:li:[A-Za-z]+:[^,]+),(?P<id>[^)]+)\)$")
+
+
+def little_text_escape(text: str) -> str:
+    """Commentary in LinkedIn's little text format: each reserved character escaped, so
+    "(A40)" or "#CleanAir" is shown as written rather than cut off or read as markup."""
+    return "".join(f"\\{char}" if char in LITTLE_TEXT_RESERVED else char for char in text)
+
+
+def little_text_plain(text: str) -> str:
+    """What a little text shows: escapes undone (markup left as written)."""
+    return re.sub(r"\\(.)", lambda found: found.group(1), text, flags=re.DOTALL)
+
+
+def next_day_reset(now: datetime | None = None) -> datetime:
+    """The next midnight UTC, when LinkedIn's daily counts start again."""
+    moment = now or datetime.now(tz=UTC)
+    return datetime.combine(moment.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+class LinkedInSecrets(SecretsSchema):
+    access_token: str = Field(min_length=1, title="Access token (3-legged OAuth, of a page admin)")
+    refresh_token: str = Field(default="", title="Refresh token")
+    organization: str = Field(
+        min_length=1,
+        title="The organisation's id (or its urn:li:organization URN)",
+        json_schema_extra={"secret": False},
+    )
+
+    @field_validator("organization")
+    @classmethod
+    def _organization(cls, value: str) -> str:
+        found = ORGANIZATION_ID.match(value.strip())
+        if not found:
+            raise ValueError("give the organisation's numeric id or its urn:li:organization URN")
+        return found.group(1)
+
+
+class LinkedInAnswer(Exception):
+    """LinkedIn answered with an error: ``{"status", "code", "message"}``."""
+
+    def __init__(self, status: int, body: Any):
+        body = body if isinstance(body, dict) else {}
+        self.status = status
+        self.code = str(body.get("code") or body.get("serviceErrorCode") or "")
+        self.message = str(body.get("message") or f"HTTP {status}")
+        super().__init__(f"{status} {self.code}: {self.message}")
+
+
+class RebasedSession(requests.Session):
+    """The client's session: its requests for ``api.linkedin.com/rest`` go to ``base_url``."""
+
+    def __init__(self, base_url: str, timeout: float):
+        super().__init__()
+        self.rest_url = f"{base_url.rstrip('/')}/rest"
+        self.timeout = timeout
+
+    def send(self, request, **kwargs):
+        if request.url and request.url.startswith(VERSIONED_BASE_URL):
+            request.url = self.rest_url + request.url[len(VERSIONED_BASE_URL) :]
+        kwargs.setdefault("timeout", self.timeout)
+        return super().send(request, **kwargs)
+
+
+class LinkedInConnector(Connector):
+    network = "linkedin"
+    label = "LinkedIn"
+    default_base_url = "https://api.linkedin.com"
+    secrets_schema = LinkedInSecrets
+    # A post's commentary: 3,000 characters; links count as written.
+    text_rules = NetworkRules(network="LinkedIn", limit=3_000)
+    idempotent_writes = False
+    poll_interval = 60
+    backend_options = {"LINKEDIN_VERSION": "linkedin_version"}
+    linkedin_version = LINKEDIN_VERSION
+    client_errors = (
+        LinkedInAnswer,
+        ResponseFormattingError,
+        InvalidArgumentError,
+        InvalidSerializedRestliError,
+        requests.RequestException,
+    )
+
+    def __init__(self, credentials, *, timeout=10.0, options=None):
+        super().__init__(credentials, timeout=timeout, options=options)
+        self.client = RestliClient()
+        self.client.session = self.http_session(RebasedSession(self.base_url, timeout))
+        self.organization_urn = f"urn:li:organization:{self.secrets.organization}"
+
+    # --- Requests and errors -----------------------------------------------------------------
+
+    def _rest(self, what: str, method: str, *, write: bool = False, **kwargs):
+        def send():
+            answer = getattr(self.client, method)(
+                access_token=self.secrets.access_token,
+                version_string=self.linkedin_version,
+                **kwargs,
+            )
+            if answer.status_code >= 400:
+                try:
+                    body = answer.response.json()
+                except ValueError:
+                    body = {}
+                raise LinkedInAnswer(answer.status_code, body)
+            return answer
+
+        return self._call(what, send, write=write)
+
+    def translate_error(self, error: BaseException, what: str) -> ConnectorError:
+        if isinstance(error, requests.RequestException):
+            return OutcomeUnknown(f"no answer from LinkedIn to {what}: {error}")
+        if isinstance(error, InvalidArgumentError | InvalidSerializedRestliError):
+            return PermanentError(f"LinkedIn's client refused {what}: {error}")
+        if isinstance(error, ResponseFormattingError):
+            return OutcomeUnknown(f"LinkedIn answered {what} with an unreadable body")
+        assert isinstance(error, LinkedInAnswer)  # noqa: S101 - client_errors says so
+        status = error.status
+        if status == 429:
+            if DAY_LIMIT.search(error.message):
+                return RateLimited(
+                    next_day_reset(), f"LinkedIn daily limit reached on {what}: {error.message}"
+                )
+            return RateLimited(
+                datetime.now(tz=UTC) + timedelta(seconds=SHORT_PAUSE_SECONDS),
+                f"LinkedIn throttled {what}: {error.message}",
+            )
+        if status == 401:
+            return PermanentError(f"LinkedIn refused the access token: {error.message}")
+        if status == 403:
+            return PermanentError(f"LinkedIn refused {what} for want of a permission: {error}")
+        if status in (404, 410):
+            return NotFound(f"LinkedIn could not find what {what} needs")
+        if status >= 500:
+            return TransientError(f"LinkedIn server error on {what}: {error}")
+        return PermanentError(f"LinkedIn refused {what}: {error.message}")
+
+    # --- Account -------------------------------------------------------------------------
+
+    def verify(self) -> ExternalAccount:
+        answer = self._rest(
+            "organization",
+            "get",
+            resource_path="/organizations/{id}",
+            path_keys={"id": int(self.secrets.organization)},
+        )
+        entity = answer.entity if isinstance(answer.entity, dict) else {}
+        if not entity.get("id"):
+            raise PermanentError("LinkedIn gave the organisation without its id")
+        return ExternalAccount(
+            id=str(entity["id"]),
+            handle=str(entity.get("vanityName") or entity["id"]),
+            display_name=str(entity.get("localizedName") or ""),
+        )
+
+    # --- Publishing ------------------------------------------------------------------------
+
+    def publish(self, post: OutgoingPost) -> ExternalPost:
+        """One post of the organisation; LinkedIn has no threads, so a reply_to is posted as
+        the organisation's comment on the post it answers."""
+        if post.reply_to is not None:
+            created = self._rest(
+                "comment",
+                "create",
+                write=True,
+                resource_path="/socialActions/{id}/comments",
+                path_keys={"id": post.reply_to.id},
+                entity={
+                    "actor": self.organization_urn,
+                    "object": post.root.id if post.root else post.reply_to.id,
+                    "message": {"text": post.text},
+                },
+            )
+            entity = created.entity if isinstance(created.entity, dict) else {}
+            post_id = str(entity.get("commentUrn") or entity.get("$URN") or "")
+        else:
+            created = self._rest(
+                "post",
+                "create",
+                write=True,
+                resource_path="/posts",
+                entity={
+                    "author": self.organization_urn,
+                    "commentary": little_text_escape(post.text),
+                    "visibility": "PUBLIC",
+                    "distribution": {
+                        "feedDistribution": "MAIN_FEED",
+                        "targetEntities": [],
+                        "thirdPartyDistributionChannels": [],
+                    },
+                    "lifecycleState": "PUBLISHED",
+                    "isReshareDisabledByAuthor": False,
+                },
+            )
+            post_id = str(created.entity_id or "")
+        body = created.response.content.strip()
+        if created.status_code != 201 or (body and created.entity is None):
+            # A create is answered 201 Created with an empty or JSON body: anything else
+            # is not LinkedIn's answer, and the post may or may not exist.
+            raise OutcomeUnknown(
+                f"LinkedIn answered the post with HTTP {created.status_code} and an unreadable body"
+            )
+        if not post_id:
+            raise OutcomeUnknown("LinkedIn answered the post without its id (x-restli-id)")
+        return ExternalPost(
+            id=post_id,
+            url=self.public_url(post_id),
+            text=post.text,
+            created_at=datetime.now(tz=UTC),
+            author_id=self.credentials.account_id,
+            author_handle=self.credentials.handle,
+            reply_to_id=post.reply_to.id if post.reply_to else "",
+            root_id=post.root.id if post.root else post_id,
+        )
+
+    def delete(self, post: ExternalPost) -> None:
+        found = COMMENT_URN.match(post.id)
+        try:
+            if found:
+                self._rest(
+                    "delete comment",
+                    "delete",
+                    write=True,
+                    resource_path="/socialActions/{target}/comments/{id}",
+                    path_keys={"target": found["target"], "id": found["id"]},
+                    query_params={"actor": self.organization_urn},
+                )
+            else:
+                self._rest(
+                    "delete",
+                    "delete",
+                    write=True,
+                    resource_path="/posts/{id}",
+                    path_keys={"id": post.id},
+                )
+        except NotFound:
+            return
+
+    def recent_posts(self, *, limit: int = 50) -> list[ExternalPost]:
+        answer = self._rest(
+            "posts",
+            "finder",
+            resource_path="/posts",
+            finder_name="author",
+            query_params={
+                "author": self.organization_urn,
+                "count": max(1, min(limit, MAX_COUNT)),
+                "sortBy": "CREATED",
+            },
+        )
+        posts = []
+        for item in answer.elements or []:
+            if isinstance(item, dict) and item.get("id"):
+                created = item.get("createdAt") or item.get("publishedAt")
+                posts.append(
+                    ExternalPost(
+                        id=str(item["id"]),
+                        url=self.public_url(str(item["id"])),
+                        text=little_text_plain(str(item.get("commentary") or "")),
+                        created_at=parse_time(created / 1000 if created else None),
+                        author_id=self.credentials.account_id,
+                        root_id=str(item["id"]),
+                    )
+                )
+        return posts
+
+    def public_url(self, post_id: str) -> str:
+        """linkedin.com/feed/update/<urn> opens a post; elsewhere (a sandbox) its own host."""
+        if self.base_url == self.default_base_url:
+            return f"https://www.linkedin.com/feed/update/{post_id}/"
+        return f"{self.base_url}/feed/update/{post_id}/"
+
+    # --- Collecting --------------------------------------------------------------------------
+
+    def collection_routes(self, scope: CollectionScope) -> list[str]:
+        # The organisation's own posts are the routes: LinkedIn gives no search of members'
+        # posts by hashtag or mention to an application.
+        return [f"comments:{root}" for root in scope.root_ids]
+
+    def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
+        """One page of the comments on a post, or on one of its comments (the replies):
+        ``state["queue"]`` holds the comments whose replies are still to be read, each
+        cycle walking the whole tree again (edits and deletions show only on a re-read)."""
+        post_urn = route.partition(":")[2]
+        queue = list(state.get("queue") or [post_urn])
+        target = str(queue[0])
+        start = int(state.get("start") or 0)
+        count = max(1, min(scope.page_size, MAX_COUNT))
+        try:
+            answer = self._rest(
+                "comments",
+                "get_all",
+                resource_path="/socialActions/{id}/comments",
+                path_keys={"id": target},
+                query_params={"start": start, "count": count},
+            )
+            elements = answer.elements if isinstance(answer.elements, list) else []
+            total = answer.paging.total
+        except NotFound:
+            # The post (or the comment) was deleted: what was under it went with it.
+            elements, total = [], None
+        replies: list[IncomingReply] = []
+        quarantined: list[QuarantinedItem] = []
+        for raw in elements:
+            if not isinstance(raw, dict):
+                quarantined.append(
+                    QuarantinedItem(
+                        route="comments", raw={"item": jsonable(raw)}, error="not an object"
+                    )
+                )
+                continue
+            urn = str(raw.get("commentUrn") or raw.get("$URN") or "")
+            summary = raw.get("commentsSummary") or {}
+            if urn and target == post_urn and (summary.get("aggregatedTotalComments") or 0) > 0:
+                queue.append(urn)
+            if raw.get("actor") == self.organization_urn:
+                continue  # the organisation's own comments
+            item = self._reply_from(raw, post_urn=post_urn, target=target)
+            if isinstance(item, IncomingReply):
+                replies.append(item)
+            else:
+                quarantined.append(item)
+        more_here = bool(elements) and (
+            (isinstance(total, int) and start + len(elements) < total)
+            or (total is None and len(elements) == count)
+        )
+        if more_here:
+            next_state: dict = {"queue": queue, "start": start + len(elements)}
+        else:
+            queue = queue[1:]
+            next_state = {"queue": queue, "start": 0} if queue else {}
+        return RoutePage(
+            replies=tuple(replies),
+            quarantined=tuple(quarantined),
+            state=next_state,
+            done=not next_state,
+            posts_read=len(elements),
+        )
+
+    def _reply_from(
+        self, raw: dict, *, post_urn: str, target: str
+    ) -> IncomingReply | QuarantinedItem:
+        raw = jsonable(raw)
+        try:
+            created = (raw.get("created") or {}).get("time")
+            modified = (raw.get("lastModified") or {}).get("time")
+            actor = str(raw.get("actor") or "")
+            urn = str(raw.get("commentUrn") or raw.get("$URN") or "")
+            fields: dict[str, Any] = {
+                "id": urn or None,
+                "parent_id": str(raw.get("parentComment") or target),
+                "root_id": post_urn,
+                "author_id": actor or None,
+                # A member's name is not the application's to read: their id stands for it.
+                "author_handle": actor.rpartition(":")[2],
+                "text": (raw.get("message") or {}).get("text"),
+                "created_at": parse_time(created / 1000) if created else None,
+                "url": f"{self.public_url(post_urn)}?{urlencode({'commentUrn': urn})}",
+            }
+            if modified and created and modified > created:
+                fields["edited_at"] = parse_time(modified / 1000)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            return QuarantinedItem(
+                route="comments", raw=raw, error=f"unreadable comment: {error!r}"
+            )
+        return Connector.reply_validate("comments", fields, raw)
+
+    def lookup_posts(self, ids) -> dict[str, str]:
+        states: dict[str, str] = {}
+        for comment_urn in ids:
+            found = COMMENT_URN.match(str(comment_urn))
+            if not found:
+                states[str(comment_urn)] = PostState.DELETED
+                continue
+            try:
+                self._rest(
+                    "comment",
+                    "get",
+                    resource_path="/socialActions/{target}/comments/{id}",
+                    path_keys={"target": found["target"], "id": found["id"]},
+                )
+            except NotFound:
+                states[str(comment_urn)] = PostState.DELETED
+                continue
+            states[str(comment_urn)] = PostState.LIVE
+        return states
