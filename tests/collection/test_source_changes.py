@@ -22,8 +22,8 @@ def _sweep(announced, **kwargs):
 
 
 # Facebook gives an edit no time: the changed text is taken as an edit seen by the poll.
-# YouTube gives it as the comment's updatedAt.
-@pytest.mark.parametrize("network", ["mastodon", "facebook", "youtube"])
+# YouTube gives it as the comment's updatedAt, LinkedIn as its lastModified time.
+@pytest.mark.parametrize("network", ["mastodon", "facebook", "youtube", "linkedin"])
 def test_an_edit_at_the_source_keeps_the_earlier_text_as_a_revision(announced):
     reply_id = announced.reply(announced.root_id, "editor", "Buses every hour.")
     _collect(announced)
