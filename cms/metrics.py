@@ -25,10 +25,50 @@ from connectors.models import CollectionState, Delivery, DeliveryEvent, Quaranti
 from engagement.record.models import Response
 from search.models import SearchIndexQueue
 
-
-def _counted(queryset, field: str) -> list[tuple[str, int]]:
-    rows = queryset.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
-    return sorted((str(value), n) for value, n in rows)
+# Each counted family: (metric type, name, help, the label, the rows, the field counted).
+# Counters are counts that only grow (tombstones of erased responses stay); gauges go both ways.
+_COUNTED = (
+    (
+        CounterMetricFamily,
+        "hub_replies_collected",
+        "Responses in the record, by channel (tombstones of erased ones included).",
+        "channel",
+        Response,
+        "channel",
+    ),
+    (
+        GaugeMetricFamily,
+        "hub_responses",
+        "Responses in the record, by moderation state.",
+        "state",
+        Response,
+        "moderation_state",
+    ),
+    (
+        CounterMetricFamily,
+        "hub_payloads_quarantined",
+        "Payloads from a network that failed validation and were kept aside.",
+        "network",
+        QuarantinedPayload,
+        "network",
+    ),
+    (
+        GaugeMetricFamily,
+        "hub_deliveries",
+        "Scheduled posts, by status.",
+        "status",
+        Delivery,
+        "status",
+    ),
+    (
+        CounterMetricFamily,
+        "hub_delivery_events",
+        "Events in the delivery log, by action (rate_limited counts the pauses).",
+        "action",
+        DeliveryEvent,
+        "action",
+    ),
+)
 
 
 class HubCollector(Collector):
@@ -36,47 +76,12 @@ class HubCollector(Collector):
     deliveries by outcome, rate-limit pauses, read budgets, and the search outbox's lag."""
 
     def collect(self) -> Iterator[Metric]:
-        collected = CounterMetricFamily(
-            "hub_replies_collected",
-            "Responses in the record, by channel (tombstones of erased ones included).",
-            labels=["channel"],
-        )
-        for channel, n in _counted(Response.objects.all(), "channel"):
-            collected.add_metric([channel], n)
-        yield collected
-
-        by_state = GaugeMetricFamily(
-            "hub_responses", "Responses in the record, by moderation state.", labels=["state"]
-        )
-        for state, n in _counted(Response.objects.all(), "moderation_state"):
-            by_state.add_metric([state], n)
-        yield by_state
-
-        quarantined = CounterMetricFamily(
-            "hub_payloads_quarantined",
-            "Payloads from a network that failed validation and were kept aside.",
-            labels=["network"],
-        )
-        for network, n in _counted(QuarantinedPayload.objects.all(), "network"):
-            quarantined.add_metric([network], n)
-        yield quarantined
-
-        deliveries = GaugeMetricFamily(
-            "hub_deliveries", "Scheduled posts, by status.", labels=["status"]
-        )
-        for status, n in _counted(Delivery.objects.all(), "status"):
-            deliveries.add_metric([status], n)
-        yield deliveries
-
-        events = CounterMetricFamily(
-            "hub_delivery_events",
-            "Events in the delivery log, by action (rate_limited counts the pauses).",
-            labels=["action"],
-        )
-        for action, n in _counted(DeliveryEvent.objects.all(), "action"):
-            events.add_metric([action], n)
-        yield events
-
+        for family_type, name, documentation, label, model, field in _COUNTED:
+            family = family_type(name, documentation, labels=[label])
+            rows = model.objects.order_by().values(field).annotate(n=Count("pk"))
+            for value, n in sorted((str(row[field]), row["n"]) for row in rows):
+                family.add_metric([value], n)
+            yield family
         yield from self._collection_states()
         yield from self._search_outbox()
 

@@ -261,6 +261,12 @@ def test_dns_rebinding_between_the_check_and_the_connection_never_connects(
         "mastodon": {"access_token": "dept-token"},
         "bluesky": {"identifier": "dept.example", "password": "secret"},
         "facebook": {"page_access_token": "EAA-dept-token", "app_secret": "app-secret"},
+        "youtube": {
+            "client_id": "hub.apps.googleusercontent.com",
+            "client_secret": "client-secret",
+            "refresh_token": "1//refresh",
+            "video": "dQw4w9WgXcQ",
+        },
     }[network]
     channel = ChannelAccountFactory(
         network=network,
