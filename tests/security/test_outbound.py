@@ -267,6 +267,7 @@ def test_dns_rebinding_between_the_check_and_the_connection_never_connects(
             "refresh_token": "1//refresh",
             "video": "dQw4w9WgXcQ",
         },
+        "linkedin": {"access_token": "AQV-dept-token", "organization": "2414183"},
     }[network]
     channel = ChannelAccountFactory(
         network=network,
