@@ -193,6 +193,8 @@ def test_with_worker_and_beat_running_a_reply_on_each_network_reaches_the_record
         HUB_COLLECT_INTERVAL_MASTODON="3",
         HUB_COLLECT_INTERVAL_BLUESKY="3",
         HUB_COLLECT_INTERVAL_FACEBOOK="3",
+        HUB_COLLECT_INTERVAL_YOUTUBE="3",
+        HUB_COLLECT_INTERVAL_LINKEDIN="3",
     )
     group.worker()
     group.beat()
