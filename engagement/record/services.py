@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from consultations.models import ConsultationPage, Question, QuestionKind
+from engagement.languages import language_recorded
 from engagement.record.channels import channel_values, social_channel_values
 from engagement.record.models import Answer, Channel, Respondent, Response
 from engagement.record.publishing import publishing_policy
@@ -361,6 +362,16 @@ def responses_record_batch(
         }
         for item, answers in zip(pending, answers_for, strict=True)
     ]
+    # A network's tag is often its client's default, and the web form sends none: the words
+    # tell Welsh from English (engagement.languages). A web response's text repeats each
+    # question's wording, so its answers alone are the author's words.
+    languages = [
+        language_recorded(
+            reported=item.language,
+            text="\n".join(answer.text for answer in item.answers if answer.text) or item.text,
+        )
+        for item in pending
+    ]
     respondent_keys = [
         (item.channel, _respondent_key(item.channel, item.respondent)) for item in pending
     ]
@@ -399,7 +410,7 @@ def responses_record_batch(
                     parent_external_id=pending[index].parent_external_id,
                     root_external_id=pending[index].root_external_id,
                     url=pending[index].url,
-                    language=pending[index].language,
+                    language=languages[index],
                     raw_payload=dict(pending[index].raw_payload),
                 )
                 for reference, index in references.items()
