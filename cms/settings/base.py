@@ -12,6 +12,7 @@ from csp.constants import NONCE, NONE, SELF
 
 from cms import env
 from cms.env import PROJECT_DIR
+from search.welsh import welsh_analysis
 
 ENV = env.environment()
 
@@ -261,17 +262,15 @@ SEARCH = env.parse_search_url(ENV.SEARCH_URL)
 # created with them (search.services.search_index_ensure) and /healthz checks them.
 # English: KStem ("light_english"), which keeps "bus" and "buses" together where Porter
 # does not, and English stop words. Welsh has no stemmer in OpenSearch (its mutations
-# change the start of words): lower case and its commonest function words only.
-WELSH_STOP_WORDS = (
-    "a ac am ar at dy ei eich ein eu fe fel fy gan gyda hefyd hi hwn hyn i mae mewn na "
-    "nad neu ni nid o oedd ond wedi y yma yn yng ym yr yw ydy"
-).split()
+# change the start of words): its stop words, and each word also indexed and searched in
+# the radical forms it may be a mutation of, and a few plurals (search/welsh.py).
+_WELSH_ANALYSIS = welsh_analysis()
 SEARCH_ANALYSIS = {
     "filter": {
         "hub_english_possessive": {"type": "stemmer", "language": "possessive_english"},
         "hub_english_stop": {"type": "stop", "stopwords": "_english_"},
         "hub_english_stemmer": {"type": "stemmer", "language": "light_english"},
-        "hub_welsh_stop": {"type": "stop", "stopwords": WELSH_STOP_WORDS},
+        **_WELSH_ANALYSIS["filter"],
     },
     "analyzer": {
         "hub_english": {
@@ -285,11 +284,7 @@ SEARCH_ANALYSIS = {
                 "hub_english_stemmer",
             ],
         },
-        "hub_welsh": {
-            "type": "custom",
-            "tokenizer": "standard",
-            "filter": ["lowercase", "asciifolding", "hub_welsh_stop"],
-        },
+        **_WELSH_ANALYSIS["analyzer"],
     },
 }
 WAGTAILSEARCH_BACKENDS = {
