@@ -26,6 +26,7 @@ from consultations.models import ConsultationPage, Question
 from consultations.selectors import consultations_public
 from engagement.analysis.models import Theme, ThemeMembership
 from engagement.analysis.selectors import SENTIMENT_LABELS, figures_sentiment, themes_live
+from engagement.languages import language_primary
 from engagement.record.channels import channel_choices
 from engagement.record.models import Answer, Response
 from engagement.record.selectors import public_responses
@@ -183,7 +184,8 @@ def _filtered(
 def _language_option(value: str, count: int, filters: ResponseFilters) -> FacetOption:
     return FacetOption(
         value=value,
-        label=LANGUAGE_NAMES.get(value, value),
+        # "en-GB" is English too: a tag as a network sent it, before the record kept languages.
+        label=LANGUAGE_NAMES.get(value) or LANGUAGE_NAMES.get(language_primary(value), value),
         count=count,
         selected=value in filters.languages,
     )

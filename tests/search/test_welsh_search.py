@@ -42,6 +42,12 @@ def welsh(search_backend, record):
         )
         for position, (key, text) in enumerate(WELSH_REPLIES.items())
     }
+    made["english"] = PublicResponseFactory(
+        consultation=consultation,
+        language="en-GB",
+        published_text="The buses in Cardiff are late every day",
+        received_at=at(2026, 4, 20),
+    )
     _drained(search_backend)
     return consultation, {key: response.reference for key, response in made.items()}
 
@@ -96,3 +102,18 @@ def test_the_node_and_the_python_rules_read_welsh_alike(welsh, search_backend):
 
 def test_the_live_index_has_the_hubs_welsh_analyser(welsh, search_backend):
     assert index_mapping_problems(backend=search_backend) == []
+
+
+def test_the_language_facet_names_welsh_and_english(welsh):
+    consultation, made = welsh
+    result = responses_search(filters=ResponseFilters(), consultation=consultation)
+    assert [(o.value, o.label, o.count) for o in result.facets["language"]] == [
+        ("cy", "Welsh (Cymraeg)", len(WELSH_REPLIES)),
+        ("en-GB", "English", 1),
+    ]
+    welsh_only = responses_search(
+        filters=ResponseFilters(languages=("cy",)), consultation=consultation, per_page=100
+    )
+    assert {response.reference for response in welsh_only.page.object_list} == {
+        made[key] for key in WELSH_REPLIES
+    }
