@@ -31,7 +31,7 @@ from engagement.analysis.engine import (
     themes_match,
 )
 from engagement.analysis.engine.campaigns import campaigns_find
-from engagement.analysis.engine.sentiment import model_reads, sentiment_scores
+from engagement.analysis.engine.sentiment import NOT_ANALYSED, model_reads, sentiment_scores
 from engagement.analysis.engine.terms import language_of
 from engagement.analysis.engine.types import ThemeSignature
 from engagement.analysis.models import (
@@ -156,17 +156,23 @@ def _run(
     responses = list(_analysable(consultation))
     texts = {response.pk: analysed_text(response) for response in responses}
     responses = [response for response in responses if texts[response.pk]]
+    embedder = get_embedder(settings.HUB_EMBEDDER)
+    sentiment_model = get_sentiment_model(settings.HUB_SENTIMENT_MODEL)
     to_embed = [
         response
         for response in responses
         if not hasattr(response, "analysis")
         or response.analysis.text_hash != _hash(texts[response.pk])
+        # Its language was corrected, or it was scored before the model said what it reads.
+        or (response.language and response.language != response.analysis.language)
+        or (
+            response.analysis.sentiment_label != NOT_ANALYSED
+            and not model_reads(sentiment_model, response.analysis.language)
+        )
     ]
     total = len(to_embed)
     if progress:
         progress(0, total)
-    embedder = get_embedder(settings.HUB_EMBEDDER)
-    sentiment_model = get_sentiment_model(settings.HUB_SENTIMENT_MODEL)
     for start in range(0, total, EMBED_BATCH):
         batch = to_embed[start : start + EMBED_BATCH]
         batch_texts = [texts[response.pk] for response in batch]

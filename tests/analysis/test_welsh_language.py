@@ -215,3 +215,25 @@ def test_welsh_replies_are_counted_as_not_analysed_and_left_out_of_the_themes(cl
     assert sentiment["Not analysed"] == len(WELSH_REPLIES)
     page = client.get(f"/consultations/{seeded.consultation.slug}/summary/").content.decode()
     assert "Not analysed" in page
+
+
+@pytest.mark.django_db
+def test_a_reply_whose_language_is_corrected_is_scored_again_at_the_next_run(seeded):
+    text = WELSH_REPLIES[0]
+    reply = ResponseFactory(
+        consultation=seeded.consultation,
+        text=text,
+        published_text=text,
+        # As a network's default tag would have recorded it before the words were weighed.
+        language="en",
+        moderation_state=ModerationState.APPROVED,
+    )
+    analysis_run(consultation=seeded.consultation, seed=0)
+    assert ResponseAnalysis.objects.get(response=reply).sentiment_label != "not_analysed"
+
+    type(reply).objects.filter(pk=reply.pk).update(language="cy")
+    run = analysis_run(consultation=seeded.consultation, seed=0)
+
+    assert run.responses_embedded == 1
+    analysis = ResponseAnalysis.objects.get(response=reply)
+    assert (analysis.sentiment_label, analysis.language) == ("not_analysed", "cy")
