@@ -216,8 +216,10 @@ def _cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
         return False
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or request.META.get("CSRF_COOKIE_USED"):
         return False  # the body holds a CSRF token (a form)
+    # Read (the user bar asks who is signed in) is fine without a session cookie: it was
+    # empty. Written is not: the answer would set a cookie.
     session = getattr(request, "session", None)
-    if session is not None and (session.accessed or session.modified):
+    if session is not None and session.modified:
         return False
     cache_control = response.get("Cache-Control", "")
     if any(word in cache_control for word in ("private", "no-store", "no-cache")):
