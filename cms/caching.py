@@ -265,16 +265,19 @@ def _validators(response: HttpResponseBase, entry: dict[str, Any]) -> None:
     response["Last-Modified"] = http_date(entry["stored_at"])
 
 
-def _conditional(request: HttpRequest, response: HttpResponseBase, entry: dict[str, Any]):
+def _conditional(
+    request: HttpRequest, response: HttpResponse, entry: dict[str, Any]
+) -> HttpResponseBase:
     answer = get_conditional_response(
         request, etag=entry["etag"], last_modified=entry["stored_at"], response=response
     )
-    if answer is not response:
-        # A 304 refreshes the headers of the browser's stored copy: a CSP header with a new
-        # nonce would no longer match the nonce in that copy's body.
-        answer._csp_exempt = True  # type: ignore[attr-defined]
-        _public_headers(answer)
-        answer[HEADER] = response[HEADER]
+    if answer is None or answer is response:
+        return response
+    # A 304 refreshes the headers of the browser's stored copy: a CSP header with a new
+    # nonce would no longer match the nonce in that copy's body.
+    answer._csp_exempt = True  # type: ignore[attr-defined]
+    _public_headers(answer)
+    answer[HEADER] = response[HEADER]
     return answer
 
 
@@ -336,9 +339,13 @@ class PublicPageCacheMiddleware:
             # The view could not reach a service it needs (the search node): the last good
             # copy, at the current generations, says more than the outage notice.
             return _answer_from(request, plan.stale, state="stale")
-        if not plan.scopes or not _cacheable(request, response):
+        if (
+            not plan.scopes
+            or not isinstance(response, HttpResponse)
+            or not _cacheable(request, response)
+        ):
             return response
-        entry = _entry_from(request, response, plan)  # type: ignore[arg-type]
+        entry = _entry_from(request, response, plan)
         try:
             cache.set(
                 plan.key,
@@ -401,6 +408,7 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
             if name != "csrfmiddlewaretoken"
             for value in values
         ]
+    body: str
     try:
         body = loader.render_to_string(
             "503.html",

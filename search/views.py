@@ -112,7 +112,7 @@ def site_search(request: HttpRequest) -> HttpResponse:
         )
     except SEARCH_NODE_AWAY:
         logger.exception("The search node is unreachable; the search page says so")
-        pages, result, search_unavailable = [], None, True
+        pages, result, search_unavailable = [], responses_search_unavailable(q=q), True
     page = render(
         request,
         "search/site_search.html",
