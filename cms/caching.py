@@ -145,6 +145,9 @@ class _Plan:
     scopes: tuple[str, ...] = ()
     generations: dict[str, str] = field(default_factory=dict)
     stale: dict[str, Any] | None = None
+    # When what the page shows changes by the clock alone (a consultation opening, closing,
+    # showing its outcome, expiring): the copy is fresh until then at most.
+    changes_at: float | None = None
 
 
 def _anonymous(request: HttpRequest) -> bool:
@@ -253,7 +256,7 @@ def _entry_from(request: HttpRequest, response: HttpResponse, plan: _Plan) -> di
         "body": body,
         "headers": [(name, response[name]) for name in _KEPT_HEADERS if name in response],
         "generations": plan.generations,
-        "fresh_until": now + settings.HUB_PAGE_CACHE_SECONDS,
+        "fresh_until": min(now + settings.HUB_PAGE_CACHE_SECONDS, plan.changes_at or float("inf")),
         "stored_at": int(now),
         # Weak: two answers from one copy differ in their nonce only.
         "etag": 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"',
@@ -381,14 +384,28 @@ class PublicPageCacheMiddleware:
         return None
 
 
+# A consultation's moments at which its page changes with no one publishing anything.
+_SCHEDULED_MOMENTS = ("opens_at", "closes_at", "outcome_published_at", "expire_at")
+
+
 def page_served(page, request, serve_args, serve_kwargs) -> None:
     """Wagtail's ``before_serve_page`` hook: a page the cache may keep declares its scopes."""
     if not settings.HUB_PAGE_CACHE:
         return None
     scopes = page_cache_scopes_for(page)
-    if scopes is not None:
-        request._hub_page_cache_route = True
-        page_cache_scopes_set(request, scopes=scopes)
+    if scopes is None:
+        return None
+    request._hub_page_cache_route = True
+    page_cache_scopes_set(request, scopes=scopes)
+    plan: _Plan | None = getattr(request, "_hub_page_cache", None)
+    if plan is not None:
+        now = time.time()
+        upcoming = [
+            moment.timestamp()
+            for name in _SCHEDULED_MOMENTS
+            if (moment := getattr(page, name, None)) is not None and moment.timestamp() > now
+        ]
+        plan.changes_at = min(upcoming, default=None)
     return None
 
 

@@ -4,15 +4,20 @@ their own and headers a CDN can use, and never again once what they show is hidd
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client, RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cms import caching
+from consultations.services import ANALYST
+from engagement.analysis.services import theme_rename
 from engagement.moderation.services import response_moderate, responses_withdraw
 from engagement.record.erasure import erasure_plan, respondent_erase
 from engagement.record.models import ModerationReason, ModerationState, WithdrawalReason
+from tests.factories.analysis import ThemeFactory, ThemeMembershipFactory
 from tests.factories.consultations import ConsultationPageFactory, UserFactory
 from tests.factories.moderation import moderator_create
 
@@ -169,6 +174,20 @@ def test_approving_a_response_shows_it_on_the_next_get(client, page_cache, publi
     assert "PENDINGWORD" in client.get(LISTING).text
 
 
+def test_an_analyst_renaming_a_theme_refreshes_the_cached_summary(client, page_cache, published):
+    theme = ThemeFactory(consultation=published["consultation"], label="buses")
+    ThemeMembershipFactory(theme=theme, response=published["kept"])
+    client.get(SUMMARY)
+    assert client.get(SUMMARY)[caching.HEADER] == "hit"
+    analyst = moderator_create(
+        department=published["consultation"].department, username="analyst", roles=(ANALYST,)
+    )
+
+    theme_rename(theme=theme, label="Bus services", user=analyst)
+
+    assert client.get(SUMMARY)[caching.HEADER] == "miss"
+
+
 def test_another_consultation_keeps_its_cached_pages(client, page_cache, published):
     other = ConsultationPageFactory(title="Cleaner rivers")
     other_listing = f"/consultations/{other.slug}/responses/"
@@ -195,6 +214,27 @@ def test_publishing_a_consultation_refreshes_the_cached_index(client, page_cache
     index = client.get("/consultations/")
     assert index[caching.HEADER] == "miss"
     assert "Cleaner rivers" in index.text
+
+
+def test_an_outcome_shows_at_its_time_though_its_page_was_cached_before(
+    client, page_cache, published
+):
+    consultation = published["consultation"]
+    outcome_at = timezone.now() + timedelta(minutes=1)
+    consultation.closes_at = timezone.now() + timedelta(seconds=30)
+    consultation.outcome = [("callout", {"style": "inset", "text": "We will cut speed limits."})]
+    consultation.outcome_published_at = outcome_at
+    consultation.save_revision().publish()
+
+    with time_machine.travel(outcome_at - timedelta(seconds=10), tick=False):
+        before = client.get(consultation.url)
+        assert client.get(consultation.url)[caching.HEADER] == "hit"
+    with time_machine.travel(outcome_at + timedelta(seconds=1), tick=False):
+        after = client.get(consultation.url)
+
+    assert "We will cut speed limits." not in before.text
+    assert after[caching.HEADER] == "miss"
+    assert "We will cut speed limits." in after.text
 
 
 def test_unpublishing_a_consultation_takes_its_pages_out_of_the_cache(
