@@ -4,10 +4,12 @@ their own and headers a CDN can use, and never again once what they show is hidd
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 
@@ -20,6 +22,7 @@ from engagement.record.models import ModerationReason, ModerationState, Withdraw
 from tests.factories.analysis import ThemeFactory, ThemeMembershipFactory
 from tests.factories.consultations import ConsultationPageFactory, UserFactory
 from tests.factories.moderation import moderator_create
+from tests.factories.search import PublicResponseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +324,40 @@ def test_the_cache_is_off_when_turned_off(client, page_cache, published):
     page_cache.HUB_PAGE_CACHE = False
 
     assert caching.HEADER not in client.get(LISTING)
+
+
+def test_the_shared_redis_cache_serves_and_invalidates_pages(
+    client, settings, broker_url, home_page
+):
+    """Production's backend (django's RedisCache): generations that never expire, pages as
+    pickled bytes. A prefix of its own, never cleared: the database is the broker's too."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": broker_url,
+            "KEY_PREFIX": f"hubtest-pages-{uuid.uuid4().hex}",
+        }
+    }
+    settings.HUB_PAGE_CACHE = True
+    settings.WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "modelsearch.backends.database"}}
+    consultation = ConsultationPageFactory(title="Redis streets")
+    shown = PublicResponseFactory(consultation=consultation, published_text="REDISWORD here")
+    listing = f"/consultations/{consultation.slug}/responses/"
+
+    assert client.get(listing)[caching.HEADER] == "miss"
+    hit = client.get(listing)
+    assert hit[caching.HEADER] == "hit"
+    assert "REDISWORD" in hit.text
+    assert _nonce_in_body(hit.text) == _nonce_in_header(hit)
+
+    response_moderate(
+        response=shown,
+        to_state=ModerationState.HIDDEN,
+        by=moderator_create(department=consultation.department),
+        reason=ModerationReason.ABUSIVE,
+    )
+
+    assert "REDISWORD" not in client.get(listing).text
+    # Generations never expire: leave none behind in the shared Redis.
+    scopes = (caching.SITE, caching.RECORD, caching.consultation_scope(consultation.slug))
+    cache.delete_many([caching._generation_key(scope) for scope in scopes])
