@@ -27,6 +27,7 @@ from tests.factories.search import PublicResponseFactory
 pytestmark = pytest.mark.django_db
 
 LISTING = "/consultations/quieter-streets/responses/"
+SUMMARY = "/consultations/quieter-streets/summary/"
 PUBLIC_PAGES = (
     "/consultations/quieter-streets/",
     LISTING,
@@ -62,7 +63,16 @@ def test_second_anonymous_get_comes_from_the_cache_with_its_own_nonce(
     )
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
+@pytest.mark.parametrize(
+    "path",
+    (
+        *PUBLIC_PAGES,
+        "/",
+        "/consultations/",
+        "/consultations/feed/",
+        "/consultations/quieter-streets/summary.csv",
+    ),
+)
 def test_every_public_page_is_cached_with_headers_a_cdn_can_use(
     client, page_cache, published, path
 ):
@@ -93,7 +103,6 @@ def test_a_revalidation_gets_304_without_a_new_csp_nonce(client, page_cache, pub
     assert client.get(LISTING, headers={"if-none-match": 'W/"other"'}).status_code == 200
 
 
-SUMMARY = "/consultations/quieter-streets/summary/"
 # What each page shows of the response about to be hidden: its words, or on the summary
 # (whose quotes come from an analysis run) the count of published responses.
 SHOWN = {SUMMARY: ('id="summary-total">3<', 'id="summary-total">2<')}
