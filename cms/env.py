@@ -119,6 +119,30 @@ class HubEnvironment(BaseSettings):
         "",
         description="e.g. `redis://redis.internal:6379/2` (embedded: per-process memory); **required** in production, so the response form's rate limit is shared by every web process",
     )
+    HUB_PAGE_CACHE: bool = Field(
+        True,
+        description="serve anonymous visitors' public pages (consultations, responses, summaries, the API) from the cache (`CACHE_URL`), invalidated when what they show changes",
+    )
+    HUB_PAGE_CACHE_SECONDS: int = Field(
+        60,
+        ge=0,
+        description="seconds a cached public page is served without being rebuilt (what changes with time alone, such as a consultation closing, shows within this)",
+    )
+    HUB_PAGE_CACHE_STALE_SECONDS: int = Field(
+        86400,
+        gt=0,
+        description="seconds a cached public page is kept after that, to answer from while the database or the search node is away",
+    )
+    HUB_PAGE_MAX_AGE: int = Field(
+        0,
+        ge=0,
+        description="`Cache-Control: max-age` of public pages for browsers (they revalidate with `ETag`/`Last-Modified` and get a 304)",
+    )
+    HUB_PAGE_CDN_MAX_AGE: int = Field(
+        0,
+        ge=0,
+        description="`Cache-Control: s-maxage` of public pages for a CDN or shared proxy in front of the hub; 0 (the default) makes it revalidate every time, so a hidden response is never shown from it",
+    )
     HUB_HEALTH_TOKEN: str = Field(
         "",
         description='a bearer token (`Authorization: Bearer …`) that gets `/healthz`\'s details, as staff do; without it everyone else gets only `{"status": …}`',

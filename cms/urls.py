@@ -32,3 +32,7 @@ if settings.DEBUG:
 
 # Wagtail's page serving comes last: it matches every remaining path.
 urlpatterns += [path("", include(wagtail_urls))]
+
+# The database away anywhere (a middleware, a page lookup) is "try again in a few minutes"
+# (503, cms/caching.py), not a 500.
+handler500 = "cms.caching.server_error"

@@ -85,6 +85,24 @@ class ResponseSearch:
     terms: tuple[str, ...] = ()
 
 
+def _search_node_errors() -> tuple[type[BaseException], ...]:
+    """What the node's clients raise when the node cannot be reached (refused, dropped,
+    timed out); a bad query is a bug and is not among them."""
+    from elastic_transport import TransportError as ElasticsearchTransportError
+    from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
+
+    return (OpenSearchConnectionError, ElasticsearchTransportError)
+
+
+# The search node is away: the public pages say so rather than fail (search/views.py).
+SEARCH_NODE_AWAY = _search_node_errors()
+
+
+def responses_search_unavailable(*, q: str = "") -> ResponseSearch:
+    """An empty result for a page that says the search node cannot answer now."""
+    return ResponseSearch(total=0, page=Paginator([], PAGE_SIZE).get_page(1), terms=search_terms(q))
+
+
 def search_terms(q: str) -> tuple[str, ...]:
     """The words of a query, as highlighting marks them."""
     return tuple(dict.fromkeys(word for word in query_words(q) if len(word) > 1))

@@ -84,6 +84,10 @@ MIDDLEWARE = [
     "cms.two_factor.AdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the session, CSRF, (locale) and CSP middleware: it sees whether a page used a
+    # session or a CSRF token before storing it, and the CSP header is added to cached
+    # bodies on the way out with the nonce they carry (cms/caching.py).
+    "cms.caching.PublicPageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lock-out into its answer.
@@ -402,34 +406,48 @@ HUB_SENTIMENT_MODEL = ENV.HUB_SENTIMENT_MODEL
 # Retention (engagement.record.retention): each department's schedule is applied every
 # HUB_RETENTION_INTERVAL seconds; each run is idempotent, so a late one catches up.
 HUB_RETENTION_INTERVAL = ENV.HUB_RETENTION_INTERVAL
+
+
+def beat_expires(interval: float) -> dict[str, float]:
+    """A beat run not started before this is dropped (the next one does its work), so runs
+    queued while the workers were down or busy do not pile up; shorter than the interval."""
+    return {"expires": max(1.0, interval * 0.8)}
+
+
+# Every entry expires before the next is due; the ones whose overlapping runs would do
+# their work twice also take a lock (consultations/locks.py, or the claims in
+# connectors.collection and the drain's row lock in search.services).
 CELERY_BEAT_SCHEDULE = {
     # Wagtail's go-live and expiry dates (consultations scheduled to publish).
     "consultations-publish-scheduled": {
         "task": "consultations.publish_scheduled",
         "schedule": 60.0,
+        "options": beat_expires(60.0),
     },
     "connectors-send-due-reminders": {
         "task": "connectors.tasks.send_due_reminders",
         "schedule": 300.0,
+        "options": beat_expires(300.0),
     },
     "connectors-collect-replies": {
         "task": "connectors.tasks.collect_due_replies",
         "schedule": float(HUB_COLLECT_TICK),
+        "options": beat_expires(float(HUB_COLLECT_TICK)),
     },
     "connectors-sweep-deletions": {
         "task": "connectors.tasks.sweep_deletions",
         "schedule": float(HUB_SWEEP_INTERVAL),
+        "options": beat_expires(float(HUB_SWEEP_INTERVAL)),
     },
     "analysis-analyse-due": {
         "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),
+        "options": beat_expires(float(HUB_ANALYSIS_INTERVAL)),
     },
-    # A run not started before the next is due is dropped (the next does its work), so
-    # runs queued while the workers were down do not pile up.
     "record-apply-retention": {
         "task": "engagement.record.apply_retention",
         "schedule": float(HUB_RETENTION_INTERVAL),
-        "options": {"expires": float(HUB_RETENTION_INTERVAL)},
+        "options": beat_expires(float(HUB_RETENTION_INTERVAL)),
     },
 }
 
@@ -446,9 +464,10 @@ HUB_SEARCH_SWEEP_SETTLE = ENV.HUB_SEARCH_SWEEP_SETTLE
 CELERY_BEAT_SCHEDULE["search-drain-index"] = {
     "task": "search.drain_search_index",
     "schedule": float(HUB_SEARCH_DRAIN_INTERVAL),
+    "options": beat_expires(float(HUB_SEARCH_DRAIN_INTERVAL)),
 }
 
-# --- Cache (consultations: the response form's rate limit) ----------------------
+# --- Cache (the response form's rate limit, task locks, the public pages) ------------
 # CACHE_URL, e.g. redis://redis.internal:6379/2, shared by every web process; the
 # embedded default is per-process memory, enough for one runserver.
 
@@ -460,6 +479,17 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hub"}
     )
 }
+
+# --- Public pages from the cache (cms/caching.py, docs/adr/0016-public-page-caching.md) ---
+# Anonymous GETs of the public pages are stored in the cache above and served from it until
+# what they show changes (a per-consultation generation, bumped by the record's signals and
+# Wagtail's publishing) or HUB_PAGE_CACHE_SECONDS pass; copies are kept
+# HUB_PAGE_CACHE_STALE_SECONDS longer to answer from while the database is away.
+HUB_PAGE_CACHE = ENV.HUB_PAGE_CACHE
+HUB_PAGE_CACHE_SECONDS = ENV.HUB_PAGE_CACHE_SECONDS
+HUB_PAGE_CACHE_STALE_SECONDS = ENV.HUB_PAGE_CACHE_STALE_SECONDS
+HUB_PAGE_MAX_AGE = ENV.HUB_PAGE_MAX_AGE
+HUB_PAGE_CDN_MAX_AGE = ENV.HUB_PAGE_CDN_MAX_AGE
 
 # --- Consultations ---------------------------------------------------------------
 # Web responses one client (IP address) may submit per window of seconds.
