@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from datetime import timedelta
 
@@ -250,6 +251,15 @@ def test_a_citizen_comment_reaches_the_record_within_seconds_through_the_webhook
     assert response.root_external_id == announced.root_id
 
 
+COLLECTED = re.compile(r"connectors\.tasks\.collect_replies\[[^\]]+\] succeeded")
+
+
+def _workers_idle() -> bool:
+    inspect = celery_app.control.inspect(timeout=1)
+    busy = [inspect.active() or {}, inspect.reserved() or {}]
+    return not any(tasks for answer in busy for tasks in answer.values())
+
+
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_signed_feed_change_is_collected_by_a_real_worker_within_seconds(
@@ -299,12 +309,12 @@ def test_a_signed_feed_change_is_collected_by_a_real_worker_within_seconds(
     signed = deliveries[0][1]
     assert json.loads(signed)["entry"][0]["changes"][0]["value"]["comment_id"] == comment["id"]
     wait_for(
-        lambda: (
-            "connectors.tasks.collect_replies[" in worker_said() and "succeeded" in worker_said()
-        ),
-        timeout=10,
+        lambda: COLLECTED.search(worker_said()),
+        timeout=30,
         what=lambda: f"the worker's log of the collection:\n{worker_said()[-3000:]}",
     )
+    # Idle before the database is flushed under it (the record's own follow-up tasks too).
+    wait_for(_workers_idle, timeout=30, what="the worker to finish its tasks", interval=0.2)
     response = Response.objects.get(external_id=comment["id"])
     assert response.text == "Collected by the worker."
     assert response.channel == "facebook"
