@@ -14,6 +14,7 @@ from connectors.collection import collection_claim, replies_collect, responses_s
 from connectors.crypto import CredentialsUnreadable
 from connectors.exceptions import ConnectorError, RateLimited, TransientError
 from connectors.models import ChannelAccount, Delivery, DeliveryStatus
+from connectors.outcomes import outcome_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
 from connectors.services import deliveries_enqueue_due, delivery_give_up, delivery_send
 from consultations.models import ConsultationPage
@@ -60,6 +61,13 @@ def deliver(self, delivery_id: int) -> str:
 def send_due_reminders() -> int:
     """Celery beat: enqueue reminders (and anything left behind) whose time has come."""
     return len(deliveries_enqueue_due())
+
+
+@shared_task
+def announce_outcomes() -> int:
+    """Celery beat: reply in each announcement thread of consultations whose outcome is
+    now published (``connectors.outcomes``)."""
+    return len(outcome_replies_schedule())
 
 
 # --- Collecting replies ---------------------------------------------------------------

@@ -379,6 +379,8 @@ HUB_CONNECTOR_ALLOW_LOOPBACK = (
 HUB_CONNECTOR_REQUIRE_HTTPS = False
 HUB_CONNECTOR_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in ENV.HUB_CONNECTOR_ALLOWED_HOSTS]
 HUB_DELIVERY_RETRY_BASE = ENV.HUB_DELIVERY_RETRY_BASE
+# The outcome's reply in each announcement thread (connectors/outcomes.py), for this many days.
+HUB_OUTCOME_REPLY_MAX_AGE = ENV.HUB_OUTCOME_REPLY_MAX_AGE
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
 HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
 # Collecting replies: beat looks for due polls every HUB_COLLECT_TICK seconds; each
@@ -416,6 +418,10 @@ CELERY_BEAT_SCHEDULE = {
     "connectors-send-due-reminders": {
         "task": "connectors.tasks.send_due_reminders",
         "schedule": 300.0,
+    },
+    "connectors-announce-outcomes": {
+        "task": "connectors.tasks.announce_outcomes",
+        "schedule": 60.0,
     },
     "connectors-collect-replies": {
         "task": "connectors.tasks.collect_due_replies",

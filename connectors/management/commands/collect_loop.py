@@ -1,8 +1,9 @@
 """python manage.py collect_loop: collection without a broker, for the demo's embedded default.
 
-With Celery, beat runs ``collect_due_replies`` and ``sweep_deletions``; with no
-broker nothing would, so ``make demo`` runs this beside the server: every
-``--interval`` seconds it polls whatever is due and, less often, sweeps deletions.
+With Celery, beat runs ``collect_due_replies``, ``announce_outcomes`` and
+``sweep_deletions``; with no broker nothing would, so ``make demo`` runs this beside the
+server: every ``--interval`` seconds it replies with outcomes just published, polls
+whatever is due and, less often, sweeps deletions.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from connectors.collection import collection_claim, replies_collect, responses_sweep
 from connectors.exceptions import ConnectorError
+from connectors.outcomes import outcome_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ class Command(BaseCommand):
         last_sweep = 0.0
         while True:
             try:
+                # In-process tasks: each reply is sent before this returns.
+                outcomes = len(outcome_replies_schedule())
                 polls, created = collect_once()
                 if time.monotonic() - last_sweep >= settings.HUB_SWEEP_INTERVAL:
                     last_sweep = time.monotonic()
@@ -65,11 +69,11 @@ class Command(BaseCommand):
                     withdrawn = 0
             except Exception:  # noqa: BLE001 - one bad look must not end the demo's collector
                 logger.exception("Collecting replies failed; trying again in %s s", interval)
-                polls = created = withdrawn = 0
-            if polls or withdrawn or once:
+                polls = created = withdrawn = outcomes = 0
+            if polls or withdrawn or outcomes or once:
                 self.stdout.write(
                     f"{timezone.localtime():%H:%M:%S} {polls} polls, {created} new responses, "
-                    f"{withdrawn} withdrawn"
+                    f"{withdrawn} withdrawn, {outcomes} outcome replies"
                 )
                 self.stdout.flush()  # the demo's log file, read while the loop runs
             if once:
