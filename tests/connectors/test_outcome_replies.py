@@ -55,9 +55,21 @@ def own_replies_on_network(sandbox: SandboxChannel, network: str, parent_id: str
         return [c["text"] for c in state.comments_on(parent_id) if c["actor"] == organisation]
     sandbox.settle()
     return [
-        post_text(network, post)
+        " ".join([post_text(network, post), *_link_facets(network, post)])
         for post in sandbox.posts
         if post_parent(network, post) == parent_id
+    ]
+
+
+def _link_facets(network: str, post: dict) -> list[str]:
+    """Bluesky shows a long link shortened: the link itself is in the record's facets."""
+    if network != "bluesky":
+        return []
+    return [
+        feature["uri"]
+        for facet in post["record"].get("facets") or []
+        for feature in facet["features"]
+        if "uri" in feature
     ]
 
 
