@@ -1,7 +1,7 @@
 """The outcome back on the networks: a reply in each announcement thread, exactly once.
 
-A consultation's outcome is published when its ``outcome_published_at`` is reached (a
-date an officer sets ahead, or now), and nothing happens at that moment to hang a
+A consultation's outcome is public when its ``outcome_published_at`` is reached (a
+date an officer sets ahead, or now) and it has closed, and nothing happens at that moment to hang a
 signal on: beat scans instead (``announce_outcomes``), so an outcome is announced
 however it came to be public, and a scan missed while the workers were down is made up
 by the next.
@@ -51,6 +51,8 @@ def announcements_awaiting_outcome(*, now: datetime) -> QuerySet[Delivery]:
             kind=DeliveryKind.ANNOUNCE,
             status=DeliveryStatus.DELIVERED,
             consultation__live=True,
+            # Public only once the consultation has closed too (ConsultationPage.status_at).
+            consultation__closes_at__lte=now,
             consultation__outcome_published_at__lte=now,
             consultation__outcome_published_at__gte=oldest,
             channel__is_active=True,
