@@ -326,6 +326,12 @@ class Connector(ABC):
         """Each id's state at the source (``PostState``), for the deletion sweep."""
         raise NotImplementedError(f"{self.label} does not look posts up")
 
+    def post_metrics(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """The network's public counts (replies, reposts, likes…) of our posts ``ids``, by
+        the network's own names; a post the network does not answer for is left out.
+        A network that gives no public counts gives nothing."""
+        return {}
+
     @staticmethod
     def reply_validate(route: str, fields: dict, raw: dict) -> IncomingReply | QuarantinedItem:
         """Validate a reply's fields at the boundary; what fails is quarantined with its reason."""

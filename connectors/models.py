@@ -202,6 +202,10 @@ class DeliveryPost(models.Model):
     text = models.TextField()
     posted_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The network's public counts for the post, by its own names (e.g. like_count), as
+    # last read (connectors.engagement); empty where the network gives none.
+    public_metrics = models.JSONField(default=dict, blank=True, editable=False)
+    metrics_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["delivery", "position"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from connectors.collection import collection_claim, replies_collect, responses_sweep
 from connectors.crypto import CredentialsUnreadable
 from connectors.exceptions import ConnectorError, RateLimited, TransientError
+from connectors.metrics import post_metrics_refresh
 from connectors.models import ChannelAccount, Delivery, DeliveryStatus
 from connectors.outcomes import outcome_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
@@ -114,4 +115,25 @@ def sweep_deletions() -> int:
     pairs = sweep_pairs()
     for consultation_id, channel_id in pairs:
         sweep_channel.delay(consultation_id, channel_id)
+    return len(pairs)
+
+
+@shared_task(acks_late=True)
+def refresh_channel_metrics(consultation_id: int, channel_id: int) -> int:
+    try:
+        return post_metrics_refresh(consultation_id=consultation_id, channel_id=channel_id)
+    except ChannelAccount.DoesNotExist:
+        return 0
+    except (ConnectorError, CredentialsUnreadable) as error:
+        # The counts stay as last read; the next round tries again.
+        logger.warning("Post metrics of %s on %s failed: %s", consultation_id, channel_id, error)
+        return 0
+
+
+@shared_task
+def refresh_post_metrics() -> int:
+    """Celery beat: re-read the public counts of our posts, wherever replies are collected."""
+    pairs = sweep_pairs()
+    for consultation_id, channel_id in pairs:
+        refresh_channel_metrics.delay(consultation_id, channel_id)
     return len(pairs)

@@ -431,6 +431,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connectors.tasks.sweep_deletions",
         "schedule": float(HUB_SWEEP_INTERVAL),
     },
+    # The networks' public counts of our posts, on the sweep's schedule (a few reads each).
+    "connectors-refresh-post-metrics": {
+        "task": "connectors.tasks.refresh_post_metrics",
+        "schedule": float(HUB_SWEEP_INTERVAL),
+    },
     "analysis-analyse-due": {
         "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from connectors.collection import collection_claim, replies_collect, responses_sweep
 from connectors.exceptions import ConnectorError
+from connectors.metrics import post_metrics_refresh
 from connectors.outcomes import outcome_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
 
@@ -43,6 +44,8 @@ def sweep_once() -> int:
             withdrawn += responses_sweep(
                 consultation_id=consultation_id, channel_id=channel_id
             ).withdrawn
+            # The networks' public counts of our posts, on the same schedule as with beat.
+            post_metrics_refresh(consultation_id=consultation_id, channel_id=channel_id)
         except ConnectorError as error:
             logger.warning("Deletion sweep of %s failed: %s", consultation_id, error)
     return withdrawn
