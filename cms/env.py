@@ -238,6 +238,11 @@ class HubEnvironment(BaseSettings):
         gt=0,
         description="seconds before the first retry of a failed post (doubling after; a network's own rate-limit reset wins)",
     )
+    HUB_OUTCOME_REPLY_MAX_AGE: int = Field(
+        30,
+        gt=0,
+        description="days after a consultation's outcome is published during which the hub still replies with it in each announcement thread (so an old outcome is not announced late, e.g. on a newly connected channel)",
+    )
     HUB_SANDBOX_CREDENTIALS: str = Field(
         "",
         description="a JSON file of sandbox accounts (written by `manage.py sandbox --credentials-file`); `seed_demo` links the demo department's channels to them",

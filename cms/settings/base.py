@@ -378,6 +378,8 @@ HUB_CONNECTOR_ALLOW_LOOPBACK = (
 HUB_CONNECTOR_REQUIRE_HTTPS = False
 HUB_CONNECTOR_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in ENV.HUB_CONNECTOR_ALLOWED_HOSTS]
 HUB_DELIVERY_RETRY_BASE = ENV.HUB_DELIVERY_RETRY_BASE
+# The outcome's reply in each announcement thread (connectors/outcomes.py), for this many days.
+HUB_OUTCOME_REPLY_MAX_AGE = ENV.HUB_OUTCOME_REPLY_MAX_AGE
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
 HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
 # Collecting replies: beat looks for due polls every HUB_COLLECT_TICK seconds; each
@@ -429,6 +431,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": beat_expires(300.0),
     },
+    "connectors-announce-outcomes": {
+        "task": "connectors.tasks.announce_outcomes",
+        "schedule": 60.0,
+        "options": beat_expires(60.0),
+    },
     "connectors-collect-replies": {
         "task": "connectors.tasks.collect_due_replies",
         "schedule": float(HUB_COLLECT_TICK),
@@ -436,6 +443,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "connectors-sweep-deletions": {
         "task": "connectors.tasks.sweep_deletions",
+        "schedule": float(HUB_SWEEP_INTERVAL),
+        "options": beat_expires(float(HUB_SWEEP_INTERVAL)),
+    },
+    # The networks' public counts of our posts, on the sweep's schedule (a few reads each).
+    "connectors-refresh-post-metrics": {
+        "task": "connectors.tasks.refresh_post_metrics",
         "schedule": float(HUB_SWEEP_INTERVAL),
         "options": beat_expires(float(HUB_SWEEP_INTERVAL)),
     },

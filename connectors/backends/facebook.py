@@ -313,6 +313,37 @@ class FacebookConnector(Connector):
                 )
         return posts
 
+    def own_replies(self, post: ExternalPost, *, limit: int = 50) -> list[ExternalPost]:
+        """The Page's own comments on ``post``, newest first: replies are comments here,
+        not Page posts, so ``recent_posts`` never lists them."""
+        answer = self._graph(
+            "comments",
+            "GET",
+            (post.id, "comments"),
+            {
+                "filter": "toplevel",
+                "order": "reverse_chronological",
+                "fields": COMMENT_FIELDS,
+                "limit": str(max(1, min(limit, 100))),
+            },
+        )
+        page_id = self._page_id()
+        return [
+            ExternalPost(
+                id=str(item["id"]),
+                url=str(item.get("permalink_url") or self.public_url(str(item["id"]))),
+                text=str(item.get("message") or ""),
+                created_at=parse_time(item.get("created_time")),
+                author_id=page_id,
+                reply_to_id=post.id,
+                root_id=post.root_id or post.id,
+            )
+            for item in answer.get("data") or []
+            if isinstance(item, dict)
+            and item.get("id")
+            and str((item.get("from") or {}).get("id") or "") == page_id
+        ]
+
     def public_url(self, post_id: str) -> str:
         """facebook.com/<page id>_<post id> opens the post; elsewhere (a sandbox) its own host."""
         if self.base_url == self.default_base_url:

@@ -524,6 +524,36 @@ class LinkedInConnector(Connector):
                 )
         return posts
 
+    def own_replies(self, post: ExternalPost, *, limit: int = 50) -> list[ExternalPost]:
+        """The organisation's own comments on ``post``, newest first: replies are comments
+        here (``socialActions``), not posts, so ``recent_posts`` never lists them."""
+        answer = self._rest(
+            "comments",
+            "get_all",
+            resource_path="/socialActions/{id}/comments",
+            path_keys={"id": post.id},
+            query_params={"start": 0, "count": max(1, min(limit, MAX_COUNT))},
+        )
+        replies = []
+        for item in answer.elements or []:
+            if not isinstance(item, dict) or item.get("actor") != self.organization_urn:
+                continue
+            urn = str(item.get("commentUrn") or item.get("$URN") or "")
+            created = (item.get("created") or {}).get("time")
+            replies.append(
+                ExternalPost(
+                    id=urn,
+                    url=self.public_url(post.id),
+                    text=str((item.get("message") or {}).get("text") or ""),
+                    created_at=parse_time(created / 1000) if created else None,
+                    author_id=self.credentials.account_id,
+                    reply_to_id=post.id,
+                    root_id=post.root_id or post.id,
+                )
+            )
+        # LinkedIn lists comments oldest first.
+        return list(reversed(replies))
+
     def public_url(self, post_id: str) -> str:
         """linkedin.com/feed/update/<urn> opens a post; elsewhere (a sandbox) its own host."""
         if self.base_url == self.default_base_url:

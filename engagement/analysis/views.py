@@ -94,6 +94,8 @@ def consultation_summary(request, slug: str):
             "figures": figures,
             "counts": accountability_counts(consultation=consultation),
             "charts": summary_charts(figures),
+            # Apps above this one add to the summary (connectors: engagement per post).
+            **summary_contributions(consultation),
         },
     )
 
@@ -245,6 +247,16 @@ def dashboard_consultation(request, pk: int):
 
 
 DASHBOARD_CONTEXT_HOOK = "analysis_dashboard_context"
+
+
+SUMMARY_CONTEXT_HOOK = "analysis_summary_context"
+
+
+def summary_contributions(consultation: ConsultationPage) -> dict:
+    context: dict = {}
+    for contribute in hooks.get_hooks(SUMMARY_CONTEXT_HOOK):
+        context.update(contribute(consultation))
+    return context
 
 
 def dashboard_contributions(consultation: ConsultationPage) -> dict:
