@@ -113,11 +113,38 @@ def _fts5_query(words: str, phrases: Sequence[str]) -> str:
     return " AND ".join(terms)
 
 
+def _plural_variants(word: str) -> list[str]:
+    """The word's other number, as far as spelling shows it: bus/buses, road/roads."""
+    variants = [f"{word}s", f"{word}es"]
+    if word.endswith("es"):
+        variants.append(word[:-2])
+    if word.endswith("s"):
+        variants.append(word[:-1])
+    return variants
+
+
+def _postgres_word(config: str, word: str) -> tuple[str, list[str]]:
+    if config != "english":
+        return f"plainto_tsquery('{config}', %s)", [word]
+    # PostgreSQL's English (Snowball) stemmer keeps "bus" and "buses" apart ('bus' and
+    # 'buse'), where the node's KStem joins them: the word matches its other number too.
+    # A stop word stays empty (it is ignored, as in the documents).
+    alternatives = " || ".join(
+        ["plainto_tsquery('english', %s)"] * (1 + len(_plural_variants(word)))
+    )
+    sql = (
+        "(CASE WHEN numnode(plainto_tsquery('english', %s)) = 0 "
+        f"THEN plainto_tsquery('english', %s) ELSE {alternatives} END)"
+    )
+    return sql, [word, word, word, *_plural_variants(word)]
+
+
 def _postgres_tsquery(config: str, words: str, phrases: Sequence[str]) -> tuple[str, list[str]]:
     parts, params = [], []
-    if words:
-        parts.append(f"plainto_tsquery('{config}', %s)")
-        params.append(words)
+    for word in words.split():
+        sql, word_params = _postgres_word(config, word)
+        parts.append(sql)
+        params += word_params
     for phrase in phrases:
         parts.append(f"phraseto_tsquery('{config}', %s)")
         params.append(phrase)
