@@ -47,7 +47,7 @@ def _document(response: Response) -> ResponseDocument:
     )
 
 
-def documents_delete(*, response_ids: Iterable[object]) -> int:
+def documents_delete(*, response_ids: Iterable[int]) -> int:
     """Forget these responses' documents (no longer public, or deleted)."""
     ids = list(response_ids)
     if not ids:
@@ -194,12 +194,12 @@ def ranked_ids(q: str, documents: QuerySet[ResponseDocument], *, offset: int, si
         return list(ranked.values_list("pk", flat=True)[offset : offset + size])
     # FTS5's bm25() exists only in the query that MATCHes, so the page is asked of the
     # FTS table, restricted to the filtered documents (lower bm25 is better).
-    subquery, params = documents.order_by().values("pk").query.sql_with_params()
+    subquery, subquery_params = documents.order_by().values("pk").query.sql_with_params()
     connection = connections[router.db_for_read(ResponseDocument)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
             f"AND rowid IN ({subquery}) ORDER BY bm25({FTS_TABLE}), rowid DESC LIMIT %s OFFSET %s",
-            [_fts5_query(words, phrases), *params, size, offset],
+            [_fts5_query(words, phrases), *subquery_params, size, offset],
         )
         return [row[0] for row in cursor.fetchall()]

@@ -164,20 +164,19 @@ def _document_buckets(
     for name in facets:
         chosen = _documents_chosen(documents, filters, skip=name)
         if name == "question":
-            rows = ResponseDocumentQuestion.objects.filter(document__in=chosen.values("pk"))
+            answered = ResponseDocumentQuestion.objects.filter(document__in=chosen.values("pk"))
             buckets[name] = _counted(
-                rows.values("question_id").annotate(count=Count("pk")), "question_id"
+                answered.values("question_id").annotate(count=Count("pk")), "question_id"
             )
         elif name == "theme":
-            rows = ResponseDocumentTheme.objects.filter(document__in=chosen.values("pk"))
+            members = ResponseDocumentTheme.objects.filter(document__in=chosen.values("pk"))
             buckets[name] = _counted(
-                rows.values("theme_id").annotate(count=Count("pk")), "theme_id"
+                members.values("theme_id").annotate(count=Count("pk")), "theme_id"
             )
         else:
-            column = {"sentiment": "sentiment", "language": "language"}.get(name, name)
             if name in ("sentiment", "language"):
-                chosen = chosen.exclude(**{column: ""})
-            buckets[name] = _counted(chosen.values(column).annotate(count=Count("pk")), column)
+                chosen = chosen.exclude(**{name: ""})  # not analysed yet, or not recorded
+            buckets[name] = _counted(chosen.values(name).annotate(count=Count("pk")), name)
     return buckets
 
 

@@ -136,7 +136,7 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple
     if model is Response and not all(is_search_node(backend) for backend in backends):
         # The database backend's public search reads the documents (search.fulltext).
         fulltext.documents_write(responses=public)
-        fulltext.documents_delete(response_ids=[pk_field.to_python(pk) for pk in gone])
+        fulltext.documents_delete(response_ids=[int(pk) for pk in gone])
     return len(public), len(gone)
 
 
