@@ -27,7 +27,8 @@ from modelsearch.backends import get_search_backends_with_name
 from modelsearch.index import Indexed
 
 from engagement.record.models import Response
-from search.indexes import search_index_ensure
+from search import fulltext
+from search.indexes import is_search_node, search_index_ensure
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
 
 logger = logging.getLogger(__name__)
@@ -126,11 +127,16 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple
     public = list(model.get_indexed_objects().filter(pk__in=wanted)) if wanted else []
     public_pks = {str(obj.pk) for obj in public}
     gone = (update - public_pks) | delete
-    for _name, backend in get_search_backends_with_name(with_auto_update=True):
+    backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]
+    for backend in backends:
         if public:
             backend.add_bulk(model, public)
         if gone:
             _delete_bulk(backend, model, [model(pk=pk_field.to_python(pk)) for pk in gone])
+    if model is Response and not all(is_search_node(backend) for backend in backends):
+        # The database backend's public search reads the documents (search.fulltext).
+        fulltext.documents_write(responses=public)
+        fulltext.documents_delete(response_ids=[int(pk) for pk in gone])
     return len(public), len(gone)
 
 
