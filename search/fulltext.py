@@ -12,6 +12,7 @@ count and one page, whatever the number of matches.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from django.db import connections, router
@@ -22,6 +23,7 @@ from django.utils import timezone
 from engagement.record.models import Response
 from engagement.search_words import query_parts
 from search.models import ResponseDocument, ResponseDocumentQuestion, ResponseDocumentTheme
+from search.welsh import welsh_search_forms
 
 DOCUMENTS = ResponseDocument._meta.db_table
 FTS_TABLE = f"{DOCUMENTS}_fts"
@@ -33,7 +35,25 @@ def _vendor() -> str:
     return connections[router.db_for_read(ResponseDocument)].vendor
 
 
+# A word as the Welsh rules read it: letters, digits and the apostrophe of a clitic ("mae'r").
+_WELSH_TOKEN = re.compile(r"[\w']+")
+
+
+def _welsh_forms(text: str) -> list[str]:
+    """The radical forms and singulars of a Welsh text's words that it does not contain
+    as written (search.welsh): indexed after the words, so "Caerdydd" finds "Nghaerdydd"
+    here as on the node, while the words themselves keep their order for phrases."""
+    tokens = _WELSH_TOKEN.findall(text.lower())
+    forms: set[str] = set()
+    for token in tokens:
+        forms |= welsh_search_forms(token)
+    return sorted(forms - set(tokens))
+
+
 def _document(response: Response) -> ResponseDocument:
+    words = response.indexed_words()
+    if response.indexed_analyser_language() == "cy":
+        words = "\n".join([words, " ".join(_welsh_forms(words))]).strip()
     return ResponseDocument(
         response_id=response.pk,
         consultation_id=response.consultation_id,
@@ -43,7 +63,7 @@ def _document(response: Response) -> ResponseDocument:
         language=response.language,
         analyser=response.indexed_analyser_language(),
         sentiment=response.indexed_sentiment() or "",
-        words=response.indexed_words(),
+        words=words,
     )
 
 
@@ -106,10 +126,19 @@ def documents_rebuild(*, chunk_size: int = 1000) -> int:
 # --- Matching --------------------------------------------------------------------------
 
 
+def _query_forms(word: str) -> list[str]:
+    """The word and the forms the Welsh rules index it under: any of them matches."""
+    return [word, *sorted(welsh_search_forms(word) - {word})]
+
+
 def _fts5_query(words: str, phrases: Sequence[str]) -> str:
     # query_parts leaves letters and digits only, so each term is a safe FTS5 string;
-    # quoted, no word is read as an operator (AND, OR, NOT, NEAR).
-    terms = [f'"{word}"' for word in words.split()] + [f'"{phrase}"' for phrase in phrases]
+    # quoted, no word is read as an operator (AND, OR, NOT, NEAR). One FTS5 table holds
+    # both languages, so a word also matches its Welsh forms (indexed on Welsh rows only).
+    terms = [
+        "(" + " OR ".join(f'"{form}"' for form in _query_forms(word)) + ")"
+        for word in words.split()
+    ] + [f'"{phrase}"' for phrase in phrases]
     return " AND ".join(terms)
 
 
@@ -125,7 +154,10 @@ def _plural_variants(word: str) -> list[str]:
 
 def _postgres_word(config: str, word: str) -> tuple[str, list[str]]:
     if config != "english":
-        return f"plainto_tsquery('{config}', %s)", [word]
+        # Welsh rows carry each word's radical forms and singulars too (_welsh_forms).
+        forms = _query_forms(word)
+        alternatives = " || ".join([f"plainto_tsquery('{config}', %s)"] * len(forms))
+        return f"({alternatives})", forms
     # PostgreSQL's English (Snowball) stemmer keeps "bus" and "buses" apart ('bus' and
     # 'buse'), where the node's KStem joins them: the word matches its other number too.
     # A stop word stays empty (it is ignored, as in the documents).

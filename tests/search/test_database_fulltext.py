@@ -197,3 +197,28 @@ def test_totals_facets_and_deep_pages_are_exact_past_ten_thousand(database_searc
     assert [r.reference for r in result.page.object_list] == [
         f"HUB-BULK-{n:05d}" for n in range(10_040, count)
     ]
+
+
+def test_welsh_words_are_found_through_their_mutations_and_plurals(indexed):
+    """The database reads Welsh as the node's hub_welsh analyser does (search.welsh)."""
+    consultation = indexed["consultation"]
+    cardiff = PublicResponseFactory(
+        consultation=consultation,
+        language="cy",
+        published_text="Dw i'n byw yng Nghaerdydd ac mae'r fws yn hwyr bob bore",
+        received_at=at(2026, 5, 4),
+    )
+    english = PublicResponseFactory(
+        consultation=consultation,
+        published_text="Nghaerdydd is how my gran writes it after yng",
+        received_at=at(2026, 5, 4),
+    )
+    assert not search_index_drain().failed
+
+    assert cardiff.reference in _refs(_search(consultation, "Caerdydd"))
+    assert cardiff.reference in _refs(_search(consultation, "bws"))
+    assert cardiff.reference in _refs(_search(consultation, "bysiau"))
+    # The words themselves keep their order for a quoted phrase.
+    assert cardiff.reference in _refs(_search(consultation, '"yng Nghaerdydd"'))
+    # English rows are read by their own rules: no mutation is undone in them.
+    assert english.reference not in _refs(_search(consultation, "Caerdydd"))
