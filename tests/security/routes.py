@@ -32,6 +32,10 @@ NOT_PUBLIC_RECORD = {
         "Wagtail's view-password form: redirects to the page once the password is right"
     ),
     "_util/login/": "Wagtail's log-in for group-restricted pages",
+    "notifications/unsubscribe/<str:token>/": (
+        "the outcome email's signed unsubscribe link: names the consultation only to the "
+        "holder of the link (tests/consultations/test_outcome_email.py)"
+    ),
     "webhooks/<slug:network>/": (
         "a network's signed webhook: shows nothing, starts a collection "
         "(tests/connectors/test_facebook_webhook.py)"
