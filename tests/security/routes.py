@@ -86,6 +86,7 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
         "page:ConsultationIndexPage": INDEX_PAGE_PARAMETERS,
         "page:ConsultationIndexPage:feed/": (),
         "page:ConsultationIndexPage:feed/atom/": (),
+        "page:ConsultationIndexPage:feed/outcomes/": (),
         "page:ConsultationPage": (),
         "page:ConsultationPage:respond/": (),
         "page:ConsultationPage:respond/confirmation/": (),
