@@ -76,6 +76,7 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
         "consultations/<slug:slug>/responses/<str:reference>/": (),
         "consultations/<slug:slug>/responses.csv": (),
         "consultations/<slug:slug>/responses.json": (),
+        "consultations/<slug:slug>/ledger.csv": (),
         "consultations/<slug:slug>/summary/": (),
         "consultations/<slug:slug>/summary.csv": (),
         "sitemap.xml": (),
