@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -11,6 +12,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -23,7 +25,10 @@ from engagement.record.models import (
     RetentionExpiry,
     RetentionKind,
 )
+from engagement.record.notifications import outcome_email_send
+from engagement.record.services import web_response_record
 from engagement.record.tasks import send_confirmation_email, send_due_outcome_emails
+from tests.factories.consultations import consultation_with_questions
 
 FORM = "/consultations/quieter-streets/respond/"
 ADDRESS = "ada@example.org"
@@ -341,3 +346,35 @@ def test_email_url_embedded_default_console_and_bad_values(tmp_path):
     for bad in ("sendmail://x", "smtp://", "smtp://host:notaport"):
         with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
             parse_email_url(bad, default_file_path=tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_at_once_send_one_outcome_email(home_page, smtp_sink, tasks_in_process):
+    consultation = consultation_with_questions(title="Quieter streets")
+    question = consultation.questions.get(kind="free_text")
+    response = web_response_record(
+        consultation=consultation,
+        answers={question.pk: "Slower traffic near the park."},
+        email=ADDRESS,
+        wants_outcome=True,
+    )
+    _publish_outcome(consultation)
+    notification_id = response.notification.pk
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(outcome_email_send(notification_id=notification_id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False, True]
+    assert len(smtp_sink.with_subject("The outcome of")) == 1
