@@ -288,5 +288,8 @@ def outcome_emails_send_due() -> dict[str, int]:
             failed += 1
             logger.exception("Outcome email %s not sent; the next run tries again", notification_id)
     if audit_run is not None:
-        RetentionRun.objects.filter(pk=audit_run.pk).update(finished_at=timezone.now())
+        if audit_run.expiries.exists():
+            RetentionRun.objects.filter(pk=audit_run.pk).update(finished_at=timezone.now())
+        else:  # nothing erased (every send failed): no run to audit
+            audit_run.delete()
     return {"sent": sent, "failed": failed}

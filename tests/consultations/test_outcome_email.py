@@ -24,6 +24,7 @@ from engagement.record.models import (
     ResponseNotification,
     RetentionExpiry,
     RetentionKind,
+    RetentionRun,
 )
 from engagement.record.notifications import outcome_email_send
 from engagement.record.services import web_response_record
@@ -224,6 +225,7 @@ def test_a_refused_outcome_email_is_tried_again_and_still_sent_once(
     notification.refresh_from_db()
     assert notification.outcome_sent_at is None
     assert notification.response.respondent.email == ADDRESS  # kept for the next try
+    assert not RetentionRun.objects.exists()  # nothing erased, nothing to audit
 
     assert send_due_outcome_emails.apply().get() == {"sent": 1, "failed": 0}
     assert len(smtp_sink.with_subject("The outcome of")) == 1
