@@ -364,11 +364,14 @@ def test_two_workers_sending_at_once_send_one_outcome_email(home_page, smtp_sink
     notification_id = response.notification.pk
     barrier = threading.Barrier(2)
     results: list[bool] = []
+    errors: list[BaseException] = []
 
     def worker() -> None:
         try:
             barrier.wait()
             results.append(outcome_email_send(notification_id=notification_id))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
         finally:
             connection.close()
 
@@ -378,5 +381,6 @@ def test_two_workers_sending_at_once_send_one_outcome_email(home_page, smtp_sink
     for thread in threads:
         thread.join()
 
+    assert errors == []
     assert sorted(results) == [False, True]
     assert len(smtp_sink.with_subject("The outcome of")) == 1
