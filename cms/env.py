@@ -289,6 +289,19 @@ class HubEnvironment(BaseSettings):
         description="dotted path of the sentiment model (empty: VADER with the consultation vocabulary)",
     )
 
+    # --- Email
+    EMAIL_URL: str = Field(
+        "",
+        description="how the hub sends email: `smtp://user:pass@mail.internal:25`, `smtp+tls://…:587` (STARTTLS), `smtps://…:465`, `console:` or `file:///var/spool/hub-mail` (embedded: files in `.data/mail/`)",
+    )
+    HUB_EMAIL_FROM: str = Field(
+        "Consultation hub <noreply@localhost>",
+        description="the sender of the confirmation and outcome emails: an address the mail server may send as",
+    )
+    HUB_EMAIL_TIMEOUT: int = Field(
+        10, gt=0, description="seconds per connection to the mail server"
+    )
+
     # --- Retention
     HUB_RETENTION_INTERVAL: int = Field(
         3600,
@@ -346,6 +359,71 @@ def local_secret(filename: str, *, nbytes: int = 50) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(nbytes))
     return path.read_text().strip()
+
+
+# --- Email ------------------------------------------------------------------
+
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtp+tls": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """Django's email settings, from ``EMAIL_URL``."""
+
+    backend: str
+    host: str = "localhost"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: str = ""
+
+
+def parse_email_url(url: str, *, default_file_path: Path) -> EmailConfig:
+    """Turn ``EMAIL_URL`` into Django's email settings.
+
+    ``smtp://user:pass@host:25`` plain SMTP, ``smtp+tls://…:587`` with STARTTLS,
+    ``smtps://…:465`` over TLS, ``console:`` to standard output, ``file:///path`` one file
+    per email in that folder. Empty: files in ``default_file_path`` (the embedded default
+    sends nothing anywhere).
+    """
+    url = url.strip()
+    if not url:
+        return EmailConfig(backend=_EMAIL_BACKENDS["file"], file_path=str(default_file_path))
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _EMAIL_BACKENDS:
+        known = ", ".join(sorted(_EMAIL_BACKENDS))
+        raise ImproperlyConfigured(f"EMAIL_URL must start with one of {known}; got {scheme!r}")
+    if scheme == "console":
+        return EmailConfig(backend=_EMAIL_BACKENDS["console"])
+    if scheme == "file":
+        if not parts.path:
+            raise ImproperlyConfigured("EMAIL_URL file:// needs a folder, e.g. file:///var/mail")
+        return EmailConfig(backend=_EMAIL_BACKENDS["file"], file_path=unquote(parts.path))
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"EMAIL_URL {redact_url(url)!r} names no host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"EMAIL_URL {redact_url(url)!r} has a bad port") from None
+    default_port = {"smtp": 25, "smtp+tls": 587, "smtps": 465}[scheme]
+    return EmailConfig(
+        backend=_EMAIL_BACKENDS[scheme],
+        host=parts.hostname,
+        port=port or default_port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=scheme == "smtp+tls",
+        use_ssl=scheme == "smtps",
+    )
 
 
 # --- Search -----------------------------------------------------------------

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("search.urls")),
     # The privacy notices, at /privacy/ and /privacy/<department>/.
     path("", include("consultations.urls")),
+    # The outcome email's one-click unsubscribe (engagement.record.notifications).
+    path("", include("engagement.record.urls")),
     # The networks' webhooks (webhooks/<network>/), signed by the network.
     path("", include("connectors.urls")),
 ]

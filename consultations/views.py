@@ -126,6 +126,7 @@ def consultation_respond(request, page: ConsultationPage):
             name=form.cleaned_data.get("name", ""),
             email=form.cleaned_data.get("email", ""),
             publish_name=bool(form.cleaned_data.get("publish_name")),
+            wants_outcome=bool(form.cleaned_data.get("notify_outcome")),
             consent_to_publish=form.cleaned_data["consent_to_publish"],
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )

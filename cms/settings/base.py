@@ -464,6 +464,31 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Email (engagement.record.notifications) -----------------------------------
+# EMAIL_URL chooses Django's email backend; the embedded default writes each email to a
+# file in .data/mail/, so a demo sends nothing anywhere.
+
+EMAIL = env.parse_email_url(ENV.EMAIL_URL, default_file_path=DATA_DIR / "mail")
+EMAIL_BACKEND = EMAIL.backend
+EMAIL_HOST = EMAIL.host
+EMAIL_PORT = EMAIL.port
+EMAIL_HOST_USER = EMAIL.user
+EMAIL_HOST_PASSWORD = EMAIL.password
+EMAIL_USE_TLS = EMAIL.use_tls
+EMAIL_USE_SSL = EMAIL.use_ssl
+EMAIL_FILE_PATH = EMAIL.file_path or None
+EMAIL_TIMEOUT = ENV.HUB_EMAIL_TIMEOUT
+DEFAULT_FROM_EMAIL = ENV.HUB_EMAIL_FROM
+SERVER_EMAIL = ENV.HUB_EMAIL_FROM
+# Beat looks this often for consultations whose outcome is now public, and emails the
+# respondents who asked to hear about it (each once: engagement.record.notifications).
+HUB_OUTCOME_EMAIL_INTERVAL = 60
+CELERY_BEAT_SCHEDULE["record-send-outcome-emails"] = {
+    "task": "engagement.record.send_due_outcome_emails",
+    "schedule": float(HUB_OUTCOME_EMAIL_INTERVAL),
+    "options": beat_expires(float(HUB_OUTCOME_EMAIL_INTERVAL)),
+}
+
 # --- Search: the index outbox (search/) --------------------------------------------
 # Changes to responses are queued in the database and drained to the search backend in
 # bulk: on commit (in-process without a broker) and by beat every

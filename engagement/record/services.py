@@ -31,6 +31,7 @@ from consultations.models import ConsultationPage, Question, QuestionKind
 from engagement.languages import language_recorded
 from engagement.record.channels import channel_values, social_channel_values
 from engagement.record.models import Answer, Channel, Respondent, Response
+from engagement.record.notifications import notification_create
 from engagement.record.publishing import publishing_policy
 from engagement.record.signals import responses_changed
 
@@ -532,8 +533,13 @@ def web_response_record(
     publish_name: bool = False,
     consent_to_publish: bool = False,
     user_agent: str = "",
+    wants_outcome: bool = False,
 ) -> Response:
     """Record a response sent on the web form, from its validated values.
+
+    With an ``email``, its author is sent a confirmation once the response is committed
+    and, if ``wants_outcome``, one email when the outcome is published
+    (``engagement.record.notifications``).
 
     ``answers`` maps question ids to what was given: the text of a free-text
     question, one option, or a list of options. The whole response's text is each
@@ -559,17 +565,22 @@ def web_response_record(
             answer_inputs.append(AnswerInput(question_id=question_id, choices=tuple(value)))
             parts.append(f"{question.text}\n{', '.join(value)}")
     name = name.strip()
-    return response_record(
-        consultation=consultation,
-        channel=Channel.WEB,
-        text="\n\n".join(parts),
-        received_at=timezone.now(),
-        respondent=RespondentInput(
-            name=name,
-            email=email.strip(),
-            consented_to_publish_name=bool(publish_name and name),
-        ),
-        answers=answer_inputs,
-        consent_to_publish=consent_to_publish,
-        raw_payload={"user_agent": user_agent[:USER_AGENT_MAX_LENGTH]},
-    )
+    email = email.strip()
+    with transaction.atomic():
+        response = response_record(
+            consultation=consultation,
+            channel=Channel.WEB,
+            text="\n\n".join(parts),
+            received_at=timezone.now(),
+            respondent=RespondentInput(
+                name=name,
+                email=email,
+                consented_to_publish_name=bool(publish_name and name),
+            ),
+            answers=answer_inputs,
+            consent_to_publish=consent_to_publish,
+            raw_payload={"user_agent": user_agent[:USER_AGENT_MAX_LENGTH]},
+        )
+        if email:
+            notification_create(response=response, email=email, wants_outcome=wants_outcome)
+    return response
