@@ -16,6 +16,7 @@ class CmsConfig(AppConfig):
         from engagement.analysis.models import AnalysisRun, Theme
         from engagement.record.models import Answer, Response
         from engagement.record.signals import responses_changed
+        from search.services import responses_indexed
 
         # The cached public pages (cms/caching.py) go out of date with what they show. Wired
         # here, explicitly, beside the summaries' own invalidation (engagement.analysis.apps).
@@ -34,6 +35,11 @@ class CmsConfig(AppConfig):
 
         responses_changed.connect(
             responses_changed_handler, sender=Response, weak=False, dispatch_uid="pages-changed"
+        )
+        # The listing and search pages are drawn from the index, which follows the record
+        # through the outbox: a page drawn between a change and its drain is out of date.
+        responses_indexed.connect(
+            responses_changed_handler, weak=False, dispatch_uid="pages-responses-indexed"
         )
         for signal, handler, model, uid in (
             (post_save, response_saved, Response, "pages-response-saved"),

@@ -22,6 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from modelsearch.backends import get_search_backends_with_name
 from modelsearch.index import Indexed
@@ -32,6 +33,10 @@ from search.indexes import is_search_node, search_index_ensure
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
 
 logger = logging.getLogger(__name__)
+
+# Sent after a drain batch commits, with the ids of the responses it wrote to or removed
+# from the index: whatever shows search results from before is out of date (cms.caching).
+responses_indexed = Signal()
 
 RESPONSE_MODEL = "record.Response"
 
@@ -227,6 +232,19 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
                     created=created,
                 )
             SearchIndexQueue.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
+            # The sweep's rows were indexed already; re-writing them changes no page.
+            changed = {entry.object_pk for entry in entries if entry.model == RESPONSE_MODEL}
+            if changed:
+                # Pages that list these responses were drawn from the index before this
+                # batch reached it: they are out of date once it commits (cms.caching).
+                # Now, and again once committed (a page drawn in between is stale too).
+                response_ids = sorted(int(pk) for pk in changed)
+                responses_indexed.send(sender=SearchIndexQueue, response_ids=response_ids)
+                transaction.on_commit(
+                    lambda ids=response_ids: responses_indexed.send(
+                        sender=SearchIndexQueue, response_ids=ids
+                    )
+                )
             state.swept_to, state.swept_pk = cursor
             state.drained_at = timezone.now()
             state.save(update_fields=["swept_to", "swept_pk", "drained_at"])
