@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.apps import apps
 from django.conf import settings
@@ -37,6 +38,11 @@ logger = logging.getLogger(__name__)
 # Sent after a drain batch commits, with the ids of the responses it wrote to or removed
 # from the index: whatever shows search results from before is out of date (cms.caching).
 responses_indexed = Signal()
+
+
+def _responses_indexed_send(response_ids: list[int]) -> None:
+    responses_indexed.send(sender=SearchIndexQueue, response_ids=response_ids)
+
 
 RESPONSE_MODEL = "record.Response"
 
@@ -240,11 +246,7 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
                 # Now, and again once committed (a page drawn in between is stale too).
                 response_ids = sorted(int(pk) for pk in changed)
                 responses_indexed.send(sender=SearchIndexQueue, response_ids=response_ids)
-                transaction.on_commit(
-                    lambda ids=response_ids: responses_indexed.send(
-                        sender=SearchIndexQueue, response_ids=ids
-                    )
-                )
+                transaction.on_commit(partial(_responses_indexed_send, response_ids))
             state.swept_to, state.swept_pk = cursor
             state.drained_at = timezone.now()
             state.save(update_fields=["swept_to", "swept_pk", "drained_at"])
