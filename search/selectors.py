@@ -18,7 +18,8 @@ from datetime import datetime
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext_lazy as _
 from modelsearch.backends import get_search_backend
 from modelsearch.query import And, Phrase, PlainText
 
@@ -43,7 +44,11 @@ class Sort:
     NEWEST = "newest"
     OLDEST = "oldest"
     RELEVANCE = "relevance"
-    CHOICES = [(NEWEST, "Newest first"), (OLDEST, "Oldest first"), (RELEVANCE, "Most relevant")]
+    CHOICES = [
+        (NEWEST, _("Newest first")),
+        (OLDEST, _("Oldest first")),
+        (RELEVANCE, _("Most relevant")),
+    ]
 
 
 @dataclass(frozen=True)
@@ -306,7 +311,7 @@ def _facets(
         (
             FacetOption(
                 value=row["month"].strftime("%Y-%m"),
-                label=row["month"].strftime("%B %Y"),
+                label=dateformat.format(row["month"], "F Y"),
                 count=row["count"],
                 selected=row["month"].strftime("%Y-%m") in filters.months,
             )
@@ -457,7 +462,7 @@ def _facets_from_buckets(
             months.append(
                 FacetOption(
                     value=value,
-                    label=bounds[0].strftime("%B %Y"),
+                    label=dateformat.format(bounds[0], "F Y"),
                     count=count,
                     selected=value in filters.months,
                 )
