@@ -41,12 +41,12 @@ def _alternates(text: str) -> dict[str, str]:
 def _switch_links(text: str) -> dict[str, str]:
     nav = re.search(r'<nav class="hub-language-switch".*?</nav>', text, re.S)
     assert nav, "no language switch"
-    return dict(
-        (lang, href)
+    return {
+        lang: href
         for href, lang in re.findall(
             r'<a class="govuk-link" href="([^"]+)" hreflang="([^"]+)"', nav[0]
         )
-    )
+    }
 
 
 def test_english_urls_stay_unprefixed_and_english(client, welsh):
