@@ -706,7 +706,8 @@ class ConsultationPage(RoutablePageMixin, Page):
         )
         if self.pk:
             others = others.exclude(pk=self.pk)
-        return others.first()
+        # Its own translations (the Welsh page) share the consultation's hashtag.
+        return others.exclude(translation_key=self.translation_key).first()
 
     # --- Permissions ------------------------------------------------------------
 
