@@ -312,6 +312,29 @@ class PrivacyNoticeForm(WagtailAdminModelForm):
             raise ValidationError("Choose your department.")
         return department
 
+    def clean(self):
+        cleaned = super().clean()
+        # The database's one-per-department-and-language constraint names the locale, which
+        # is not a form field, so the form checks it here (Django would skip it).
+        if "department" in cleaned:
+            department = cleaned["department"]
+            locale_id = self.instance.locale_id or Locale.get_default().pk
+            others = PrivacyNotice.objects.filter(locale_id=locale_id).exclude(pk=self.instance.pk)
+            clash = (
+                others.filter(department__isnull=True)
+                if department is None
+                else others.filter(department=department)
+            )
+            if clash.exists():
+                raise ValidationError(
+                    "There is already a hub-wide privacy notice in this language: edit that one "
+                    "instead."
+                    if department is None
+                    else "There is already a privacy notice for this department in this "
+                    "language: edit that one instead."
+                )
+        return cleaned
+
 
 class PrivacyNotice(TranslatableMixin, models.Model):
     """How the hub uses the information of people who respond: one notice per department,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from wagtail.actions.convert_alias import ConvertAliasPageAction
 from wagtail.actions.copy_for_translation import CopyPageForTranslationAction
 from wagtail.models import Locale, Page
 
@@ -118,11 +119,16 @@ def page_translation_create(*, page: Page, language_code: str, user=None) -> Pag
     existing = page.get_translation_or_none(locale)
     if existing is not None:
         return existing.specific
-    return (
-        CopyPageForTranslationAction(page.specific, locale, copy_parents=True, user=user)
-        .execute(skip_permission_checks=user is None)
-        .specific
-    )
+    translated = CopyPageForTranslationAction(
+        page.specific, locale, copy_parents=True, user=user
+    ).execute(skip_permission_checks=user is None)
+    # Wagtail copies missing ancestors as aliases (mirrors of the English page); the home
+    # page and the index are content to translate too, so they become pages of their own.
+    for ancestor in translated.get_ancestors().filter(alias_of__isnull=False):
+        ConvertAliasPageAction(ancestor.specific, user=user).execute(
+            skip_permission_checks=user is None
+        )
+    return Page.objects.get(pk=translated.pk).specific
 
 
 @transaction.atomic

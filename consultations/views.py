@@ -103,9 +103,10 @@ def consultation_respond(request, page: ConsultationPage):
     translated_questions = (
         {q.translation_key: q for q in page.questions.all()} if consultation.pk != page.pk else {}
     )
-    form_kwargs = {"questions": questions, "translated_questions": translated_questions}
     if request.method != "POST":
-        form = ConsultationResponseForm(**form_kwargs)
+        form = ConsultationResponseForm(
+            questions=questions, translated_questions=translated_questions
+        )
         return _render(request, page, "consultations/respond.html", {"form": form})
 
     if rate_limit_exceeded(
@@ -124,7 +125,9 @@ def consultation_respond(request, page: ConsultationPage):
         response["Retry-After"] = str(settings.HUB_RESPONSE_RATE_WINDOW)
         return response
 
-    form = ConsultationResponseForm(request.POST, **form_kwargs)
+    form = ConsultationResponseForm(
+        request.POST, questions=questions, translated_questions=translated_questions
+    )
     if form.is_spam:
         return _render(request, page, "consultations/respond_rejected.html", status=400)
     if not form.is_valid():

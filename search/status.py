@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -70,7 +71,7 @@ class ResponseStatus:
 
 
 # Whole sentences, not a clause after "because": languages build "because" differently.
-_HIDDEN_EXPLANATIONS = {
+_HIDDEN_EXPLANATIONS: dict[str, str | Promise] = {
     ModerationReason.ABUSIVE: _(
         "Your response was received and counted, but not published because it broke the "
         "rules on abusive language."
