@@ -21,6 +21,7 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import (
     AbstractGroupApprovalTask,
@@ -464,6 +465,12 @@ class Topic(models.Model):  # type: ignore[django-manager-missing]  # as Departm
         return self.name
 
 
+def default_language_code() -> str:
+    """The content language everything else translates from ("en-gb"): asked of the
+    settings, not the database, so it answers before any Locale row exists."""
+    return get_supported_content_language_variant(settings.LANGUAGE_CODE)
+
+
 class ConsultationIndexPage(RoutablePageMixin, Page):
     """The list of consultations, at /consultations/, with its feeds."""
 
@@ -676,11 +683,12 @@ class ConsultationPage(RoutablePageMixin, Page):
     def source_consultation(self) -> ConsultationPage:
         """The consultation itself: its page in the default language, which the record,
         the channels and the open data refer to. A Welsh page is a translation of it."""
-        if self.locale_id == Locale.get_default().pk:
+        if self.locale.language_code == default_language_code():
             return self
         source = (
             ConsultationPage.objects.filter(
-                translation_key=self.translation_key, locale=Locale.get_default()
+                translation_key=self.translation_key,
+                locale__language_code=default_language_code(),
             )
             .select_related("department", "topic")
             .first()
@@ -883,6 +891,7 @@ __all__ = [
     "ConsultationStatus",
     "Department",
     "DepartmentApprovalTask",
+    "default_language_code",
     "DepartmentMembership",
     "PrivacyNotice",
     "Question",

@@ -15,6 +15,7 @@ from consultations.models import (
     Department,
     PrivacyNotice,
     Topic,
+    default_language_code,
 )
 
 
@@ -31,6 +32,14 @@ def consultation_status_filter(status: str, *, now: datetime | None = None) -> Q
     if status == ConsultationStatus.OUTCOME_PUBLISHED:
         return Q(closes_at__lte=now) & outcome
     raise ValueError(f"Unknown consultation status {status!r}")
+
+
+def _default_locale_id() -> int | None:
+    return (
+        Locale.objects.filter(language_code=default_language_code())
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def consultations_public(
@@ -51,7 +60,8 @@ def consultations_public(
     pages = (
         ConsultationPage.objects.live()
         .public()
-        .filter(locale=Locale.get_default())
+        # By id: the search backend filters on the page's own fields, not across relations.
+        .filter(locale=_default_locale_id())
         # Wagtail unpublishes an expired page only when publish_scheduled next runs.
         .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=moment))
         .select_related("department", "topic")
@@ -105,8 +115,10 @@ def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
     whole when None): its own, else the hub-wide one, else the default wording, unsaved;
     in the active language when translated, else in the default one. Never missing, so a
     consultation page can always link to one."""
-    default = Locale.get_default()
+    default = Locale.objects.filter(language_code=default_language_code()).first()
     active = Locale.objects.filter(language_code=translation.get_language()).first() or default
+    if default is None or active is None:
+        return PrivacyNotice()
     notices = PrivacyNotice.objects.filter(locale__in={active.pk, default.pk})
     candidates = (
         [notices.filter(department=department), notices.filter(department__isnull=True)]
