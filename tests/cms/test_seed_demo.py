@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cms.home.models import HomePage
 from connectors.collection import responses_sweep
-from connectors.demo import WELSH_DEMO_REPLIES
+from connectors.demo import WELSH_DEMO_NETWORKS, WELSH_DEMO_REPLIES
 from connectors.models import ChannelAccount
 from connectors.sandbox import sandbox_api_class, start_sandbox
 from consultations.models import ConsultationPage, Department
@@ -102,7 +102,8 @@ def test_the_demo_replies_are_posted_on_every_sandbox_and_collected(home_page, d
     # The replies to the Welsh announcement (its own post, docs/adr/0016), apart.
     welsh = [r for r in collected if r.language == "cy"]
     social = [r for r in collected if r.language != "cy"]
-    for network in demo_sandboxes:
+    assert len({r.channel for r in welsh}) == WELSH_DEMO_NETWORKS
+    for network in {r.channel for r in welsh}:
         in_welsh = [r for r in welsh if r.channel == network]
         assert len(in_welsh) == len(WELSH_DEMO_REPLIES), network
         assert len({r.root_external_id for r in in_welsh}) == 1, network
