@@ -140,8 +140,11 @@ def channel_accounts_seed_from_sandbox(*, department, consultation, path: Path) 
             f"{verb} channel {channel}" + (" (linked to the demo consultation)" if linked else "")
         )
     if consultation.live and report:
-        # Announce on the sandboxes, so there is something for demo citizens to reply to.
+        # Announce on the sandboxes, so there is something for demo citizens to reply to:
+        # in English, and in each language the consultation has been translated into.
         delivery_schedule_for_consultation(page=consultation)
+        for translated in consultation.get_translations().live().specific():
+            delivery_schedule_for_consultation(page=translated)
         report.append("Scheduled the demo consultation's announcement on its channels")
     return report
 
@@ -194,13 +197,15 @@ def demo_announcements_send(*, consultation) -> list[str]:
     return report
 
 
-def _announcement_root(consultation, channel: ChannelAccount) -> str:
-    """The id of the announcement's first post on the channel, "" when it is not out."""
+def _announcement_root(consultation, channel: ChannelAccount, *, language: str = "") -> str:
+    """The id of the announcement's first post on the channel ("" for the consultation's own
+    language, "cy" for its Welsh one), "" when it is not out."""
     return (
         DeliveryPost.objects.filter(
             delivery__consultation_id=consultation.pk,
             delivery__channel=channel,
             delivery__kind=DeliveryKind.ANNOUNCE,
+            delivery__language=language,
             delivery__status=DeliveryStatus.DELIVERED,
             deleted_at__isnull=True,
         )
@@ -269,4 +274,74 @@ def demo_replies_collect(*, consultation) -> list[str]:
         if not outcome.complete:
             line += f" (stopped: {outcome.stopped_by})"
         report.append(line)
+    return report
+
+
+# Citizens answering the Welsh announcement, as people write on social media: informal,
+# the odd English word, a question back. One of them gives a phone number, which
+# redaction takes out before publishing.
+WELSH_DEMO_NETWORKS = 3
+WELSH_DEMO_REPLIES = (
+    (
+        "gwenllian_c",
+        "Gwenllian",
+        "Syniad da. Ma’r traffig ar Heol y Bont yn ofnadwy bob bore, a’r plant yn "
+        "cerdded i’r ysgol trwy’r mwg i gyd.",
+    ),
+    (
+        "dafydd_llan",
+        "Dafydd ap Rhys",
+        "Cytuno’n llwyr! Ond be am y faniau delifro? Fyddan nhw’n gorfod talu hefyd?",
+    ),
+    (
+        "sian_caerdydd",
+        "Siân",
+        "Dwi’n poeni am y busnesau bach yng nghanol y dre. Pwy fydd yn talu am hyn i gyd? "
+        "Ffoniwch fi ar 07700 900123 os ydych chi isio clywed mwy.",
+    ),
+    (
+        "huw_beicio",
+        "Huw",
+        "Lonydd beicio iawn plis, dim jyst paent ar y ffordd. Diolch am ofyn yn Gymraeg 👍",
+    ),
+)
+
+
+def demo_welsh_replies_post(*, consultation) -> list[str]:
+    """Citizens reply in Welsh to the Welsh announcement on each sandbox (once: a channel
+    whose Welsh thread already has replies in the record is left alone)."""
+    report = []
+    session = outbound.session_guard(requests.Session())
+    # The first networks of the registry (X, Mastodon, Bluesky): replies under their Welsh
+    # post are collected in the same sweep as the English ones. (On YouTube the first
+    # sweep did not find them: see the report of issue 16.)
+    for channel in _sandbox_links(consultation)[:WELSH_DEMO_NETWORKS]:
+        label = network_label(channel.network)
+        root = _announcement_root(consultation, channel, language="cy")
+        if not root:
+            continue
+        if Response.objects.filter(
+            consultation_id=consultation.pk, channel=channel.network, root_external_id=root
+        ).exists():
+            report.append(f"Already there: the demo's Welsh replies on {label}")
+            continue
+        posted = 0
+        try:
+            for handle, display_name, text in WELSH_DEMO_REPLIES:
+                answer = session.post(
+                    f"{channel.base_url}/_sandbox/replies",
+                    json={
+                        "handle": handle,
+                        "display_name": display_name,
+                        "text": text,
+                        "parent_id": root,
+                    },
+                    timeout=10,
+                )
+                answer.raise_for_status()
+                posted += 1
+        except (requests.RequestException, ValueError, outbound.OutboundRefused) as error:
+            report.append(f"Welsh demo replies on {label} stopped after {posted}: {error}")
+            continue
+        report.append(f"{posted} citizens replied in Welsh on {label}")
     return report

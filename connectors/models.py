@@ -154,6 +154,9 @@ class Delivery(models.Model):
     )
     channel = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="deliveries")
     kind = models.CharField(max_length=20, choices=DeliveryKind.choices)
+    # Empty for the consultation's own language; else the translation it posts ("cy"), as a
+    # post of its own: replies under it are heard in that language.
+    language = models.CharField(max_length=20, blank=True, default="")
     status = models.CharField(
         max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -177,7 +180,8 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
-                fields=["consultation", "channel", "kind"], name="connectors_delivery_once"
+                fields=["consultation", "channel", "kind", "language"],
+                name="connectors_delivery_once_per_language",
             )
         ]
         indexes = [models.Index(fields=["status", "due_at"])]

@@ -44,6 +44,7 @@ def announcements_awaiting_outcome(*, now: datetime) -> QuerySet[Delivery]:
         consultation_id=OuterRef("consultation_id"),
         channel_id=OuterRef("channel_id"),
         kind=DeliveryKind.OUTCOME,
+        language=OuterRef("language"),
     )
     deleted_part = DeliveryPost.objects.filter(delivery_id=OuterRef("pk"), deleted_at__isnull=False)
     return (
@@ -78,6 +79,8 @@ def outcome_replies_schedule(*, now: datetime | None = None) -> list[int]:
                     consultation_id=announcement.consultation_id,
                     channel_id=announcement.channel_id,
                     kind=DeliveryKind.OUTCOME,
+                    # One per announcement: the Welsh one gets the outcome in Welsh.
+                    language=announcement.language,
                     due_at=now,
                 )
                 DeliveryEvent.objects.create(

@@ -37,12 +37,21 @@ class DeliveredPost:
 
 
 def delivered_posts_for(page) -> list[DeliveredPost]:
-    """Where the consultation was announced, for its "how to respond" section (one per channel)."""
+    """Where the consultation was announced, for its "how to respond" section (one per channel):
+    a translated page's own announcements, else the consultation's."""
+    consultation = page.source_consultation
+    language = "" if consultation.pk == page.pk else page.locale.language_code
+    announcements = Delivery.objects.filter(
+        consultation_id=consultation.pk,
+        kind=DeliveryKind.ANNOUNCE,
+        status=DeliveryStatus.DELIVERED,
+    )
+    if language and announcements.filter(language=language).exists():
+        announcements = announcements.filter(language=language)
+    else:
+        announcements = announcements.filter(language="")
     deliveries = (
-        Delivery.objects.filter(
-            consultation_id=page.pk, kind=DeliveryKind.ANNOUNCE, status=DeliveryStatus.DELIVERED
-        )
-        .select_related("channel")
+        announcements.select_related("channel")
         .prefetch_related("posts")
         .order_by("channel__network", "channel__handle")
     )

@@ -29,7 +29,8 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext
 
 from connectors import outbound
 from connectors.base import Connector
@@ -55,6 +56,7 @@ from connectors.models import (
 from connectors.registry import connector_backend_options, connector_class, credentials_validate
 from connectors.selectors import deliveries_due
 from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
+from consultations.selectors import consultation_translation
 
 logger = logging.getLogger(__name__)
 
@@ -159,33 +161,55 @@ def consultation_public_link(page) -> str:
 
 
 def delivery_message(*, page, kind: str) -> Message:
+    """The post for ``page`` in the page's own language (a Welsh page posts in Welsh)."""
+    with translation.override(page.locale.language_code):
+        return _delivery_message(page=page, kind=kind)
+
+
+def _delivery_message(*, page, kind: str) -> Message:
     title = page.title.strip().rstrip(".")
     if kind == DeliveryKind.ANNOUNCE:
-        text = f"Have your say: {title}. {page.summary.strip()}"
+        text = gettext("Have your say: %(title)s. %(summary)s") % {
+            "title": title,
+            "summary": page.summary.strip(),
+        }
     elif kind == DeliveryKind.REMINDER_7D:
-        moment = timezone.localtime(page.closes_at)
-        closes = f"{moment.day} {moment:%B %Y}"
-        text = f"One week left to have your say on {title}. The consultation closes on {closes}."
+        closes = dateformat.format(timezone.localtime(page.closes_at), "j F Y")
+        text = gettext(
+            "One week left to have your say on %(title)s. The consultation closes on %(date)s."
+        ) % {"title": title, "date": closes}
     elif kind == DeliveryKind.REMINDER_1D:
-        text = f"Last chance: {title} closes tomorrow. Have your say today."
+        text = gettext("Last chance: %(title)s closes tomorrow. Have your say today.") % {
+            "title": title
+        }
     elif kind == DeliveryKind.OUTCOME:
-        text = (
-            f"The outcome of {title} is published. Thank you to everyone who responded: "
+        text = gettext(
+            "The outcome of %(title)s is published. Thank you to everyone who responded: "
             "here is what we heard and what we will do."
-        )
+        ) % {"title": title}
         return Message(text=text, link=consultation_summary_link(page), hashtag=page.hashtag)
     else:
-        text = (
-            f"{title} is now closed. Thank you to everyone who responded: "
+        text = gettext(
+            "%(title)s is now closed. Thank you to everyone who responded: "
             "we will publish what we heard and what we will do."
-        )
+        ) % {"title": title}
     return Message(text=text, link=consultation_public_link(page), hashtag=page.hashtag)
 
 
 def consultation_summary_link(page) -> str:
-    """The consultation's public summary ("you said, we did") on the public site."""
+    """The consultation's public summary ("you said, we did") on the public site, in the
+    active language (a Welsh post links the Welsh summary)."""
     path = reverse("consultation_summary", kwargs={"slug": page.slug})
     return urljoin(settings.HUB_BASE_URL.rstrip("/") + "/", path.lstrip("/"))
+
+
+def delivery_page(delivery: Delivery):
+    """The page a delivery posts: the consultation, or its translation in the delivery's
+    language (the consultation itself if that translation is no longer live)."""
+    consultation = delivery.consultation.specific
+    if not delivery.language:
+        return consultation
+    return consultation_translation(consultation, language_code=delivery.language)
 
 
 def _due_times(page, now: datetime) -> dict[str, datetime]:
@@ -213,21 +237,28 @@ def delivery_schedule_for_consultation(*, page, triggered_by=None) -> list[Deliv
     Safe to call on every publish: existing deliveries are kept, and only pending
     ones have their due time updated (the closing date may have moved). The
     announcement is enqueued once this transaction commits.
+
+    A translated page (the Welsh version) gets its own announcement and reminders, in its
+    language, on the consultation's channels: its own posts, whose replies are heard in
+    that language. They belong to the consultation, like its English posts.
     """
     now = timezone.now()
+    consultation = page.source_consultation
+    language = "" if consultation.pk == page.pk else page.locale.language_code
     deliveries: list[Delivery] = []
     with transaction.atomic():
         links = ConsultationChannel.objects.filter(
-            page_id=page.pk,
+            page_id=consultation.pk,
             channel__is_active=True,
-            channel__department_id=page.department_id,
+            channel__department_id=consultation.department_id,
         ).select_related("channel")
         for link in links:
-            for kind, due_at in _due_times(page, now).items():
+            for kind, due_at in _due_times(consultation, now).items():
                 delivery, created = Delivery.objects.get_or_create(
-                    consultation_id=page.pk,
+                    consultation_id=consultation.pk,
                     channel=link.channel,
                     kind=kind,
+                    language=language,
                     defaults={"due_at": due_at, "triggered_by": triggered_by},
                 )
                 if created:
@@ -269,7 +300,7 @@ class _Planned:
 
 def _plan(delivery: Delivery, connector: Connector) -> list[_Planned]:
     if not delivery.planned_parts:
-        message = delivery_message(page=delivery.consultation.specific, kind=delivery.kind)
+        message = delivery_message(page=delivery_page(delivery), kind=delivery.kind)
         parts = compose_thread(message, connector.rules())
         delivery.planned_parts = [
             {
@@ -451,6 +482,8 @@ def _announcement_thread(delivery: Delivery) -> tuple[ExternalPost, ExternalPost
             delivery__consultation_id=delivery.consultation_id,
             delivery__channel_id=delivery.channel_id,
             delivery__kind=DeliveryKind.ANNOUNCE,
+            # The announcement in the reply's own language (a Welsh reply, the Welsh one).
+            delivery__language=delivery.language,
             delivery__status=DeliveryStatus.DELIVERED,
         ).order_by("position")
     )

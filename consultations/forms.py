@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, cast
+from uuid import UUID
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Question, QuestionKind
 
@@ -19,6 +22,12 @@ HONEYPOT_FIELD = "website"
 class QuestionField:
     question: Question
     field: forms.BoundField
+    # The words the visitor reads: the question's translation, or the question itself.
+    shown: Question | None = None
+
+    @property
+    def text(self) -> str:
+        return (self.shown or self.question).text
 
     @property
     def kind(self) -> str:
@@ -45,15 +54,18 @@ def _field_name(question: Question) -> str:
 
 
 class ConsultationResponseForm(forms.Form):
-    name = forms.CharField(label="Your name (optional)", max_length=NAME_MAX_LENGTH, required=False)
+    name = forms.CharField(
+        label=_("Your name (optional)"), max_length=NAME_MAX_LENGTH, required=False
+    )
     email = forms.EmailField(
-        label="Email address (optional)",
+        label=_("Email address (optional)"),
         max_length=EMAIL_MAX_LENGTH,
         required=False,
-        help_text="We will only use this to contact you about this consultation. "
-        "It is never published.",
+        help_text=_(
+            "We will only use this to contact you about this consultation. It is never published."
+        ),
         error_messages={
-            "invalid": "Enter an email address in the correct format, like name@example.com"
+            "invalid": _("Enter an email address in the correct format, like name@example.com")
         },
     )
     notify_outcome = forms.BooleanField(
@@ -63,69 +75,112 @@ class ConsultationResponseForm(forms.Form):
         "email address.",
     )
     consent_to_publish = forms.BooleanField(
-        label="You may publish my response (without my email address)",
+        label=_("You may publish my response (without my email address)"),
         required=False,
     )
     publish_name = forms.BooleanField(
-        label="Show my name with my response (otherwise it is shown as “Respondent” and a number)",
+        label=_(
+            "Show my name with my response (otherwise it is shown as “Respondent” and a number)"
+        ),
         required=False,
     )
     # Hidden from people (visually and from assistive technology); bots fill it in.
-    website = forms.CharField(required=False, label="Leave this field empty")
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    def __init__(self, *args, questions: list[Question], **kwargs):
+    def __init__(
+        self,
+        *args,
+        questions: list[Question],
+        translated_questions: dict[UUID, Question] | None = None,
+        **kwargs,
+    ):
+        """``questions`` are the consultation's own; ``translated_questions`` (by translation
+        key) give the words of a translated page. Answers keep the consultation's own
+        values, so every language's answers count together."""
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.translated_questions = translated_questions or {}
         for question in questions:
-            self.fields[_field_name(question)] = self._question_field(question)
+            self.fields[_field_name(question)] = self._question_field(
+                question, self.translated_questions.get(question.translation_key)
+            )
         # Questions first, then who you are, then consent.
         order = [_field_name(q) for q in questions]
         self.order_fields(order)
 
     @staticmethod
-    def _question_field(question: Question) -> forms.Field:
-        label = question.text
-        required_message = {"required": f"Answer “{question.text}”"}
+    def _choices(question: Question, shown: Question) -> list[tuple[str, str]]:
+        """(recorded value, label): the consultation's own option, in the page's words. A
+        translation with a different number of options is not trusted line by line."""
+        values = question.choices
+        if question.kind == QuestionKind.AGREEMENT_SCALE:
+            return [(value, gettext(value)) for value in values]
+        labels = shown.choices if shown.kind == question.kind else []
+        if len(labels) != len(values):
+            labels = values
+        return list(zip(values, labels, strict=True))
+
+    @classmethod
+    def _question_field(cls, question: Question, translated: Question | None) -> forms.Field:
+        shown = translated or question
+        label = shown.text
+        required_message = {"required": gettext("Answer “%(question)s”") % {"question": label}}
         if question.kind == QuestionKind.FREE_TEXT:
             return forms.CharField(
                 label=label,
-                help_text=question.help_text,
+                help_text=shown.help_text,
                 required=question.required,
                 max_length=ANSWER_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 5}),
                 error_messages={
                     **required_message,
-                    "max_length": f"Your answer must be {ANSWER_MAX_LENGTH:,} characters or fewer",
+                    "max_length": gettext("Your answer must be %(limit)s characters or fewer")
+                    % {"limit": f"{ANSWER_MAX_LENGTH:,}"},
                 },
             )
-        choices = [(choice, choice) for choice in question.choices]
+        choices = cls._choices(question, shown)
         if question.kind == QuestionKind.MULTIPLE_CHOICE:
             return DistinctMultipleChoiceField(
                 label=label,
-                help_text=question.help_text,
+                help_text=shown.help_text,
                 required=question.required,
                 choices=choices,
                 widget=forms.CheckboxSelectMultiple,
                 error_messages={
                     **required_message,
-                    "invalid_choice": "Select from the options given",
+                    "invalid_choice": gettext("Select from the options given"),
                 },
             )
         return forms.ChoiceField(
             label=label,
-            help_text=question.help_text,
+            help_text=shown.help_text,
             required=question.required,
             choices=choices,
             widget=forms.RadioSelect,
             error_messages={
                 **required_message,
-                "invalid_choice": "Select one of the options given",
+                "invalid_choice": gettext("Select one of the options given"),
             },
         )
 
     @property
     def question_fields(self) -> list[QuestionField]:
-        return [QuestionField(q, self[_field_name(q)]) for q in self.questions]
+        return [
+            QuestionField(q, self[_field_name(q)], self.translated_questions.get(q.translation_key))
+            for q in self.questions
+        ]
+
+    def question_texts(self) -> dict[int, str]:
+        """Question id → its words as the respondent read them (for the response's text)."""
+        return {qf.question.pk: qf.text for qf in self.question_fields}
+
+    def choice_labels(self) -> dict[str, str]:
+        """Recorded option → the words the respondent chose it by."""
+        labels: dict[str, str] = {}
+        for name in (_field_name(q) for q in self.questions):
+            for value, label in getattr(self.fields[name], "choices", ()):
+                labels[str(value)] = str(label)
+        return labels
 
     @property
     def is_spam(self) -> bool:
@@ -135,16 +190,16 @@ class ConsultationResponseForm(forms.Form):
         cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         answered = any(cleaned.get(_field_name(q)) for q in self.questions)
         if self.questions and not answered and not self.errors:
-            raise forms.ValidationError("Answer at least one question", code="no_answers")
+            raise forms.ValidationError(_("Answer at least one question"), code="no_answers")
         if cleaned.get("publish_name") and not (cleaned.get("name") or "").strip():
-            self.add_error("name", "Enter your name, or untick “Show my name with my response”")
+            self.add_error("name", _("Enter your name, or untick “Show my name with my response”"))
         if (
             cleaned.get("notify_outcome")
             and not cleaned.get("email")
             and "email" not in self.errors
         ):
             self.add_error(
-                "email", "Enter your email address, or untick “Tell me about the outcome”"
+                "email", _("Enter your email address, or untick “Tell me about the outcome”")
             )
         return cleaned
 

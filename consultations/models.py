@@ -14,17 +14,22 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import (
     AbstractGroupApprovalTask,
+    Locale,
     Orderable,
     Page,
     PagePermissionTester,
+    TranslatableMixin,
 )
 from wagtail.search import index
 
@@ -79,10 +84,13 @@ def retention_periods_described(
 ) -> list[tuple[str, int]]:
     """A retention schedule as the privacy notice states it (the defaults for the hub-wide one)."""
     return [
-        ("Your words as you wrote them, before personal details were removed", original_text),
-        ("What the social network sent us about your post", raw_payloads),
-        ("The email address you gave on the response form", emails),
-        ("The name of the web browser you responded with", user_agents),
+        (
+            gettext("Your words as you wrote them, before personal details were removed"),
+            original_text,
+        ),
+        (gettext("What the social network sent us about your post"), raw_payloads),
+        (gettext("The email address you gave on the response form"), emails),
+        (gettext("The name of the web browser you responded with"), user_agents),
     ]
 
 
@@ -305,55 +313,79 @@ class PrivacyNoticeForm(WagtailAdminModelForm):
             raise ValidationError("Choose your department.")
         return department
 
+    def clean(self):
+        cleaned = super().clean()
+        # The database's one-per-department-and-language constraint names the locale, which
+        # is not a form field, so the form checks it here (Django would skip it).
+        if "department" in cleaned:
+            department = cleaned["department"]
+            locale_id = self.instance.locale_id or Locale.get_default().pk
+            others = PrivacyNotice.objects.filter(locale_id=locale_id).exclude(pk=self.instance.pk)
+            clash = (
+                others.filter(department__isnull=True)
+                if department is None
+                else others.filter(department=department)
+            )
+            if clash.exists():
+                raise ValidationError(
+                    "There is already a hub-wide privacy notice in this language: edit that one "
+                    "instead."
+                    if department is None
+                    else "There is already a privacy notice for this department in this "
+                    "language: edit that one instead."
+                )
+        return cleaned
 
-class PrivacyNotice(models.Model):
+
+class PrivacyNotice(TranslatableMixin, models.Model):
     """How the hub uses the information of people who respond: one notice per department,
-    and one without a department, hub-wide, for departments that have not written theirs.
+    and one without a department, hub-wide, for departments that have not written theirs;
+    each in English and, translated in the CMS, in Welsh.
 
     A snippet, not a page: it belongs to a department the way its channels and members do,
     so the same department scope guards its admin screens (docs/adr/0009); its public page
     is served at /privacy/<department>/ by ``consultations.views.privacy_notice``.
     """
 
-    department = models.OneToOneField(
+    department = models.ForeignKey(
         Department,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
-        related_name="privacy_notice",
+        related_name="privacy_notices",
         help_text="Leave empty for the hub-wide notice, which applies to every department "
         "that has not written its own.",
     )
     social_networks = RichTextField(
-        "What we collect from social networks",
+        gettext_noop("What we collect from social networks"),
         features=NOTICE_FEATURES,
         default=default_social_networks,
     )
     web_form = RichTextField(
-        "What we collect on the response form",
+        gettext_noop("What we collect on the response form"),
         features=NOTICE_FEATURES,
         default=default_web_form,
     )
     lawful_basis = RichTextField(
-        "Our lawful basis",
+        gettext_noop("Our lawful basis"),
         features=NOTICE_FEATURES,
         default=default_lawful_basis,
         help_text="Check the basis with your data protection officer.",
     )
     retention = RichTextField(
-        "How long we keep it",
+        gettext_noop("How long we keep it"),
         features=NOTICE_FEATURES,
         default=default_retention,
         help_text="Say how long you keep each kind of information after a consultation "
         "closes; keep it in step with the department's retention periods.",
     )
     erasure = RichTextField(
-        "How to ask us to erase your response",
+        gettext_noop("How to ask us to erase your response"),
         features=NOTICE_FEATURES,
         default=default_erasure,
     )
     contact = RichTextField(
-        "Who to contact",
+        gettext_noop("Who to contact"),
         features=NOTICE_FEATURES,
         default=default_contact,
         help_text="Your data protection officer's email or postal address.",
@@ -381,14 +413,15 @@ class PrivacyNotice(models.Model):
         ("contact", "contact"),
     )
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         constraints = [
-            # One per department (the one-to-one), and at most one hub-wide.
+            # In each language, one per department and at most one hub-wide.
             models.UniqueConstraint(
                 Coalesce(F("department"), Value(0)),
-                name="one_privacy_notice_per_department_and_one_hub_wide",
-                violation_error_message="There is already a hub-wide privacy notice: "
-                "edit that one instead.",
+                "locale",
+                name="one_privacy_notice_per_department_and_locale",
+                violation_error_message="There is already a privacy notice for this "
+                "department in this language: edit that one instead.",
             )
         ]
 
@@ -396,6 +429,12 @@ class PrivacyNotice(models.Model):
         if self.department_id is None:
             return "Hub-wide privacy notice"
         return f"Privacy notice of {self.department}"
+
+    @property
+    def translation_version_at(self):
+        """When this notice last changed: a translation older than its English source is
+        out of date (consultations.translations)."""
+        return self.updated_at
 
     @property
     def is_hub_wide(self) -> bool:
@@ -406,7 +445,7 @@ class PrivacyNotice(models.Model):
         """(anchor, heading, rich text) of each section, for the public page."""
         fields = {field.name: field for field in self._meta.fields}
         return [
-            (anchor, str(fields[name].verbose_name), getattr(self, name))
+            (anchor, gettext(str(fields[name].verbose_name)), getattr(self, name))
             for anchor, name in self.SECTIONS
         ]
 
@@ -424,6 +463,12 @@ class Topic(models.Model):  # type: ignore[django-manager-missing]  # as Departm
 
     def __str__(self) -> str:
         return self.name
+
+
+def default_language_code() -> str:
+    """The content language everything else translates from ("en-gb"): asked of the
+    settings, not the database, so it answers before any Locale row exists."""
+    return get_supported_content_language_variant(settings.LANGUAGE_CODE)
 
 
 class ConsultationIndexPage(RoutablePageMixin, Page):
@@ -454,10 +499,10 @@ class ConsultationIndexPage(RoutablePageMixin, Page):
 
 
 class ConsultationStatus(models.TextChoices):
-    UPCOMING = "upcoming", "Upcoming"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
-    OUTCOME_PUBLISHED = "outcome", "Outcome published"
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    OUTCOME_PUBLISHED = "outcome", _("Outcome published")
 
 
 class DepartmentPagePermissionTester(PagePermissionTester):
@@ -639,6 +684,22 @@ class ConsultationPage(RoutablePageMixin, Page):
         return urljoin(settings.HUB_BASE_URL.rstrip("/") + "/", path.lstrip("/"))
 
     @property
+    def source_consultation(self) -> ConsultationPage:
+        """The consultation itself: its page in the default language, which the record,
+        the channels and the open data refer to. A Welsh page is a translation of it."""
+        if self.locale.language_code == default_language_code():
+            return self
+        source = (
+            ConsultationPage.objects.filter(
+                translation_key=self.translation_key,
+                locale__language_code=default_language_code(),
+            )
+            .select_related("department", "topic")
+            .first()
+        )
+        return source if source is not None else self
+
+    @property
     def outcome_is_public(self) -> bool:
         return self.status == ConsultationStatus.OUTCOME_PUBLISHED
 
@@ -680,7 +741,8 @@ class ConsultationPage(RoutablePageMixin, Page):
         )
         if self.pk:
             others = others.exclude(pk=self.pk)
-        return others.first()
+        # Its own translations (the Welsh page) share the consultation's hashtag.
+        return others.exclude(translation_key=self.translation_key).first()
 
     # --- Permissions ------------------------------------------------------------
 
@@ -729,17 +791,21 @@ class QuestionKind(models.TextChoices):
     AGREEMENT_SCALE = "agreement_scale", "Agreement scale"
 
 
+# Recorded in English whatever the page's language; shown translated (gettext at display).
 AGREEMENT_SCALE = (
-    "Strongly agree",
-    "Agree",
-    "Neither agree nor disagree",
-    "Disagree",
-    "Strongly disagree",
+    gettext_noop("Strongly agree"),
+    gettext_noop("Agree"),
+    gettext_noop("Neither agree nor disagree"),
+    gettext_noop("Disagree"),
+    gettext_noop("Strongly disagree"),
 )
 
 
-class Question(Orderable):
-    """One question on a consultation, in the order the officer set."""
+class Question(TranslatableMixin, Orderable):
+    """One question on a consultation, in the order the officer set.
+
+    Translatable: a Welsh page's copy keeps the English question's ``translation_key``, so
+    a Welsh answer is recorded against the English question (see ``source_question``)."""
 
     page = ParentalKey(ConsultationPage, on_delete=models.CASCADE, related_name="questions")
     text = models.CharField(max_length=300)
@@ -756,6 +822,9 @@ class Question(Orderable):
         FieldRowPanel([FieldPanel("kind"), FieldPanel("required")]),
         FieldPanel("options"),
     ]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
+        pass
 
     def __str__(self) -> str:
         return self.text
@@ -826,6 +895,7 @@ __all__ = [
     "ConsultationStatus",
     "Department",
     "DepartmentApprovalTask",
+    "default_language_code",
     "DepartmentMembership",
     "PrivacyNotice",
     "Question",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from wagtail.models import Locale
 from wagtail.query import PageQuerySet
 
 from consultations.models import (
@@ -14,6 +15,7 @@ from consultations.models import (
     Department,
     PrivacyNotice,
     Topic,
+    default_language_code,
 )
 
 
@@ -32,6 +34,14 @@ def consultation_status_filter(status: str, *, now: datetime | None = None) -> Q
     raise ValueError(f"Unknown consultation status {status!r}")
 
 
+def _default_locale_id() -> int | None:
+    return (
+        Locale.objects.filter(language_code=default_language_code())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def consultations_public(
     *,
     status: str = "",
@@ -42,11 +52,16 @@ def consultations_public(
     """Published consultations the public may see, newest first: the ONE definition of a
     public consultation (live, not past its expiry date, and not behind a view
     restriction: password, groups or log-in). Everything that asks "may the public see
-    this consultation?" asks this."""
+    this consultation?" asks this.
+
+    Only the pages in the default language: a Welsh page is a translation of its English
+    consultation, which the record, the open data and the counts refer to."""
     moment = now or timezone.now()
     pages = (
         ConsultationPage.objects.live()
         .public()
+        # By id: the search backend filters on the page's own fields, not across relations.
+        .filter(locale=_default_locale_id())
         # Wagtail unpublishes an expired page only when publish_scheduled next runs.
         .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=moment))
         .select_related("department", "topic")
@@ -76,13 +91,42 @@ def topics_with_consultations() -> QuerySet[Topic]:
     return Topic.objects.filter(consultations__in=consultations_public().values("pk")).distinct()
 
 
+def consultation_translation(
+    consultation: ConsultationPage, *, language_code: str | None = None
+) -> ConsultationPage:
+    """The live page of ``consultation`` in the language (the active one by default), or
+    the consultation itself when it has none."""
+    language_code = language_code or translation.get_language()
+    translated = (
+        ConsultationPage.objects.live()
+        .public()
+        .filter(
+            translation_key=consultation.translation_key,
+            locale__language_code=language_code,
+        )
+        .select_related("department", "topic")
+        .first()
+    )
+    return translated if translated is not None else consultation
+
+
 def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
     """The privacy notice that applies to ``department``'s consultations (to the hub as a
-    whole when None): its own, else the hub-wide one, else the default wording, unsaved.
-    Never missing, so a consultation page can always link to one."""
-    if department is not None:
-        own = PrivacyNotice.objects.filter(department=department).first()
-        if own is not None:
-            return own
-    hub_wide = PrivacyNotice.objects.filter(department__isnull=True).first()
-    return hub_wide if hub_wide is not None else PrivacyNotice()
+    whole when None): its own, else the hub-wide one, else the default wording, unsaved;
+    in the active language when translated, else in the default one. Never missing, so a
+    consultation page can always link to one."""
+    default = Locale.objects.filter(language_code=default_language_code()).first()
+    active = Locale.objects.filter(language_code=translation.get_language()).first() or default
+    if default is None or active is None:
+        return PrivacyNotice()
+    notices = PrivacyNotice.objects.filter(locale__in={active.pk, default.pk})
+    candidates = (
+        [notices.filter(department=department), notices.filter(department__isnull=True)]
+        if department is not None
+        else [notices.filter(department__isnull=True)]
+    )
+    for candidate in candidates:
+        found = {notice.locale_id: notice for notice in candidate}
+        if found:
+            return found.get(active.pk) or found.get(default.pk) or next(iter(found.values()))
+    return PrivacyNotice()

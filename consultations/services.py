@@ -98,8 +98,10 @@ def _permission(dotted_or_codename: str, app_label: str | None = None) -> Permis
 
 @transaction.atomic
 def roles_ensure(*, index_page: ConsultationIndexPage) -> dict[str, Group]:
-    """Create (or complete) the hub's groups and their permissions. Idempotent."""
+    """Create (or complete) the hub's groups and their permissions, on the index and on
+    its translations (a Welsh consultation lives under the Welsh index). Idempotent."""
     access_admin = _permission("wagtailadmin.access_admin")
+    indexes = [index_page, *index_page.get_translations()]
     root_collection = Collection.get_first_root_node()
     groups = {}
     for role in ROLES:
@@ -108,11 +110,12 @@ def roles_ensure(*, index_page: ConsultationIndexPage) -> dict[str, Group]:
         for dotted in _MODEL_PERMISSIONS.get(role, ()):
             group.permissions.add(_permission(dotted))
         for codename in _PAGE_PERMISSIONS.get(role, ()):
-            GroupPagePermission.objects.get_or_create(
-                group=group,
-                page=index_page,
-                permission=_permission(codename, "wagtailcore"),
-            )
+            for index in indexes:
+                GroupPagePermission.objects.get_or_create(
+                    group=group,
+                    page=index,
+                    permission=_permission(codename, "wagtailcore"),
+                )
         for codename in _COLLECTION_PERMISSIONS.get(role, ()):
             app_label = "wagtailimages" if codename.endswith("_image") else "wagtaildocs"
             GroupCollectionPermission.objects.get_or_create(
@@ -135,7 +138,9 @@ def workflow_comms_review_ensure(*, index_page: ConsultationIndexPage) -> Workfl
     task.groups.add(approvers)
     workflow, _ = Workflow.objects.get_or_create(name=COMMS_REVIEW, defaults={"active": True})
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
-    WorkflowPage.objects.update_or_create(page=index_page, defaults={"workflow": workflow})
+    for index in [index_page, *index_page.get_translations()]:
+        # A translation is published through the same review as its English page.
+        WorkflowPage.objects.update_or_create(page=index, defaults={"workflow": workflow})
     return workflow
 
 

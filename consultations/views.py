@@ -12,6 +12,7 @@ from django.db.utils import InterfaceError, OperationalError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
+from wagtail.models import Locale
 
 from consultations.forms import ConsultationResponseForm
 from consultations.models import (
@@ -23,6 +24,7 @@ from consultations.models import (
 )
 from consultations.ratelimit import rate_limit_exceeded
 from consultations.selectors import (
+    consultation_translation,
     consultations_public,
     departments_with_consultations,
     privacy_notice_for,
@@ -52,16 +54,24 @@ def consultation_index_context(request, index: ConsultationIndexPage) -> dict:
     topic = request.GET.get("topic", "")
     topic = topic if any(t.slug == topic for t in topics) else ""
 
+    # The consultations are the default language's pages; a translated index lists each in
+    # its own language where it has been translated.
+    default_locale = Locale.get_default()
+    source_index = index.get_translation_or_none(default_locale) or index
     consultations = consultations_public(
         status=status, department_slug=department, topic_slug=topic
-    ).child_of(index)
+    ).child_of(source_index)
     paginator = Paginator(consultations, PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
+    listed = list(page_obj.object_list)
+    if index.locale_id != default_locale.pk:
+        language_code = index.locale.language_code
+        listed = [consultation_translation(c, language_code=language_code) for c in listed]
 
     query = {"status": status, "department": department, "topic": topic}
     filters_query = "&".join(f"{key}={value}" for key, value in query.items() if value)
     return {
-        "consultations": page_obj.object_list,
+        "consultations": listed,
         "page_obj": page_obj,
         "paginator": paginator,
         "filters_query": filters_query,
@@ -93,9 +103,17 @@ def consultation_respond(request, page: ConsultationPage):
             "consultations/respond_closed.html",
             status=200 if request.method == "GET" else 403,
         )
-    questions = list(page.questions.all())
+    # Answers are recorded against the consultation itself (its default-language page) and
+    # its questions; a translated page only lends its words to the form.
+    consultation = page.source_consultation
+    questions = list(consultation.questions.all())
+    translated_questions = (
+        {q.translation_key: q for q in page.questions.all()} if consultation.pk != page.pk else {}
+    )
     if request.method != "POST":
-        form = ConsultationResponseForm(questions=questions)
+        form = ConsultationResponseForm(
+            questions=questions, translated_questions=translated_questions
+        )
         return _render(request, page, "consultations/respond.html", {"form": form})
 
     if rate_limit_exceeded(
@@ -114,15 +132,21 @@ def consultation_respond(request, page: ConsultationPage):
         response["Retry-After"] = str(settings.HUB_RESPONSE_RATE_WINDOW)
         return response
 
-    form = ConsultationResponseForm(request.POST, questions=questions)
+    form = ConsultationResponseForm(
+        request.POST, questions=questions, translated_questions=translated_questions
+    )
     if form.is_spam:
         return _render(request, page, "consultations/respond_rejected.html", status=400)
     if not form.is_valid():
         return _render(request, page, "consultations/respond.html", {"form": form}, status=400)
     try:
         response = web_response_record(
-            consultation=page,
+            consultation=consultation,
             answers=form.answers_given(),
+            question_texts=form.question_texts(),
+            choice_labels=form.choice_labels(),
+            # The language of the page answered: a hint the language detection may overrule.
+            language="" if consultation.pk == page.pk else page.locale.language_code,
             name=form.cleaned_data.get("name", ""),
             email=form.cleaned_data.get("email", ""),
             publish_name=bool(form.cleaned_data.get("publish_name")),

@@ -1,5 +1,10 @@
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import PageStatusColumn, PageTitleColumn
 from wagtail.admin.views.pages.listing import IndexView
@@ -18,6 +23,8 @@ from consultations.models import (
     department_ids_for_user,
 )
 from consultations.permissions import DepartmentScopedViewSetMixin
+from consultations.services import ADMINISTRATOR, COMMS_APPROVER, COMMS_OFFICER
+from consultations.translations import STATUS_LABELS, translation_statuses
 from engagement.record.models import Response
 
 
@@ -158,3 +165,51 @@ def register_consultation_page_views():
         "respond": views.consultation_respond,
         "respond_confirmation": views.consultation_respond_confirmation,
     }
+
+
+# --- Translations: what is missing or out of date ------------------------------------------
+
+TRANSLATORS = (COMMS_OFFICER, COMMS_APPROVER, ADMINISTRATOR)
+
+
+def _may_see_translations(user) -> bool:
+    return user.is_active and (
+        user.is_superuser or user.groups.filter(name__in=TRANSLATORS).exists()
+    )
+
+
+def translations_report(request):
+    """Each page and privacy notice in English, with its Welsh translation's state."""
+    if not _may_see_translations(request.user):
+        raise PermissionDenied
+    language_code = "cy"
+    rows = translation_statuses(language_code=language_code)
+    return TemplateResponse(
+        request,
+        "consultations/admin/translations.html",
+        {
+            "rows": rows,
+            "language_name": dict(settings.LANGUAGES)[language_code],
+            "counts": {
+                label: sum(1 for row in rows if row.status == status)
+                for status, label in STATUS_LABELS.items()
+            },
+        },
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_translations_report_url():
+    return [path("translations/", translations_report, name="hub_translations")]
+
+
+class TranslationsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return _may_see_translations(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_translations_menu_item():
+    return TranslationsMenuItem(
+        "Translations", reverse("hub_translations"), icon_name="site", order=900
+    )

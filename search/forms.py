@@ -7,6 +7,7 @@ from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from engagement.analysis.selectors import SENTIMENT_LABELS
 from engagement.record.channels import channel_choices
@@ -24,7 +25,7 @@ class MonthsField(forms.Field):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         for item in values:
             if not MONTH.match(str(item)):
-                raise ValidationError("Choose a month from the list", code="invalid_month")
+                raise ValidationError(_("Choose a month from the list"), code="invalid_month")
         return tuple(dict.fromkeys(str(item) for item in values))
 
 
@@ -35,16 +36,16 @@ class LanguagesField(forms.Field):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         for item in values:
             if not LANGUAGE.match(str(item)):
-                raise ValidationError("Choose a language from the list", code="invalid_language")
+                raise ValidationError(_("Choose a language from the list"), code="invalid_language")
         return tuple(dict.fromkeys(str(item) for item in values))
 
 
 class ResponseSearchForm(forms.Form):
     q = forms.CharField(
-        label="Search responses",
+        label=_("Search responses"),
         required=False,
         max_length=200,
-        error_messages={"max_length": "Search words must be 200 characters or fewer"},
+        error_messages={"max_length": _("Search words must be 200 characters or fewer")},
     )
     channel = forms.MultipleChoiceField(choices=channel_choices, required=False)
     question = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
@@ -54,20 +55,20 @@ class ResponseSearchForm(forms.Form):
         choices=(),
         required=False,
         error_messages={
-            "invalid_choice": "Choose a theme from the list",
-            "invalid_list": "Choose a theme from the list",
+            "invalid_choice": _("Choose a theme from the list"),
+            "invalid_list": _("Choose a theme from the list"),
         },
     )
     sentiment = forms.MultipleChoiceField(
         choices=SENTIMENT_LABELS,
         required=False,
         error_messages={
-            "invalid_choice": "Choose a sentiment from the list",
-            "invalid_list": "Choose a sentiment from the list",
+            "invalid_choice": _("Choose a sentiment from the list"),
+            "invalid_list": _("Choose a sentiment from the list"),
         },
     )
     language = LanguagesField(required=False)
-    sort = forms.ChoiceField(label="Sort by", choices=Sort.CHOICES, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=Sort.CHOICES, required=False)
 
     def __init__(self, *args, questions=(), themes=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,4 +96,6 @@ class ResponseSearchForm(forms.Form):
 
 
 class SiteSearchForm(forms.Form):
-    q = forms.CharField(label="Search consultations and responses", required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Search consultations and responses"), required=False, max_length=200
+    )

@@ -19,7 +19,8 @@ from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext_lazy as _
 from modelsearch.backends import get_search_backend
 
 from consultations.models import ConsultationPage, Question
@@ -44,7 +45,11 @@ class Sort:
     NEWEST = "newest"
     OLDEST = "oldest"
     RELEVANCE = "relevance"
-    CHOICES = [(NEWEST, "Newest first"), (OLDEST, "Oldest first"), (RELEVANCE, "Most relevant")]
+    CHOICES = [
+        (NEWEST, _("Newest first")),
+        (OLDEST, _("Oldest first")),
+        (RELEVANCE, _("Most relevant")),
+    ]
 
 
 @dataclass(frozen=True)
@@ -340,7 +345,7 @@ def _facets_from_buckets(
             months.append(
                 FacetOption(
                     value=value,
-                    label=bounds[0].strftime("%B %Y"),
+                    label=dateformat.format(bounds[0], "F Y"),
                     count=count,
                     selected=value in filters.months,
                 )

@@ -16,6 +16,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -32,15 +35,18 @@ from search.selectors import public_response
 
 _SEPARATORS = re.compile(r"[\s\-–—_.]+")
 _REFERENCE = re.compile(rf"HUB([{REFERENCE_ALPHABET}]{{4}})([{REFERENCE_ALPHABET}]{{4}})")
-_UNKNOWN = "No response has this reference. Check it against your confirmation and try again"
+_UNKNOWN = _("No response has this reference. Check it against your confirmation and try again")
 
 
 class ReferenceForm(forms.Form):
     reference = forms.CharField(
-        label="Your reference number",
-        help_text="For example, HUB-7K3Q-9XPA. It was on the confirmation page, or in the reply to your post.",
+        label=_("Your reference number"),
+        help_text=_(
+            "For example, HUB-7K3Q-9XPA. It was on the confirmation page, or in the reply to "
+            "your post."
+        ),
         max_length=40,
-        error_messages={"required": "Enter your reference number"},
+        error_messages={"required": _("Enter your reference number")},
     )
 
     def clean_reference(self) -> str:
@@ -51,7 +57,7 @@ class ReferenceForm(forms.Form):
         match = _REFERENCE.fullmatch(compact)
         if match is None:
             raise forms.ValidationError(
-                "Enter your reference number in the format HUB-XXXX-XXXX", code="format"
+                _("Enter your reference number in the format HUB-XXXX-XXXX"), code="format"
             )
         return f"HUB-{match[1]}-{match[2]}"
 
@@ -64,13 +70,32 @@ class ResponseStatus:
     permalink: str = ""
 
 
-_HIDDEN_BECAUSE: dict[str, str] = {
-    ModerationReason.ABUSIVE: "it broke the rules on abusive language",
-    ModerationReason.OFF_TOPIC: "it was not about the consultation",
-    ModerationReason.SPAM: "it was spam or advertising",
-    ModerationReason.PERSONAL_DATA: "it contained personal information that could not be removed",
-    ModerationReason.LEGAL: "publishing it could break the law",
+# Whole sentences, not a clause after "because": languages build "because" differently.
+_HIDDEN_EXPLANATIONS: dict[str, str | Promise] = {
+    ModerationReason.ABUSIVE: _(
+        "Your response was received and counted, but not published because it broke the "
+        "rules on abusive language."
+    ),
+    ModerationReason.OFF_TOPIC: _(
+        "Your response was received and counted, but not published because it was not "
+        "about the consultation."
+    ),
+    ModerationReason.SPAM: _(
+        "Your response was received and counted, but not published because it was spam or "
+        "advertising."
+    ),
+    ModerationReason.PERSONAL_DATA: _(
+        "Your response was received and counted, but not published because it contained "
+        "personal information that could not be removed."
+    ),
+    ModerationReason.LEGAL: _(
+        "Your response was received and counted, but not published because publishing it "
+        "could break the law."
+    ),
 }
+_HIDDEN_OTHERWISE = _(
+    "Your response was received and counted, but not published because of the moderation rules."
+)
 
 
 def response_status(*, reference: str) -> ResponseStatus | None:
@@ -95,8 +120,9 @@ def response_status(*, reference: str) -> ResponseStatus | None:
         if consultation is not None and published is not None:
             return ResponseStatus(
                 reference,
-                "Published",
-                f"Your response is in the public record of “{consultation.title}”.",
+                gettext("Published"),
+                gettext("Your response is in the public record of “%(title)s”.")
+                % {"title": consultation.title},
                 reverse(
                     "hubsearch:consultation_response",
                     kwargs={"slug": consultation.slug, "reference": reference},
@@ -104,40 +130,44 @@ def response_status(*, reference: str) -> ResponseStatus | None:
             )
         return ResponseStatus(
             reference,
-            "Approved, not public yet",
-            "A moderator approved your response. It will appear in the public record when the "
-            "consultation's page is public again.",
+            gettext("Approved, not public yet"),
+            gettext(
+                "A moderator approved your response. It will appear in the public record when "
+                "the consultation’s page is public again."
+            ),
         )
     if state == ModerationState.PENDING:
         return ResponseStatus(
             reference,
-            "Waiting for moderation",
-            "A moderator will read your response and remove any personal information before "
-            "it is published. It is already counted among the responses received.",
+            gettext("Waiting for moderation"),
+            gettext(
+                "A moderator will read your response and remove any personal information "
+                "before it is published. It is already counted among the responses received."
+            ),
         )
     if state == ModerationState.HIDDEN:
-        because = _HIDDEN_BECAUSE.get(response.moderation_reason, "of the moderation rules")
         return ResponseStatus(
             reference,
-            "Not published",
-            f"Your response was received and counted, but not published because {because}.",
+            gettext("Not published"),
+            str(_HIDDEN_EXPLANATIONS.get(response.moderation_reason, _HIDDEN_OTHERWISE)),
         )
     if state == ModerationState.WITHDRAWN:
-        how = (
-            "you made it private"
+        explanation = (
+            gettext("Your response was withdrawn from the record because you made it private.")
             if response.withdrawn_reason == WithdrawalReason.PRIVATE_AT_SOURCE
-            else "you deleted it where you posted it"
+            else gettext(
+                "Your response was withdrawn from the record because you deleted it where "
+                "you posted it."
+            )
         )
-        return ResponseStatus(
-            reference,
-            "Withdrawn",
-            f"Your response was withdrawn from the record because {how}.",
-        )
+        return ResponseStatus(reference, gettext("Withdrawn"), explanation)
     return ResponseStatus(
         reference,
-        "Erased on request",
-        "Your response was erased at your request. Only a note that a response was received "
-        "and erased remains.",
+        gettext("Erased on request"),
+        gettext(
+            "Your response was erased at your request. Only a note that a response was "
+            "received and erased remains."
+        ),
     )
 
 

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "consultations.apps.HubUsersConfig",  # wagtail.users, scoped to departments
@@ -77,6 +79,9 @@ MIDDLEWARE = [
     "cms.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's order): /cy/... is Welsh, the
+    # unprefixed site English whatever the browser asks for (prefix_default_language=False).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -173,6 +178,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
@@ -207,6 +213,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = ENV.TIME_ZONE
 USE_I18N = True
+# The public site in English (the default, unprefixed URLs) and Welsh (/cy/...); pages,
+# their questions and the privacy notices are translated in the CMS (docs/adr/0016).
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+LOCALE_PATHS = [PROJECT_DIR / "locale"]
 USE_TZ = True
 
 # --- Static and media ----------------------------------------------------------

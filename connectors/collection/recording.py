@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from connectors.collection.outcomes import CollectOutcome
 from connectors.collection.scope import replies_for_consultation
-from connectors.models import ChannelAccount, QuarantinedPayload
+from connectors.models import ChannelAccount, DeliveryPost, QuarantinedPayload
 from connectors.registry import connector_class
 from connectors.types import CollectionScope, IncomingReply, QuarantinedItem
 from consultations.models import ConsultationPage
@@ -36,6 +36,9 @@ def page_record(
     belonging = replies_for_consultation(
         network=network, consultation_id=consultation.pk, scope=scope, replies=replies
     )
+    root_languages = _root_languages(
+        consultation=consultation, channel=channel, roots={root for _, root in belonging}
+    )
     items = [
         ResponseInput(
             channel=network,
@@ -50,7 +53,9 @@ def page_record(
             parent_external_id=reply.parent_id,
             root_external_id=root,
             url=reply.url,
-            language=reply.language,
+            # A reply under a translated announcement (the Welsh post) is taken to be in
+            # its language: the hint the language detection starts from.
+            language=root_languages.get(root) or reply.language,
             raw_payload=dict(reply.raw),
             auto_approvable=not reply.legal_hold,
         )
@@ -80,6 +85,24 @@ def page_record(
         outcome.quarantined += payloads_quarantine(
             channel=channel, consultation=consultation, items=quarantined
         )
+
+
+def _root_languages(
+    *, consultation: ConsultationPage, channel: ChannelAccount, roots: set[str]
+) -> dict[str, str]:
+    """Thread root (one of our posts) → the language of the announcement it is part of,
+    for the posts of a translation; the consultation's own posts are left out."""
+    if not roots:
+        return {}
+    return dict(
+        DeliveryPost.objects.filter(
+            delivery__consultation_id=consultation.pk,
+            delivery__channel_id=channel.pk,
+            external_id__in=roots,
+        )
+        .exclude(delivery__language="")
+        .values_list("external_id", "delivery__language")
+    )
 
 
 def _legal_holds_apply(

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from modelsearch.backends import get_search_backend
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
@@ -107,15 +108,18 @@ def _invalid_parameters(request, exc: ValidationError):
     return problem(
         request,
         status=400,
-        title="Invalid parameters",
-        detail="Some query parameters are not valid: " + "; ".join(errors),
+        title=gettext("Invalid parameters"),
+        detail=gettext("Some query parameters are not valid: %(errors)s")
+        % {"errors": "; ".join(errors)},
         errors=errors,
     )
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc: Http404):
-    return problem(request, status=404, title="Not found", detail=str(exc) or "Not found.")
+    return problem(
+        request, status=404, title=gettext("Not found"), detail=str(exc) or gettext("Not found.")
+    )
 
 
 @api.exception_handler(HttpError)
@@ -123,7 +127,9 @@ def _http_error(request, exc: HttpError):
     return problem(
         request,
         status=exc.status_code,
-        title={400: "Invalid parameters", 503: "Service unavailable"}.get(exc.status_code, "Error"),
+        title={400: gettext("Invalid parameters"), 503: gettext("Service unavailable")}.get(
+            exc.status_code, gettext("Error")
+        ),
         detail=str(exc),
         errors=[str(exc)] if exc.status_code == 400 else [],
     )
@@ -140,7 +146,10 @@ def _page_of(request: HttpRequest, queryset, *, page: int, size: int, count: int
     count = queryset.count() if count is None else count
     pages = max(1, math.ceil(count / size))
     if page > pages:
-        raise Http404(f"There is no page {page}: the last page is {pages}.")
+        raise Http404(
+            gettext("There is no page %(page)s: the last page is %(pages)s.")
+            % {"page": page, "pages": pages}
+        )
 
     def link(number: int) -> str:
         query = request.GET.copy()

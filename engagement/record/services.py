@@ -534,6 +534,9 @@ def web_response_record(
     consent_to_publish: bool = False,
     user_agent: str = "",
     wants_outcome: bool = False,
+    language: str = "",
+    question_texts: Mapping[int, str] | None = None,
+    choice_labels: Mapping[str, str] | None = None,
 ) -> Response:
     """Record a response sent on the web form, from its validated values.
 
@@ -543,8 +546,12 @@ def web_response_record(
 
     ``answers`` maps question ids to what was given: the text of a free-text
     question, one option, or a list of options. The whole response's text is each
-    answered question followed by its answer.
+    answered question followed by its answer, in the words the respondent read
+    (``question_texts`` and ``choice_labels``, on a translated page); the answers keep
+    the consultation's own options, so every language's answers count together.
     """
+    question_texts = question_texts or {}
+    choice_labels = choice_labels or {}
     questions = _questions_of(consultation)
     answer_inputs: list[AnswerInput] = []
     parts: list[str] = []
@@ -560,10 +567,12 @@ def web_response_record(
                 answer_inputs.append(AnswerInput(question_id=question_id, text=value))
             else:
                 answer_inputs.append(AnswerInput(question_id=question_id, choices=(value,)))
-            parts.append(f"{question.text}\n{value}")
+            shown = value if question.kind == QuestionKind.FREE_TEXT else choice_labels.get(value)
+            parts.append(f"{question_texts.get(question_id, question.text)}\n{shown or value}")
         else:
             answer_inputs.append(AnswerInput(question_id=question_id, choices=tuple(value)))
-            parts.append(f"{question.text}\n{', '.join(value)}")
+            shown_choices = ", ".join(choice_labels.get(choice, choice) for choice in value)
+            parts.append(f"{question_texts.get(question_id, question.text)}\n{shown_choices}")
     name = name.strip()
     email = email.strip()
     with transaction.atomic():
@@ -580,6 +589,7 @@ def web_response_record(
             answers=answer_inputs,
             consent_to_publish=consent_to_publish,
             raw_payload={"user_agent": user_agent[:USER_AGENT_MAX_LENGTH]},
+            language=language,
         )
         if email:
             notification_create(response=response, email=email, wants_outcome=wants_outcome)

@@ -6,6 +6,7 @@ import regex
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from engagement.moderation.removals import RemovalsSummary, removals_summary
 from engagement.record.channels import social_channel_values
@@ -39,11 +40,21 @@ def personal_details_removed(response: Response) -> RemovalsSummary:
     return removals_summary(response.redactions)
 
 
+# How engagement.record.models.pseudonym_label words a pseudonym, translated for display.
+_PSEUDONYM_PREFIX = "Respondent "
+
+
 @register.filter
 def respondent_label(response: Response) -> str:
     """ "Respondent R-7K3Q-9XPA via Mastodon" (a pseudonym per consultation); a web
     respondent's name only with their consent."""
-    return f"{response.public_name} via {response.get_channel_display()}"
+    name = response.public_name
+    if name.startswith(_PSEUDONYM_PREFIX):
+        name = gettext("Respondent %(pseudonym)s") % {"pseudonym": name[len(_PSEUDONYM_PREFIX) :]}
+    return gettext("%(respondent)s via %(channel)s") % {
+        "respondent": name,
+        "channel": response.get_channel_display(),
+    }
 
 
 @register.filter
@@ -58,4 +69,5 @@ def original_post_url(response: Response) -> str:
 @register.filter
 def published_answer(answer) -> str:
     """An answer as the public may read it: published words, else the options chosen."""
-    return answer.published_text or ", ".join(answer.choices)
+    # gettext: the agreement scale's options are recorded in English and shown translated.
+    return answer.published_text or ", ".join(gettext(choice) for choice in answer.choices)

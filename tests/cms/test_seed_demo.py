@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cms.home.models import HomePage
 from connectors.collection import responses_sweep
+from connectors.demo import WELSH_DEMO_NETWORKS, WELSH_DEMO_REPLIES
 from connectors.models import ChannelAccount
 from connectors.sandbox import sandbox_api_class, start_sandbox
 from consultations.models import ConsultationPage, Department
@@ -34,10 +35,17 @@ def test_seed_demo_twice_creates_one_of_each_and_serves_the_consultation(client)
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
 
-    assert HomePage.objects.count() == 1
+    # One of each in English, and one of each in Welsh (docs/adr/0016).
+    assert sorted(HomePage.objects.values_list("locale__language_code", flat=True)) == [
+        "cy",
+        "en-gb",
+    ]
     assert Department.objects.count() == 1
-    assert ConsultationPage.objects.count() == 1
-    consultation = ConsultationPage.objects.get()
+    assert sorted(ConsultationPage.objects.values_list("locale__language_code", flat=True)) == [
+        "cy",
+        "en-gb",
+    ]
+    consultation = ConsultationPage.objects.get(locale__language_code="en-gb")
     assert consultation.status == "open"
     response = client.get(consultation.url)
     assert response.status_code == 200
@@ -87,8 +95,22 @@ def _social(consultation):
 def test_the_demo_replies_are_posted_on_every_sandbox_and_collected(home_page, demo_sandboxes):
     call_command("seed_demo", stdout=io.StringIO())
 
-    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
-    social = list(_social(consultation))
+    consultation = ConsultationPage.objects.get(
+        slug="clean-air-zones", locale__language_code="en-gb"
+    )
+    collected = list(_social(consultation))
+    # The replies to the Welsh announcement (its own post, docs/adr/0016), apart.
+    welsh = [r for r in collected if r.language == "cy"]
+    social = [r for r in collected if r.language != "cy"]
+    assert len({r.channel for r in welsh}) == WELSH_DEMO_NETWORKS
+    for network in {r.channel for r in welsh}:
+        in_welsh = [r for r in welsh if r.channel == network]
+        assert len(in_welsh) == len(WELSH_DEMO_REPLIES), network
+        assert len({r.root_external_id for r in in_welsh}) == 1, network
+        assert not {r.root_external_id for r in in_welsh} & {
+            r.root_external_id for r in social if r.channel == network
+        }, network
+    assert not any(UK_DRAMA_PHONE.search(r.published_text) for r in welsh)
     for network, server in demo_sandboxes.items():
         from_network = [r for r in social if r.channel == network]
         assert len(from_network) >= 6, network
@@ -140,7 +162,9 @@ def test_the_deletion_sweep_withdraws_nothing_of_the_demo_until_a_citizen_delete
     home_page, demo_sandboxes
 ):
     call_command("seed_demo", stdout=io.StringIO())
-    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+    consultation = ConsultationPage.objects.get(
+        slug="clean-air-zones", locale__language_code="en-gb"
+    )
     channels = ChannelAccount.objects.filter(department=consultation.department)
 
     assert _sweep(consultation) == 0
@@ -158,7 +182,9 @@ def test_seed_demo_again_on_the_same_sandboxes_posts_and_records_nothing_twice(
     home_page, demo_sandboxes
 ):
     call_command("seed_demo", stdout=io.StringIO())
-    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+    consultation = ConsultationPage.objects.get(
+        slug="clean-air-zones", locale__language_code="en-gb"
+    )
     recorded = _social(consultation).count()
     posts = {
         network: len(server.state.post_summaries()) for network, server in demo_sandboxes.items()
@@ -177,7 +203,9 @@ def test_seed_demo_replaces_social_responses_an_earlier_demo_inserted_directly(
     home_page, demo_sandboxes
 ):
     call_command("seed_demo", stdout=io.StringIO())
-    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+    consultation = ConsultationPage.objects.get(
+        slug="clean-air-zones", locale__language_code="en-gb"
+    )
     # What seed_demo used to do: made-up replies written straight into the record.
     inserted = response_record(
         consultation=consultation,
@@ -211,7 +239,9 @@ def test_the_demo_started_again_on_new_sandboxes_withdraws_nothing(
     try:
         call_command("seed_demo", stdout=io.StringIO())
 
-        consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+        consultation = ConsultationPage.objects.get(
+            slug="clean-air-zones", locale__language_code="en-gb"
+        )
         channels = ChannelAccount.objects.filter(department=consultation.department)
         assert sorted(channels.values_list("network", flat=True)) == sorted(NETWORKS)
         assert {c.base_url for c in channels} == {s.base_url for s in again.values()}

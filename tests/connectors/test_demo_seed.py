@@ -52,7 +52,9 @@ def test_seed_demo_creates_a_working_channel_per_sandbox_and_links_the_demo_cons
 
     call_command("seed_demo", stdout=io.StringIO())
 
-    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+    consultation = ConsultationPage.objects.get(
+        slug="clean-air-zones", locale__language_code="en-gb"
+    )
     channels = ChannelAccount.objects.filter(department=consultation.department)
     assert sorted(c.network for c in channels) == sorted(NETWORKS)
     assert ConsultationChannel.objects.filter(page=consultation).count() == len(NETWORKS)

@@ -254,7 +254,9 @@ def test_the_demo_seeding_makes_a_channel_and_responses_on_it(
 
     call_command("seed_demo", stdout=io.StringIO())
 
-    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+    consultation = ConsultationPage.objects.get(
+        slug="clean-air-zones", locale__language_code="en-gb"
+    )
     channel = ChannelAccount.objects.get(department=consultation.department, network="pigeon")
     assert ConsultationChannel.objects.filter(page=consultation, channel=channel).exists()
     assert channel.get_network_display() == "Pigeon post"

@@ -132,3 +132,40 @@ def consultation_with_questions(**fields) -> ConsultationPage:
         page=page, text="Do you agree with the proposal?", kind=QuestionKind.AGREEMENT_SCALE
     )
     return page
+
+
+WELSH_QUESTIONS = {
+    "How would this affect you?": ("Sut byddai hyn yn effeithio arnoch chi?", ""),
+    "How do you travel?": ("Sut rydych chi’n teithio?", "Car\nBws\nBeic"),
+    "What would help?": (
+        "Beth fyddai’n helpu?",
+        "Rhagor o fysiau\nLonydd beicio\nParcio a theithio",
+    ),
+    "Do you agree with the proposal?": ("Ydych chi’n cytuno â’r cynnig?", ""),
+}
+
+
+def welsh_translation(page: ConsultationPage, **fields) -> ConsultationPage:
+    """The consultation's Welsh page, written and published (with the Welsh home page and
+    index it needs), the way a translator would after "Translate" in the admin."""
+    from wagtail.models import Page
+
+    from consultations.translations import page_translation_create
+
+    page.save_revision().publish()  # its questions, added after publishing, in the revision
+    welsh = page_translation_create(page=page, language_code="cy")
+    for ancestor in Page.objects.ancestor_of(welsh).filter(depth__gt=1, live=False):
+        ancestor.specific.save_revision().publish()
+    for question in Question.objects.filter(page=welsh):
+        text, options = WELSH_QUESTIONS.get(question.text, (question.text, question.options))
+        question.text = text
+        question.options = options or question.options
+        question.save()
+    welsh = ConsultationPage.objects.get(pk=welsh.pk)  # with the questions just written
+    welsh.title = fields.pop("title", "Strydoedd tawelach")
+    welsh.summary = fields.pop("summary", "A ddylai strydoedd preswyl gael terfyn o 20mya?")
+    for name, value in fields.items():
+        setattr(welsh, name, value)
+    welsh.save_revision().publish()
+    welsh.refresh_from_db()
+    return welsh

@@ -184,6 +184,13 @@ OBJECT_KINDS = {
         lambda world: {"app_label": "consultations", "model_name": "departmentapprovaltask"}
     ),
     "redirect": _shared(lambda world: {"redirect_id": world.shared["redirect"].pk}),
+    "locale": _shared(lambda world: {"pk": world.shared["locale"].pk}),
+    # simple_translation's snippet route names the model as well as the object.
+    "privacy_notice_snippet": lambda world, side: {
+        "app_label": "consultations",
+        "model_name": "privacynotice",
+        "pk": side.privacy_notice.pk,
+    },
 }
 SHARED_KINDS = {
     "-",
@@ -198,6 +205,7 @@ SHARED_KINDS = {
     "task",
     "task_type",
     "redirect",
+    "locale",
 }
 
 
@@ -205,7 +213,7 @@ SHARED_KINDS = {
 def matrix_world(world: World) -> World:
     from django.contrib.auth.models import Group
     from wagtail.contrib.redirects.models import Redirect
-    from wagtail.models import Collection, Site, Task, Workflow
+    from wagtail.models import Collection, Locale, Site, Task, Workflow
 
     from consultations.models import ConsultationIndexPage, Topic
 
@@ -221,6 +229,8 @@ def matrix_world(world: World) -> World:
         "workflow": Workflow.objects.first(),
         "task": Task.objects.first(),
         "redirect": Redirect.objects.create(old_path="/old", redirect_link="/new"),
+        # The Welsh locale, not the default one: Wagtail will not delete the default.
+        "locale": Locale.objects.get_or_create(language_code="cy")[0],
     }
     return world
 

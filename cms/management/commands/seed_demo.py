@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
 from cms.home.models import HomePage
@@ -28,6 +28,7 @@ from connectors.demo import (
     demo_announcements_send,
     demo_replies_collect,
     demo_replies_post,
+    demo_welsh_replies_post,
 )
 from connectors.exceptions import ConnectorError
 from connectors.outcomes import outcome_replies_schedule
@@ -41,6 +42,7 @@ from consultations.models import (
     Topic,
 )
 from consultations.services import roles_ensure, workflow_comms_review_ensure
+from consultations.translations import page_translation_create
 from engagement.analysis.engine import EmbeddingModelUnavailable
 from engagement.analysis.services import analysis_run
 from engagement.moderation.services import response_moderate
@@ -144,9 +146,74 @@ DEMO_EMAIL_RESPONSES = [
 ]
 
 
+# The demo consultation in Welsh: its page, questions (same order and options as
+# DEMO_QUESTIONS), the home page and the index, as a translator would write them.
+WELSH_HOME = {
+    "title": "Dweud eich dweud",
+    "introduction": (
+        "Darllenwch beth mae’r llywodraeth yn ei gynnig a dywedwch wrthym beth rydych chi’n "
+        "ei feddwl, yma neu ar y rhwydweithiau cymdeithasol rydych chi’n eu defnyddio’n barod."
+    ),
+}
+WELSH_INDEX = {
+    "title": "Ymgynghoriadau",
+    "introduction": "Ymgynghoriadau sydd ar agor, sydd ar y gweill ac sydd wedi cau.",
+}
+WELSH_CONSULTATION = {
+    "title": "Parthau aer glân mewn trefi marchnad",
+    "summary": (
+        "Rydym yn cynnig parthau aer glân mewn deg tref farchnad. Dywedwch wrthym sut y "
+        "bydden nhw’n effeithio arnoch chi."
+    ),
+}
+WELSH_BODY = [
+    (
+        "rich_text",
+        RichText(
+            "<p>Mae llygredd aer yn niweidio iechyd. Rydym am glywed gan drigolion, "
+            "busnesau ac ymwelwyr cyn i ni benderfynu.</p>"
+        ),
+    ),
+    (
+        "callout",
+        {"style": "inset", "text": "Ni fyddai cerbydau sy’n cyrraedd safonau Ewro 6 yn talu."},
+    ),
+]
+WELSH_QUESTIONS = [
+    {"text": "Ydych chi’n cytuno y dylai fod parthau aer glân mewn trefi marchnad?"},
+    {
+        "text": "Sut rydych chi’n teithio i’r dref fel arfer?",
+        "options": "Car neu fan\nBws\nBeic\nAr droed\nArall",
+    },
+    {
+        "text": "Pa rai o’r rhain fyddai’n eich helpu fwyaf?",
+        "options": (
+            "Rhagor o fysiau\nLlwybrau beicio mwy diogel\nParcio a theithio\n"
+            "Help i newid hen gerbyd"
+        ),
+        "help_text": "Dewiswch bob un sy’n berthnasol.",
+    },
+    {
+        "text": "Sut byddai parth aer glân yn effeithio arnoch chi?",
+        "help_text": "Dywedwch wrthym am eich cartref, eich gwaith neu eich busnes.",
+    },
+]
+# What people wrote on the Welsh form, as people write: recorded with language "cy".
+DEMO_WELSH_WEB_RESPONSES = [
+    "Dwi’n cefnogi’r cynllun os bydd yr arian yn mynd at fysiau gwell. Does dim bws adre o’r "
+    "dre ar ôl chwech, felly does gan bobl ddim dewis ond gyrru.",
+    "Mae asthma ar y mab ac mae’n waeth bob gaeaf. Y ciw traffig tu allan i’r ysgol ydy’r "
+    "gwaethaf. Dechreuwch efo strydoedd ysgol, plis.",
+    "Dwi’n ffermio ac yn dod i’r mart bob wythnos efo’r trelar. Fydd rhaid i mi dalu bob tro? "
+    "Mae angen eithriad i gerbydau amaethyddol.",
+    "Byddai llwybr beicio diogel o’r pentref i’r dref yn newid popeth i ni. Ar hyn o bryd "
+    "mae’n rhy beryg ar y ffordd fawr.",
+]
+
+
 def ensure_home_page() -> HomePage:
     """The site's root HomePage, replacing Wagtail's placeholder page on a fresh install."""
-    home = HomePage.objects.first()
+    home = HomePage.objects.filter(locale__language_code=settings.LANGUAGE_CODE).first()
     if home is None:
         root = Page.get_first_root_node()
         # Wagtail's initial migration makes a plain "Welcome" page at /home/.
@@ -200,13 +267,16 @@ class Command(BaseCommand):
             department = self.seed_department()
             topic = self.seed_topic()
             index = self.seed_index(home)
-            self.seed_roles_and_workflow(index)
             consultation = self.seed_consultation(index, department, topic)
             self.seed_questions(consultation)
+            self.seed_welsh(consultation)
+            # After the Welsh index exists, so its pages get the same roles and review.
+            self.seed_roles_and_workflow(index)
             self.seed_sandbox_channels(department, consultation)
         moderator = self.demo_moderator()
         seeded = self.seed_social_replies(consultation, moderator)
         seeded += self.seed_offline_responses(consultation, moderator)
+        seeded += self.seed_welsh_web_responses(consultation, moderator)
         if seeded:
             self.analyse(consultation)
 
@@ -251,7 +321,7 @@ class Command(BaseCommand):
         return topic
 
     def seed_index(self, home) -> ConsultationIndexPage:
-        index = ConsultationIndexPage.objects.first()
+        index = ConsultationIndexPage.objects.filter(locale=home.locale).first()
         created = index is None
         if created:
             index = home.add_child(
@@ -271,7 +341,9 @@ class Command(BaseCommand):
         self._report("workflow", workflow.name, False)
 
     def seed_consultation(self, index, department, topic) -> ConsultationPage:
-        consultation = ConsultationPage.objects.filter(slug=DEMO_CONSULTATION_SLUG).first()
+        consultation = ConsultationPage.objects.filter(
+            slug=DEMO_CONSULTATION_SLUG, locale=index.locale
+        ).first()
         created = consultation is None
         if created:
             now = timezone.now()
@@ -303,6 +375,70 @@ class Command(BaseCommand):
             for sort_order, question in enumerate(DEMO_QUESTIONS):
                 Question.objects.create(page=consultation, sort_order=sort_order, **question)
         self._report("questions on", consultation.title, created)
+
+    def seed_welsh(self, consultation: ConsultationPage) -> None:
+        """The consultation in Welsh at /cy/consultations/clean-air-zones/, with the Welsh
+        home page and index it sits under, written and published."""
+        Locale.objects.get_or_create(language_code="cy")
+        existing = consultation.get_translations().filter(locale__language_code="cy").first()
+        if existing is not None:
+            self._report("Welsh consultation", existing.title, False)
+            return
+        consultation.save_revision().publish()  # its questions in the revision it copies
+        welsh = page_translation_create(page=consultation, language_code="cy")
+        for question, words in zip(
+            Question.objects.filter(page=welsh).order_by("sort_order"), WELSH_QUESTIONS, strict=True
+        ):
+            for field, value in words.items():
+                setattr(question, field, value)
+            question.save()
+        for page, words in (
+            (welsh.get_parent().get_parent().specific, WELSH_HOME),
+            (welsh.get_parent().specific, WELSH_INDEX),
+        ):
+            for field, value in words.items():
+                setattr(page, field, value)
+            page.save_revision().publish()
+        welsh = ConsultationPage.objects.get(pk=welsh.pk)  # with its Welsh questions
+        welsh.title = WELSH_CONSULTATION["title"]
+        welsh.summary = WELSH_CONSULTATION["summary"]
+        welsh.body = WELSH_BODY
+        welsh.save_revision().publish()
+        self._report("Welsh consultation", welsh.title, True)
+
+    def seed_welsh_web_responses(self, consultation, moderator) -> int:
+        """Responses sent on the Welsh form, with answers, approved."""
+        if Response.objects.filter(
+            consultation=consultation, channel=Channel.WEB, language="cy", raw_payload__demo=True
+        ).exists():
+            self._report("Welsh web responses for", consultation.title, False)
+            return 0
+        questions = list(consultation.questions.order_by("sort_order"))
+        rng = random.Random(29)  # noqa: S311 (made-up demo answers)
+        now = timezone.now()
+        for position, text in enumerate(DEMO_WELSH_WEB_RESPONSES):
+            answers = [
+                AnswerInput(question_id=question.pk, choices=(rng.choice(question.choices),))
+                for question in questions
+                if question.choices
+            ]
+            response = response_record(
+                consultation=consultation,
+                channel=Channel.WEB,
+                text=text,
+                received_at=now - timedelta(hours=5 * (len(DEMO_WELSH_WEB_RESPONSES) - position)),
+                respondent=RespondentInput(),
+                answers=answers,
+                language="cy",
+                raw_payload={"demo": True},
+            )
+            if response.moderation_state != ModerationState.APPROVED:
+                response_moderate(
+                    response=response, to_state=ModerationState.APPROVED, by=moderator
+                )
+        count = len(DEMO_WELSH_WEB_RESPONSES)
+        self._report(f"{count} Welsh web responses for", consultation.title, True)
+        return count
 
     def _report(self, kind: str, name: str, created: bool) -> None:
         verb = "Created" if created else "Already there:"
@@ -344,6 +480,7 @@ class Command(BaseCommand):
         before = Response.objects.filter(consultation=consultation).count()
         self._lines(demo_announcements_send(consultation=consultation))
         self._lines(demo_replies_post(consultation=consultation))
+        self._lines(demo_welsh_replies_post(consultation=consultation))
         self._lines(demo_replies_collect(consultation=consultation))
         # A consultation seeded before auto-approval was on: the demo moderator approves
         # what the abuse screen let through; what it flagged stays for a person to judge.
@@ -365,7 +502,7 @@ class Command(BaseCommand):
             Response.objects.filter(consultation=consultation, raw_payload__demo=True)
             .filter(
                 Q(channel__in=social_channel_values())
-                | ~Q(text__in=DEMO_WEB_RESPONSES + DEMO_EMAIL_RESPONSES)
+                | ~Q(text__in=DEMO_WEB_RESPONSES + DEMO_EMAIL_RESPONSES + DEMO_WELSH_WEB_RESPONSES)
             )
             .delete()
         )
