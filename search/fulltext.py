@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
 from django.db.models import FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from modelsearch.conf import get_app_config
 
 from engagement.record.models import Response
 from engagement.search_words import query_parts
@@ -105,6 +107,17 @@ def documents_write(*, responses: Sequence[Response]) -> int:
         batch_size=1000,
     )
     return len(responses)
+
+
+def modelsearch_response_entries_delete() -> int:
+    """Forget modelsearch's own database entries for responses: the public search reads the
+    documents instead, and the drain no longer writes those entries (written before)."""
+    entries = (
+        get_app_config()
+        .get_model("IndexEntry")
+        ._default_manager.filter(content_type=ContentType.objects.get_for_model(Response))
+    )
+    return entries._raw_delete(using=router.db_for_write(entries.model))
 
 
 def documents_rebuild(*, chunk_size: int = 1000) -> int:

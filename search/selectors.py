@@ -65,6 +65,8 @@ class ResponseFilters:
     sentiments: tuple[str, ...] = ()
     # Response.language values, as the language facet lists them.
     languages: tuple[str, ...] = ()
+    # Received at or after this moment (the open-data API's ``since``); no facet shows it.
+    since: datetime | None = None
     sort: str = ""
 
     @property
@@ -174,6 +176,8 @@ def _documents_chosen(
         documents = documents.filter(sentiment__in=filters.sentiments)
     if filters.languages and skip != "language":
         documents = documents.filter(language__in=filters.languages)
+    if filters.since is not None:
+        documents = documents.filter(received_at__gte=filters.since)
     return documents
 
 
@@ -211,6 +215,7 @@ def _search_in_database(
     consultation: ConsultationPage | None,
     page_number: int | str,
     per_page: int,
+    with_facets: bool,
 ) -> ResponseSearch:
     public = consultations_public()
     if consultation is not None:
@@ -229,10 +234,7 @@ def _search_in_database(
         documents = documents.filter(pk__in=matched)
     elif q:
         documents = documents.none()  # words with nothing to match (punctuation only)
-    facets = ["channel", "question", "month", "sentiment", "language"]
-    if consultation is not None:
-        # Themes belong to one consultation: the site-wide search has no theme facet.
-        facets.append("theme")
+    facets = _facet_names(consultation) if with_facets else []
     buckets = _document_buckets(documents, filters, facets)
     shown = _documents_chosen(documents, filters)
     sort = filters.effective_sort
@@ -253,9 +255,17 @@ def _search_in_database(
     return ResponseSearch(
         total=total,
         page=page,
-        facets=_facets_from_buckets(buckets, filters, consultation),
+        facets=_facets_from_buckets(buckets, filters, consultation) if with_facets else {},
         terms=search_terms(filters.q),
     )
+
+
+def _facet_names(consultation: ConsultationPage | None) -> list[str]:
+    facets = ["channel", "question", "month", "sentiment", "language"]
+    if consultation is not None:
+        # Themes belong to one consultation: the site-wide search has no theme facet.
+        facets.append("theme")
+    return facets
 
 
 def responses_search(
@@ -265,8 +275,10 @@ def responses_search(
     page_number: int | str = 1,
     per_page: int = PAGE_SIZE,
     backend_name: str = "default",
+    with_facets: bool = True,
 ) -> ResponseSearch:
-    """Public responses matching the words and filters, a page of them, and the facet counts."""
+    """Public responses matching the words and filters, a page of them, and the facet counts
+    (none with ``with_facets=False``: the API lists, it does not count by facet)."""
     backend = get_search_backend(backend_name)
     if is_search_node(backend):
         return _search_on_node(
@@ -275,9 +287,14 @@ def responses_search(
             consultation=consultation,
             page_number=page_number,
             per_page=per_page,
+            with_facets=with_facets,
         )
     return _search_in_database(
-        filters=filters, consultation=consultation, page_number=page_number, per_page=per_page
+        filters=filters,
+        consultation=consultation,
+        page_number=page_number,
+        per_page=per_page,
+        with_facets=with_facets,
     )
 
 
@@ -304,6 +321,11 @@ def _selections(filters: ResponseFilters) -> dict[str, dict]:
     if filters.months:
         ranges = [bounds for bounds in map(_month_range, filters.months) if bounds]
         chosen["month"] = engine.month_clause(ranges) if ranges else {"terms": {"_id": []}}
+    if filters.since is not None:
+        # Not a facet: every facet counts under it.
+        chosen["since"] = {
+            "range": {engine.FIELD["received_at"]: {"gte": filters.since.isoformat()}}
+        }
     return chosen
 
 
@@ -399,14 +421,12 @@ def _search_on_node(
     consultation: ConsultationPage | None,
     page_number: int | str,
     per_page: int,
+    with_facets: bool,
 ) -> ResponseSearch:
     public = consultations_public()
     if consultation is not None:
         public = public.filter(pk=consultation.pk)
-    facets = ["channel", "question", "month", "sentiment", "language"]
-    if consultation is not None:
-        # Themes belong to one consultation: the site-wide search has no theme facet.
-        facets.append("theme")
+    facets = _facet_names(consultation) if with_facets else []
     search = engine.EngineSearch(
         backend=backend,
         q=filters.q.strip(),
@@ -426,7 +446,7 @@ def _search_on_node(
     return ResponseSearch(
         total=answer.total,
         page=page,
-        facets=_facets_from_buckets(answer.buckets, filters, consultation),
+        facets=_facets_from_buckets(answer.buckets, filters, consultation) if with_facets else {},
         terms=search_terms(filters.q),
     )
 

@@ -140,6 +140,11 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple
     gone = (update - public_pks) | delete
     backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]
     for backend in backends:
+        if model is Response and not is_search_node(backend):
+            # The database backend's public search, the pages' and the API's alike, reads
+            # the documents written below; nothing reads modelsearch's entries for
+            # responses (the admin searches the record's columns), so none are written.
+            continue
         if public:
             backend.add_bulk(model, public)
         if gone:

@@ -8,7 +8,6 @@ without "ninja" in INSTALLED_APPS they would load Swagger UI from a CDN.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 import re
@@ -19,7 +18,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
-from modelsearch.backends import get_search_backend
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
 
@@ -35,20 +33,19 @@ from engagement.opendata.schemas import (
     ResponseFilters,
     ResponsePageOut,
 )
-from engagement.record.models import Answer, Response
+from engagement.record.models import Answer
 from engagement.record.selectors import (
     AccountabilityCounts,
     accountability_counts,
     public_responses,
 )
-from engagement.search_words import plain_query
+from search.selectors import SEARCH_NODE_AWAY, ResponseSearch, Sort, responses_search
+from search.selectors import ResponseFilters as SearchFilters
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 CONSULTATION_PAGE_SIZE = 20
-# The most search hits one request looks at; past it, refine the query.
-SEARCH_HIT_LIMIT = 10_000
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 ERRORS = {400: Problem, 404: Problem}
 
@@ -142,29 +139,63 @@ def _published_consultations() -> QuerySet[ConsultationPage]:
     return consultations_public().order_by()
 
 
-def _page_of(request: HttpRequest, queryset, *, page: int, size: int, count: int | None = None):
-    count = queryset.count() if count is None else count
+def _pages(*, count: int, page: int, size: int) -> int:
+    """How many pages ``count`` items fill; Http404 when ``page`` is past the last."""
     pages = max(1, math.ceil(count / size))
     if page > pages:
         raise Http404(
             gettext("There is no page %(page)s: the last page is %(pages)s.")
             % {"page": page, "pages": pages}
         )
+    return pages
 
+
+def _links(request: HttpRequest, *, count: int, page: int, pages: int) -> dict[str, Any]:
     def link(number: int) -> str:
         query = request.GET.copy()
         query["page"] = str(number)
         return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
-    start = (page - 1) * size
     return {
         "count": count,
         "page": page,
         "pages": pages,
         "next": link(page + 1) if page < pages else None,
         "previous": link(page - 1) if page > 1 else None,
+    }
+
+
+def _page_of(request: HttpRequest, queryset, *, page: int, size: int):
+    count = queryset.count()
+    pages = _pages(count=count, page=page, size=size)
+    start = (page - 1) * size
+    return {
+        **_links(request, count=count, page=page, pages=pages),
         "items": queryset[start : start + size],
     }
+
+
+def _search_page(
+    *, filters: SearchFilters, consultation: ConsultationPage | None, page: int
+) -> ResponseSearch:
+    """A page of the responses matching ``filters.q``, by the public listing's search
+    (search.selectors): the search node's full-text on OpenSearch/Elasticsearch, the
+    indexed documents' on the database backends; exact totals, no cap."""
+    try:
+        found = responses_search(
+            filters=filters,
+            consultation=consultation,
+            page_number=page,
+            per_page=PAGE_SIZE,
+            with_facets=False,
+        )
+        _pages(count=found.total, page=page, size=PAGE_SIZE)
+    except SEARCH_NODE_AWAY as error:
+        logger.warning("Search for the API failed: %s", error)
+        raise HttpError(
+            503, "Search is unavailable at the moment; try again later, or leave out q."
+        ) from None
+    return found
 
 
 def _absolute(request: HttpRequest, name: str, slug: str) -> str:
@@ -199,46 +230,6 @@ def _counts_out(counts: AccountabilityCounts) -> dict[str, Any]:
         "erased": counts.erased,
         "hidden_by_reason": dict(counts.hidden_by_reason),
     }
-
-
-def _search_node_errors() -> tuple[type[Exception], ...]:
-    """What the OpenSearch/Elasticsearch clients raise when the node cannot answer."""
-    errors = []
-    for module, name in (
-        ("opensearchpy.exceptions", "TransportError"),
-        ("elastic_transport", "TransportError"),
-        ("elasticsearch", "ApiError"),
-    ):
-        try:
-            errors.append(getattr(importlib.import_module(module), name))
-        except (ImportError, AttributeError):
-            continue
-    return tuple(errors)
-
-
-SEARCH_NODE_ERRORS = _search_node_errors()
-
-
-def _search_ids(query: str, candidates: QuerySet[Response]) -> list[int]:
-    """Ids of responses whose published words match ``query``, through Wagtail search.
-
-    The index holds only public rows, but it may lag a moderator's decision; the
-    caller therefore keeps only ids that ``public_responses`` still returns. The query is
-    cleaned to plain words exactly as the public pages clean it.
-    """
-    words = plain_query(query)
-    if not words:
-        return []
-    results = get_search_backend().search(
-        words, candidates, operator="and", order_by_relevance=False
-    )
-    try:
-        return [hit.pk for hit in results[:SEARCH_HIT_LIMIT]]
-    except SEARCH_NODE_ERRORS as error:
-        logger.warning("Search for the API failed: %s", error)
-        raise HttpError(
-            503, "Search is unavailable at the moment; try again later, or leave out q."
-        ) from None
 
 
 _ISO_FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -311,18 +302,16 @@ def responses_list(request: HttpRequest, filters: Query[ResponseFilters]):
     consultation, channel, question = filters.consultation, filters.channel, filters.question
     since, q, page = filters.since, filters.q, filters.page
     responses = public_responses()
-    candidates = Response.objects.all()
+    page_object = None
     if consultation is not None:
         page_object = _published_consultations().filter(slug=consultation).first()
         if page_object is None:
             raise Http404(f"There is no published consultation called {consultation!r}.")
         responses = responses.filter(consultation=page_object)
-        candidates = candidates.filter(consultation=page_object)
     else:
         responses = responses.filter(consultation__in=_published_consultations())
     if channel is not None:
         responses = responses.filter(channel=channel.value)
-        candidates = candidates.filter(channel=channel.value)
     if question is not None:
         if not Question.objects.filter(pk=question, page__in=_published_consultations()).exists():
             raise Http404(f"There is no question {question} on a published consultation.")
@@ -330,14 +319,29 @@ def responses_list(request: HttpRequest, filters: Query[ResponseFilters]):
             ~Q(published_text="") | ~Q(choices=[])
         )
         responses = responses.filter(Exists(answered))
-    if since is not None:
-        responses = responses.filter(received_at__gte=since_parse(since))
-    if q is not None and q.strip():
-        responses = responses.filter(pk__in=_search_ids(q.strip(), candidates))
+    moment = since_parse(since) if since is not None else None
+    if moment is not None:
+        responses = responses.filter(received_at__gte=moment)
 
-    responses = responses.prefetch_related("answers").order_by("-received_at", "-pk")
-    result = _page_of(request, responses, page=page, size=PAGE_SIZE)
-    items = list(result.pop("items"))
+    if q is not None and q.strip():
+        found = _search_page(
+            filters=SearchFilters(
+                q=q.strip(),
+                channels=(channel.value,) if channel is not None else (),
+                question_ids=(question,) if question is not None else (),
+                since=moment,
+                sort=Sort.NEWEST,
+            ),
+            consultation=page_object,
+            page=page,
+        )
+        pages = max(1, math.ceil(found.total / PAGE_SIZE))
+        result = _links(request, count=found.total, page=page, pages=pages)
+        items = list(found.page.object_list)
+    else:
+        responses = responses.prefetch_related("answers").order_by("-received_at", "-pk")
+        result = _page_of(request, responses, page=page, size=PAGE_SIZE)
+        items = list(result.pop("items"))
     slugs = dict(
         ConsultationPage.objects.filter(
             pk__in={item.consultation_id for item in items}

@@ -81,6 +81,10 @@ class Command(BaseCommand):
                 for model in models:
                     live.add_model(model)
                 for model in models:
+                    if is_database and model is Response:
+                        # Its public search reads the documents written below instead.
+                        fulltext.modelsearch_response_entries_delete()
+                        continue
                     objects = model.get_indexed_objects().order_by("pk")
                     with tqdm(
                         total=objects.count(),
