@@ -17,6 +17,9 @@ Mentions: a citizen's post or comment that names a Page as ``@username`` tags it
 ``/{page-id}/tagged`` edge lists the public posts that tag it, newest first, without ``from``
 for a person's post (Graph gives ``from`` only to the post's author); and each mention is
 POSTed to the webhook as a Page ``mention`` change (``item`` post or comment, ``verb`` add).
+A comment is read by its id (``GET /{comment-id}?fields=...``) as Graph serves it, with only
+the fields asked for; a post's counts come as its ``reactions`` and ``comments`` edges'
+``summary`` and its ``shares``.
 """
 
 from __future__ import annotations
@@ -661,8 +664,9 @@ class FacebookApi(NetworkApi):
 
     @classmethod
     def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
-        # Comments under the Page's post only (the hub collects no Page mentions or
-        # hashtags on Facebook): full names, longer, personal, the odd shout and emoji.
+        # Comments under the Page's post only (mentions of the Page elsewhere reach the hub
+        # through the webhook, which the demo does not subscribe): full names, longer,
+        # personal, the odd shout and emoji.
         return [
             DemoReply(
                 "reply",
