@@ -29,15 +29,11 @@ from django.utils import timezone
 from connectors.base import _cursor_load
 from connectors.collection.recording import payloads_quarantine
 from connectors.crypto import CredentialsUnreadable
-from connectors.models import (
-    ChannelAccount,
-    CollectionState,
-    DeliveryPost,
-    DeliveryStatus,
-    WebhookReceipt,
-)
+from connectors.models import ChannelAccount, CollectionState, DeliveryPost, WebhookReceipt
 from connectors.registry import connector_class
+from connectors.selectors import collection_pairs
 from connectors.types import MENTIONED_ROUTE
+from consultations.models import ConsultationPage
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +136,9 @@ def webhook_receive(
                 )
             if event.mentioned_comments:
                 outcome.mentioned += len(event.mentioned_comments)
-                pairs.update(_mentions_keep(channels=channels, mentioned=event.mentioned_comments))
+                pairs.update(
+                    _mentions_keep(channels=channels, mentioned=event.mentioned_comments, now=now)
+                )
             if event.post_ids:
                 pairs.update(
                     DeliveryPost.objects.filter(
@@ -166,20 +164,19 @@ def webhook_receive(
 
 
 def _mentions_keep(
-    *, channels: Sequence[ChannelAccount], mentioned: Sequence[tuple[str, str]]
+    *, channels: Sequence[ChannelAccount], mentioned: Sequence[tuple[str, str]], now: datetime
 ) -> set[tuple[int, int]]:
-    """Keep the mentioning comments in the cursor of each consultation collected on the
-    channels that has a hashtag (the only way such a comment belongs); the pairs to collect."""
-    pairs = set(
-        DeliveryPost.objects.filter(
-            delivery__channel__in=channels,
-            delivery__status=DeliveryStatus.DELIVERED,
-            deleted_at__isnull=True,
-        )
-        .exclude(delivery__consultation__hashtag="")
-        .values_list("delivery__consultation_id", "delivery__channel_id")
-        .distinct()
+    """Keep the mentioning comments in the cursor of each consultation being collected on
+    the channels that has a hashtag (the only way such a comment belongs); the pairs to
+    collect now. A consultation no longer collected keeps nothing, so nothing piles up."""
+    channel_ids = {channel.pk for channel in channels}
+    collected = [pair for pair in collection_pairs(now=now) if pair[1] in channel_ids]
+    hashtagged = set(
+        ConsultationPage.objects.filter(pk__in={consultation for consultation, _ in collected})
+        .exclude(hashtag="")
+        .values_list("pk", flat=True)
     )
+    pairs = {pair for pair in collected if pair[0] in hashtagged}
     for consultation_id, channel_id in sorted(pairs):
         state, _ = CollectionState.objects.get_or_create(
             consultation_id=consultation_id, channel_id=channel_id

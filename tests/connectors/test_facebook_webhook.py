@@ -520,3 +520,31 @@ def test_a_comment_mentioning_the_page_reaches_the_record_through_the_sandbox_we
         )
     finally:
         state.webhook_url = ""
+
+
+def test_a_mention_is_kept_only_for_consultations_still_collected(
+    client, home_page, facebook_channel, settings, django_capture_on_commit_callbacks
+):
+    open_one = announce(home_page, facebook_channel)
+    long_closed = announce(home_page, facebook_channel)
+    closed_at = timezone.now() - timedelta(days=settings.HUB_COLLECT_AFTER_CLOSE_DAYS + 1)
+    long_closed.page.opens_at = closed_at - timedelta(days=30)
+    long_closed.page.closes_at = closed_at
+    long_closed.page.save()
+    post, comment = _mentioning_comment(
+        open_one, facebook_channel, f"Still open? #{long_closed.page.hashtag}"
+    )
+    body = _mention_delivery(
+        page_id=facebook_channel.account.id,
+        moment=int(time.time()),
+        post_id=post["id"],
+        comment_id=comment["id"],
+    )
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _deliver(client, facebook_channel, body).json()["collections"] == 1
+
+    kept = CollectionState.objects.get(consultation=open_one.page)
+    assert comment["id"] in kept.cursor
+    closed = CollectionState.objects.filter(consultation=long_closed.page).first()
+    assert closed is None or comment["id"] not in closed.cursor
