@@ -193,3 +193,13 @@ class WebhookEvent:
     key: str
     occurred_at: datetime
     post_ids: tuple[str, ...] = ()
+    #: (comment id, post id) of comments that mention the account on posts not ours: no
+    #: list of them can be read later, so each is kept for the ``MENTIONED_ROUTE`` to fetch.
+    mentioned_comments: tuple[tuple[str, str], ...] = ()
+    #: Changes in the delivery that could not be read, kept with the reason.
+    quarantined: tuple[QuarantinedItem, ...] = ()
+
+
+#: The collection route (and its cursor state's ``pending`` list) of the comments a webhook
+#: said mention the account, waiting to be fetched one by one.
+MENTIONED_ROUTE = "mentioned"

@@ -5,12 +5,19 @@ channel it names; a delivery already acted on (the same key) or older than
 ``HUB_WEBHOOK_MAX_AGE`` is refused, so a replay does nothing. What a delivery is about
 is only a reason to collect now: the replies themselves are read from the network
 through the connector, as every poll reads them, and polling stays the safety net.
+
+A comment that mentions the account on someone else's post is the exception: the network
+lists such comments nowhere, so the delivery is the only word of it. Its id is kept in the
+collection cursor of every consultation collected on the channel (the connector's
+``MENTIONED_ROUTE`` reads it there, and the consultation's hashtag decides where it
+belongs); a change too malformed to name its comment is quarantined with the reason.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -19,9 +26,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connectors.base import _cursor_load
+from connectors.collection.recording import payloads_quarantine
 from connectors.crypto import CredentialsUnreadable
 from connectors.models import ChannelAccount, CollectionState, DeliveryPost, WebhookReceipt
 from connectors.registry import connector_class
+from connectors.selectors import collection_pairs
+from connectors.types import MENTIONED_ROUTE
+from consultations.models import ConsultationPage
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +52,9 @@ class WebhookOutcome:
     accepted: int = 0
     replayed: int = 0
     too_old: int = 0
+    #: Comments that mention the account, kept for the consultations' collections to read.
+    mentioned: int = 0
+    quarantined: int = 0
     #: (consultation id, channel id) whose collection was started.
     collections: list[tuple[int, int]] = field(default_factory=list)
 
@@ -115,6 +130,15 @@ def webhook_receive(
                 outcome.replayed += 1
                 continue
             outcome.accepted += 1
+            if event.quarantined:
+                outcome.quarantined += payloads_quarantine(
+                    channel=channels[0], consultation=None, items=event.quarantined
+                )
+            if event.mentioned_comments:
+                outcome.mentioned += len(event.mentioned_comments)
+                pairs.update(
+                    _mentions_keep(channels=channels, mentioned=event.mentioned_comments, now=now)
+                )
             if event.post_ids:
                 pairs.update(
                     DeliveryPost.objects.filter(
@@ -137,6 +161,52 @@ def webhook_receive(
         raise WebhookRefused(403, "the delivery is too old to be trusted")
     # A replay is acknowledged (so the network stops sending it) but acted on only once.
     return outcome
+
+
+def _mentions_keep(
+    *, channels: Sequence[ChannelAccount], mentioned: Sequence[tuple[str, str]], now: datetime
+) -> set[tuple[int, int]]:
+    """Keep the mentioning comments in the cursor of each consultation being collected on
+    the channels that has a hashtag (the only way such a comment belongs); the pairs to
+    collect now. A consultation no longer collected keeps nothing, so nothing piles up."""
+    channel_ids = {channel.pk for channel in channels}
+    collected = [pair for pair in collection_pairs(now=now) if pair[1] in channel_ids]
+    hashtagged = set(
+        ConsultationPage.objects.filter(pk__in={consultation for consultation, _ in collected})
+        .exclude(hashtag="")
+        .values_list("pk", flat=True)
+    )
+    pairs = {pair for pair in collected if pair[0] in hashtagged}
+    for consultation_id, channel_id in sorted(pairs):
+        state, _ = CollectionState.objects.get_or_create(
+            consultation_id=consultation_id, channel_id=channel_id
+        )
+        # A poll saves its cursor with each page's rows: wait for it, then add to what it saved.
+        state = CollectionState.objects.select_for_update().get(pk=state.pk)
+        state.cursor = mentions_remember(state.cursor, mentioned)
+        state.save(update_fields=["cursor", "updated_at"])
+    return pairs
+
+
+def mentions_remember(cursor: str, mentioned: Sequence[tuple[str, str]]) -> str:
+    """``cursor`` with the mentioning comments (comment id, post id) added, each once, to
+    those its ``MENTIONED_ROUTE`` is still to read."""
+    state = _cursor_load(cursor)
+    route_state = state["routes"].get(MENTIONED_ROUTE)
+    if not isinstance(route_state, dict):
+        route_state = {}
+    pending = [
+        [str(item[0]), str(item[1])]
+        for item in route_state.get("pending") or ()
+        if isinstance(item, list | tuple) and len(item) == 2
+    ]
+    known = {comment_id for comment_id, _ in pending}
+    for comment_id, post_id in mentioned:
+        if comment_id not in known:
+            pending.append([comment_id, post_id])
+            known.add(comment_id)
+    state["routes"][MENTIONED_ROUTE] = {**route_state, "pending": pending}
+    return json.dumps(state, sort_keys=True)
 
 
 def _collect_now(consultation_id: int, channel_id: int) -> None:

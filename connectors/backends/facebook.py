@@ -34,6 +34,7 @@ from connectors.exceptions import (
 from connectors.formatting import URL_PATTERN, NetworkRules
 from connectors.schemas import SecretsSchema
 from connectors.types import (
+    MENTIONED_ROUTE,
     CollectionScope,
     ExternalAccount,
     ExternalPost,
@@ -67,7 +68,13 @@ POST_FIELDS = "id,message,created_time,permalink_url,from{id,name}"
 # A post in which the Page was tagged: Graph leaves ``from`` out of a person's post (only
 # its author may read it), so the author is known by the post id's owner prefix.
 TAGGED_FIELDS = POST_FIELDS
+# A Page post's public counts: the edges' summaries alone (``limit(0)``: no items).
+METRIC_FIELDS = (
+    "reactions.limit(0).summary(total_count),comments.limit(0).summary(total_count),shares"
+)
 MAX_MARK_IDS = 100
+# Mentioning comments read per page of the ``mentioned`` route (one Graph request each).
+MENTIONED_PER_PAGE = 25
 
 
 class GraphAnswerUnreadable(Exception):
@@ -355,15 +362,58 @@ class FacebookConnector(Connector):
     def collection_routes(self, scope: CollectionScope) -> list[str]:
         # Graph has no public search of posts by hashtag: the Page's own posts are the routes,
         # and the posts that tag the Page (its ``tagged`` edge), which belong by the hashtag.
+        # Comments that mention the Page on other people's posts are listed nowhere: the
+        # webhook's ``mention`` changes name them, kept in the ``mentioned`` route's state.
         routes = [f"comments:{root}" for root in scope.root_ids]
         if scope.hashtag:
-            routes.append("tagged")
+            routes.extend(["tagged", MENTIONED_ROUTE])
         return routes
 
     def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
         if route == "tagged":
             return self._tagged_page(state, scope)
+        if route == MENTIONED_ROUTE:
+            return self._mentioned_page(state)
         return self._comments_page(route, state, scope)
+
+    def _mentioned_page(self, state: dict) -> RoutePage:
+        """The next comments the webhook said mention the Page, each read by its id
+        (``GET /{comment-id}``). A deleted or hidden one is dropped; the rest wait in the
+        state, which is saved only with the page's rows, so an error loses none."""
+        pending = [
+            (str(item[0]), str(item[1]))
+            for item in state.get("pending") or ()
+            if isinstance(item, list | tuple) and len(item) == 2
+        ]
+        batch, rest = pending[:MENTIONED_PER_PAGE], pending[MENTIONED_PER_PAGE:]
+        replies: list[IncomingReply] = []
+        quarantined: list[QuarantinedItem] = []
+        for comment_id, post_id in batch:
+            try:
+                raw = self._graph(
+                    "mentioning comment", "GET", (comment_id,), {"fields": COMMENT_FIELDS}
+                )
+            except NotFound:
+                continue  # deleted before we read it: nothing was said that still stands
+            if raw.get("is_hidden"):
+                continue
+            if self.credentials.account_id and (
+                str((raw.get("from") or {}).get("id")) == self.credentials.account_id
+            ):
+                continue
+            item = self._reply_from(raw, post_id=post_id, route=MENTIONED_ROUTE)
+            if isinstance(item, IncomingReply):
+                replies.append(item)
+            else:
+                quarantined.append(item)
+        return RoutePage(
+            replies=tuple(replies),
+            quarantined=tuple(quarantined),
+            state={"pending": [list(item) for item in rest]} if rest else {},
+            done=not rest,
+            posts_read=len(batch),
+            rate_limit=self._last_usage,
+        )
 
     def _tagged_page(self, state: dict, scope: CollectionScope) -> RoutePage:
         """One page of ``/{page-id}/tagged`` (newest first), back to the newest post the
@@ -512,7 +562,9 @@ class FacebookConnector(Connector):
         )
 
     @staticmethod
-    def _reply_from(raw: dict, *, post_id: str) -> IncomingReply | QuarantinedItem:
+    def _reply_from(
+        raw: dict, *, post_id: str, route: str = "comments"
+    ) -> IncomingReply | QuarantinedItem:
         raw = jsonable(raw)
         try:
             author = raw.get("from") or {}
@@ -531,17 +583,15 @@ class FacebookConnector(Connector):
                 "url": str(raw.get("permalink_url") or ""),
             }
         except (AttributeError, KeyError, TypeError, ValueError) as error:
-            return QuarantinedItem(
-                route="comments", raw=raw, error=f"unreadable comment: {error!r}"
-            )
+            return QuarantinedItem(route=route, raw=raw, error=f"unreadable comment: {error!r}")
         if raw.get("created_time") and fields["created_at"] is None:
             return QuarantinedItem(
-                route="comments",
+                route=route,
                 raw=raw,
                 error=f"created_time: unreadable time {raw.get('created_time')!r}",
                 external_id=str(fields["id"]),
             )
-        return Connector.reply_validate("comments", fields, raw)
+        return Connector.reply_validate(route, fields, raw)
 
     def lookup_posts(self, ids) -> dict[str, str]:
         states: dict[str, str] = {}
@@ -557,6 +607,29 @@ class FacebookConnector(Connector):
                 PostState.PRIVATE if comment.get("is_hidden") else PostState.LIVE
             )
         return states
+
+    def post_metrics(self, ids) -> dict[str, dict[str, int]]:
+        """Each Page post's ``reactions`` and (top-level) ``comments`` from their edges'
+        ``summary.total_count``, and its ``shares`` (``shares.count``; Graph leaves the
+        field out while nobody has shared the post)."""
+        metrics: dict[str, dict[str, int]] = {}
+        for post_id in ids:
+            try:
+                post = self._graph(
+                    "post metrics", "GET", (str(post_id),), {"fields": METRIC_FIELDS}
+                )
+            except NotFound:
+                continue
+            counts: dict[str, int] = {}
+            for edge in ("reactions", "comments"):
+                total = ((post.get(edge) or {}).get("summary") or {}).get("total_count")
+                if isinstance(total, int) and not isinstance(total, bool):
+                    counts[edge] = total
+            shares = (post.get("shares") or {}).get("count", 0)
+            if isinstance(shares, int) and not isinstance(shares, bool):
+                counts["shares"] = shares
+            metrics[str(post_id)] = counts
+        return metrics
 
     # --- Webhooks ------------------------------------------------------------------------------
 
@@ -592,8 +665,10 @@ class FacebookConnector(Connector):
 
     @classmethod
     def webhook_events(cls, body: bytes) -> list[WebhookEvent]:
-        """The Page ``feed`` changes about comments and its ``mention`` changes: one event per entry, keyed by the Page,
-        the entry's time and its changes (a replayed delivery has the same key)."""
+        """The Page ``feed`` changes about comments and its ``mention`` changes: one event
+        per entry, keyed by the Page, the entry's time and its changes (a replayed delivery
+        has the same key). A mentioning comment's ids are kept on the event; a mention of
+        a comment that does not say which is quarantined with the reason."""
         try:
             payload = json.loads(body)
         except ValueError as error:
@@ -616,12 +691,41 @@ class FacebookConnector(Connector):
             if not isinstance(changes, list):
                 changes = []
             post_ids = []
+            mentioned: dict[str, str] = {}
+            quarantined: list[QuarantinedItem] = []
             for change in changes:
                 value = change.get("value") if isinstance(change, dict) else None
                 if not (isinstance(change, dict) and isinstance(value, dict)):
                     continue
+                # Graph lists no comments that mention the Page: this change is the only
+                # word of one, so it is kept until the comment is read (a removed mention,
+                # verb "remove", leaves the deletion sweep to notice).
+                if (
+                    change.get("field") == "mention"
+                    and value.get("item") == "comment"
+                    and value.get("verb", "add") == "add"
+                ):
+                    comment_id, on_post = value.get("comment_id"), value.get("post_id")
+                    if (
+                        comment_id
+                        and on_post
+                        and all(
+                            isinstance(given, str | int) and not isinstance(given, bool)
+                            for given in (comment_id, on_post)
+                        )
+                    ):
+                        mentioned.setdefault(str(comment_id), str(on_post))
+                    else:
+                        quarantined.append(
+                            QuarantinedItem(
+                                route=MENTIONED_ROUTE,
+                                raw=jsonable(change),
+                                error="a mention of a comment without its comment_id or post_id",
+                                external_id=str(comment_id or ""),
+                            )
+                        )
                 # A comment on one of our posts (``feed``), or a post or comment that
-                # mentions the Page (``mention``): a mention on another post names no post
+                # mentions the Page (``mention``): a post that mentions it names no post
                 # of ours, and the ``tagged`` route's poll brings it.
                 if (
                     change.get("field") in ("feed", "mention")
@@ -639,6 +743,8 @@ class FacebookConnector(Connector):
                     key=f"{entry['id']}:{moment}:{fingerprint[:32]}",
                     occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
                     post_ids=tuple(dict.fromkeys(post_ids)),
+                    mentioned_comments=tuple(mentioned.items()),
+                    quarantined=tuple(quarantined),
                 )
             )
         return events

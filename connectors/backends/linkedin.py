@@ -675,3 +675,30 @@ class LinkedInConnector(Connector):
                 continue
             states[str(comment_urn)] = PostState.LIVE
         return states
+
+    def post_metrics(self, ids) -> dict[str, dict[str, int]]:
+        """Each post's (or comment's) ``socialActions`` summary: ``totalLikes`` from its
+        ``likesSummary`` and ``aggregatedTotalComments`` (comments with their replies)
+        from its ``commentsSummary``."""
+        metrics: dict[str, dict[str, int]] = {}
+        for urn in ids:
+            try:
+                answer = self._rest(
+                    "social actions",
+                    "get",
+                    resource_path="/socialActions/{id}",
+                    path_keys={"id": str(urn)},
+                )
+            except NotFound:
+                continue
+            entity = answer.entity if isinstance(answer.entity, dict) else {}
+            counts: dict[str, int] = {}
+            for summary, name in (
+                ("likesSummary", "totalLikes"),
+                ("commentsSummary", "aggregatedTotalComments"),
+            ):
+                given = (entity.get(summary) or {}).get(name)
+                if isinstance(given, int) and not isinstance(given, bool):
+                    counts[name] = given
+            metrics[str(urn)] = counts
+        return metrics

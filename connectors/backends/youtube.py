@@ -493,3 +493,39 @@ class YouTubeConnector(Connector):
             for comment_id in batch:
                 states[comment_id] = PostState.LIVE if comment_id in found else PostState.DELETED
         return states
+
+    def post_metrics(self, ids) -> dict[str, dict[str, int]]:
+        """The public counts of the hub's own comments: a video's ``statistics`` are the
+        channel's video, not our words, so each top-level comment's ``likeCount`` and its
+        thread's ``totalReplyCount`` (``commentThreads.list`` by up to 50 ids, one unit),
+        and a reply's ``likeCount`` (``comments.list`` by ids)."""
+        metrics: dict[str, dict[str, int]] = {}
+        wanted = [str(comment_id) for comment_id in ids]
+        for batch in split_items(wanted, LOOKUP_BATCH):
+            answer = self._execute(
+                "commentThreads.list",
+                # By ids, every one found comes back at once (maxResults is refused with id).
+                self.api.commentThreads().list(part="snippet", id=",".join(batch)),
+            )
+            for thread in answer.get("items") or []:
+                snippet = (thread or {}).get("snippet") or {}
+                top = ((snippet.get("topLevelComment") or {}).get("snippet")) or {}
+                counts = {
+                    name: given
+                    for name, given in (
+                        ("likeCount", top.get("likeCount")),
+                        ("totalReplyCount", snippet.get("totalReplyCount")),
+                    )
+                    if isinstance(given, int) and not isinstance(given, bool)
+                }
+                metrics[str(thread.get("id"))] = counts
+        replies = [comment_id for comment_id in wanted if comment_id not in metrics]
+        for batch in split_items(replies, LOOKUP_BATCH):
+            answer = self._execute(
+                "comments.list", self.api.comments().list(part="snippet", id=",".join(batch))
+            )
+            for comment in answer.get("items") or []:
+                likes = ((comment or {}).get("snippet") or {}).get("likeCount")
+                if isinstance(likes, int) and not isinstance(likes, bool):
+                    metrics[str(comment.get("id"))] = {"likeCount": likes}
+        return metrics

@@ -17,6 +17,9 @@ Mentions: a citizen's post or comment that names a Page as ``@username`` tags it
 ``/{page-id}/tagged`` edge lists the public posts that tag it, newest first, without ``from``
 for a person's post (Graph gives ``from`` only to the post's author); and each mention is
 POSTed to the webhook as a Page ``mention`` change (``item`` post or comment, ``verb`` add).
+A comment is read by its id (``GET /{comment-id}?fields=...``) as Graph serves it, with only
+the fields asked for; a post's counts come as its ``reactions`` and ``comments`` edges'
+``summary`` and its ``shares``.
 """
 
 from __future__ import annotations
@@ -82,6 +85,25 @@ def _no_object(object_id: str) -> SandboxError:
         type_="GraphMethodException",
         subcode=33,
     )
+
+
+def _requested_fields(fields: str) -> list[str]:
+    """The top-level names of a ``fields`` list, nested ``{...}`` and ``.summary(...)``
+    modifiers included in their name: ``a,b{c,d},e.summary(true)`` → three."""
+    names, depth, current = [], 0, ""
+    for char in fields:
+        if char in "{(":
+            depth += 1
+        elif char in "})":
+            depth -= 1
+        if char == "," and depth == 0:
+            names.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        names.append(current.strip())
+    return names
 
 
 def _time(moment: datetime) -> str:
@@ -212,9 +234,76 @@ class FacebookState(NetworkState):
                 "link": link,
                 "created_time": datetime.now(UTC),
                 "deleted": False,
+                "reactions": {},
+                "shares": 0,
             }
             self.posts[post["id"]] = post
             return post
+
+    def react(self, post_id: str, *, handle: str, kind: str = "LIKE") -> None:
+        """A citizen reacts to a post (one reaction each; a new one replaces it)."""
+        with self.lock:
+            post = self.posts.get(post_id)
+            if post is None or post["deleted"]:
+                raise _no_object(post_id)
+            post.setdefault("reactions", {})[self.user(handle)["id"]] = kind
+
+    def share(self, post_id: str, *, handle: str) -> None:
+        with self.lock:
+            post = self.posts.get(post_id)
+            if post is None or post["deleted"]:
+                raise _no_object(post_id)
+            self.user(handle)
+            post["shares"] = post.get("shares", 0) + 1
+
+    def object_fields(self, object_id: str, fields: str) -> dict[str, Any] | None:
+        """A post or comment with only the ``fields`` asked for (and its id), as Graph
+        answers them: ``reactions.summary(total_count)`` and ``comments.summary(...)`` as
+        edges with a ``summary`` (the comments' count is of the top-level ones, Graph's
+        default filter), ``shares`` as ``{"count"}`` and left out while nobody shared."""
+        with self.lock:
+            found = self._object(object_id)
+            if found is None:
+                return None
+            is_comment = object_id in self.comments
+            rendered = self.render_comment(found) if is_comment else self.render_post(found)
+            answer: dict[str, Any] = {}
+            for requested in _requested_fields(fields):
+                name = requested.split("{")[0].split(".")[0].strip()
+                with_summary = ".summary(" in requested
+                if name == "reactions":
+                    count = len(found.get("reactions") or {})
+                    answer[name] = {"data": []}
+                    if with_summary:
+                        answer[name]["summary"] = {
+                            "total_count": count,
+                            "viewer_reaction": "NONE",
+                        }
+                elif name == "comments":
+                    under = [
+                        c
+                        for c in self.comments.values()
+                        if not c["deleted"]
+                        and (
+                            c["parent_id"] == object_id
+                            if is_comment
+                            else c["post_id"] == object_id and not c["parent_id"]
+                        )
+                    ]
+                    answer[name] = {"data": []}
+                    if with_summary:
+                        answer[name]["summary"] = {
+                            "order": "ranked",
+                            "total_count": len(under),
+                            "can_comment": True,
+                        }
+                elif name == "shares":
+                    if not is_comment and found.get("shares"):
+                        answer[name] = {"count": found["shares"]}
+                elif name in rendered:
+                    answer[name] = rendered[name]
+            answer["id"] = rendered["id"]
+            return answer
 
     def _object(self, object_id: str) -> dict[str, Any] | None:
         found = self.posts.get(object_id) or self.comments.get(object_id)
@@ -575,8 +664,9 @@ class FacebookApi(NetworkApi):
 
     @classmethod
     def demo_replies(cls, *, account: str, hashtag: str) -> list[DemoReply]:
-        # Comments under the Page's post only (the hub collects no Page mentions or
-        # hashtags on Facebook): full names, longer, personal, the odd shout and emoji.
+        # Comments under the Page's post only (mentions of the Page elsewhere reach the hub
+        # through the webhook, which the demo does not subscribe): full names, longer,
+        # personal, the odd shout and emoji.
         return [
             DemoReply(
                 "reply",
@@ -811,7 +901,13 @@ class FacebookApi(NetworkApi):
             if object_id in self.state.pages:
                 page = self.state.pages[object_id]
                 return Response(200, {"id": page["id"], "name": page["name"]})
-            found = self.state.get_post(object_id)
+        fields = req.arg("fields")
+        # A comment is read by its id as a post is: ``GET /{comment-id}?fields=...``.
+        found = (
+            self.state.object_fields(object_id, fields)
+            if fields
+            else self.state.get_post(object_id)
+        )
         if found is None:
             raise _no_object(object_id)
         return Response(200, found)

@@ -122,6 +122,8 @@ class LinkedInState(NetworkState):
         self.client_secret = secrets.token_urlsafe(16)
         self.access_tokens: dict[str, dict[str, Any]] = {}
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
+        #: Likes (reactions) on each post or comment URN: actor URN → reaction type.
+        self.likes: dict[str, dict[str, str]] = {}
         self._sequence = 0
 
     def _next(self) -> str:
@@ -355,6 +357,46 @@ class LinkedInState(NetworkState):
             member = self.member(handle, display_name)
         return self.render_for_control(self.add_comment(str(parent_id), member["urn"], text))
 
+    def like(self, target_urn: str, *, handle: str, reaction: str = "LIKE") -> None:
+        """A member likes (reacts to) a post or a comment: one each, a new one replaces it."""
+        with self.lock:
+            if self._live_post(target_urn) is None and self._live_comment(target_urn) is None:
+                raise linkedin_error(404, "NOT_FOUND", f"Not found: {target_urn}")
+            member = self.member(handle)
+            self.likes.setdefault(target_urn, {})[member["urn"]] = reaction
+
+    def social_actions(self, target_urn: str) -> dict[str, Any]:
+        """``GET /rest/socialActions/{urn}``: the target's likes and comments summaries
+        (``totalFirstLevelComments`` its own comments, ``aggregatedTotalComments`` with
+        their replies)."""
+        with self.lock:
+            first_level = self.comments_on(target_urn)
+            replies = [
+                c
+                for top in first_level
+                for c in self.comments_on(top["urn"])
+                if target_urn in self.posts
+            ]
+            likes = self.likes.get(target_urn) or {}
+            return {
+                "$URN": f"urn:li:socialActions:{target_urn}",
+                "target": target_urn,
+                "likesSummary": {
+                    "selectedLikes": [f"urn:li:like:({actor},{target_urn})" for actor in likes][
+                        :10
+                    ],
+                    "aggregatedTotalLikes": len(likes),
+                    "likedByCurrentUser": False,
+                    "totalLikes": len(likes),
+                },
+                "commentsSummary": {
+                    "selectedComments": [c["urn"] for c in first_level][:10],
+                    "aggregatedTotalComments": len(first_level) + len(replies),
+                    "totalFirstLevelComments": len(first_level),
+                    "commentsState": "OPEN",
+                },
+            }
+
     def citizen_post(self, *, handle: str, text: str, display_name=None):
         """A member's own post: not the organisation's, so never the hub's to read."""
         with self.lock:
@@ -579,6 +621,7 @@ class LinkedInApi(NetworkApi):
             ("GET", r"/rest/posts", self.find_posts),
             ("GET", rf"/rest/posts/{URN_PART}", self.get_post),
             ("DELETE", rf"/rest/posts/{URN_PART}", self.delete_post),
+            ("GET", rf"/rest/socialActions/{URN_PART}", self.social_actions),
             ("GET", rf"/rest/socialActions/{URN_PART}/comments", self.comments),
             ("POST", rf"/rest/socialActions/{URN_PART}/comments", self.create_comment),
             ("GET", rf"/rest/socialActions/{URN_PART}/comments/(?P<id>\d+)", self.comment),
@@ -765,6 +808,14 @@ class LinkedInApi(NetworkApi):
                 raise linkedin_error(403, "ACCESS_DENIED", "Not enough permissions to delete")
         self.state.delete_post(urn)
         return Response(204)
+
+    def social_actions(self, req: Request, match) -> Response:
+        self._organization(req)
+        urn = self._urn(match)
+        with self.state.lock:
+            if self.state._live_post(urn) is None and self.state._live_comment(urn) is None:
+                raise linkedin_error(404, "NOT_FOUND", f"Not found: {urn}")
+        return Response(200, self.state.social_actions(urn))
 
     def comments(self, req: Request, match) -> Response:
         self._organization(req)

@@ -267,6 +267,17 @@ class YouTubeState(NetworkState):
             self.comments[comment["id"]] = comment
             return comment
 
+    def like(self, comment_id: str, *, handle: str) -> None:
+        """A viewer likes a comment (once each): its ``likeCount`` counts them."""
+        with self.lock:
+            comment = self._live(comment_id)
+            if comment is None:
+                raise google_error(404, "commentNotFound", "The comment could not be found.")
+            likes = comment.setdefault("likes", [])
+            viewer = self.citizen(handle)["id"]
+            if viewer not in likes:
+                likes.append(viewer)
+
     def citizen_reply(self, parent_id: str, *, handle: str, text: str, display_name=None):
         """A citizen's comment: top-level when ``parent_id`` is a video, else a reply."""
         with self.lock:
@@ -357,7 +368,7 @@ class YouTubeState(NetworkState):
             "authorChannelId": {"value": comment["author_id"]},
             "canRate": True,
             "viewerRating": "none",
-            "likeCount": 0,
+            "likeCount": len(comment.get("likes") or ()),
             "publishedAt": _time(comment["published"]),
             "updatedAt": _time(comment["updated"]),
         }
@@ -604,6 +615,12 @@ class YouTubeApi(NetworkApi):
         caller = self.state.caller(req)
         parts = self._parts(req)
         text_format = req.arg("textFormat") or "html"
+        if req.arg("id") and req.arg("maxResults"):
+            raise google_error(
+                400,
+                "incompatibleParameters",
+                "The maxResults parameter is not supported for use with the id parameter.",
+            )
         self.state.spend(caller, LIST_COST)
         with self.state.lock:
             if req.arg("id"):
@@ -631,6 +648,17 @@ class YouTubeApi(NetworkApi):
                 )
                 for t in tops
             ]
+        if req.arg("id"):
+            # By ids: every thread found, in one answer without pages.
+            return Response(
+                200,
+                {
+                    "kind": "youtube#commentThreadListResponse",
+                    "etag": _etag(tuple(req.args("id"))),
+                    "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+                    "items": items,
+                },
+            )
         return self._page(req, items, "youtube#commentThreadListResponse")
 
     def insert_thread(self, req: Request, match) -> Response:

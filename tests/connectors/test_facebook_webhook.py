@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.celery import app as celery_app
-from connectors.models import CollectionState, WebhookReceipt
+from connectors.backends.facebook import GRAPH_API_VERSION
+from connectors.models import CollectionState, QuarantinedPayload, WebhookReceipt
 from engagement.record.models import Response
 from tests.collection.conftest import announce
 from tests.conftest import PROJECT_DIR
@@ -319,3 +320,231 @@ def test_a_signed_feed_change_is_collected_by_a_real_worker_within_seconds(
     assert response.text == "Collected by the worker."
     assert response.channel == "facebook"
     assert response.root_external_id == announced.root_id
+
+
+# --- Comments that mention the Page on other people's posts ---------------------------------
+
+
+def _mention_delivery(*, page_id: str, moment: int, **value) -> bytes:
+    """A Page ``mention`` change as Meta sends it (the Page webhook reference, field
+    ``mention``: ``post_id``, ``comment_id`` for a comment, ``sender_id``, ``sender_name``,
+    ``item``, ``verb``)."""
+    value = {"item": "comment", "verb": "add", **value}
+    entry = {"id": page_id, "time": moment, "changes": [{"field": "mention", "value": value}]}
+    return json.dumps({"object": "page", "entry": [entry]}).encode()
+
+
+def _mentioning_comment(announced, facebook_channel, text: str) -> tuple[dict, dict]:
+    """A citizen's own post (not the Page's), and another citizen's comment on it that
+    mentions the Page: Graph lists neither under the Page, and the post does not tag it."""
+    state = announced.state
+    post = state.citizen_post(handle="neighbour", text="Roadworks on the high street again.")
+    comment = state.citizen_reply(
+        post["id"], handle="commuter", text=f"@{facebook_channel.account.handle} {text}"
+    )
+    return post, comment
+
+
+def _deliver(client, facebook_channel, body: bytes):
+    return client.post(
+        URL,
+        body,
+        content_type="application/json",
+        **_signed(facebook_channel.account.credentials["app_secret"], body),
+    )
+
+
+def test_a_comment_mentioning_the_page_on_another_post_lands_in_the_record_by_its_hashtag(
+    client, home_page, facebook_channel, eager_tasks, django_capture_on_commit_callbacks
+):
+    announced = announce(home_page, facebook_channel)
+    other = announce(home_page, facebook_channel)  # another consultation, another hashtag
+    post, comment = _mentioning_comment(
+        announced, facebook_channel, f"The zone should cover this street. #{announced.page.hashtag}"
+    )
+    body = _mention_delivery(
+        page_id=facebook_channel.account.id,
+        moment=int(time.time()),
+        post_id=post["id"],
+        comment_id=comment["id"],
+        sender_id=comment["from"]["id"],
+        sender_name=comment["from"]["name"],
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _deliver(client, facebook_channel, body)
+    with django_capture_on_commit_callbacks(execute=True):
+        # The same comment again in a new delivery (another time): read again, stored once.
+        _deliver(
+            client,
+            facebook_channel,
+            _mention_delivery(
+                page_id=facebook_channel.account.id,
+                moment=int(time.time()) - 1,
+                post_id=post["id"],
+                comment_id=comment["id"],
+            ),
+        )
+
+    assert first.status_code == 200 and first.json()["accepted"] == 1
+    response = Response.objects.get(channel="facebook", external_id=comment["id"])
+    assert response.consultation_id == announced.page.pk
+    assert response.text.endswith(f"#{announced.page.hashtag}")
+    assert response.root_external_id == post["id"]
+    assert response.respondent.display_name == comment["from"]["name"]
+    assert not Response.objects.filter(consultation=other.page).exists()
+    # Read by its id through the SDK, as Graph serves a comment (GET /vNN.N/{comment-id}).
+    reads = [
+        path for _, path, *_ in announced.state.request_log if path.endswith(f"/{comment['id']}")
+    ]
+    assert len(reads) >= 2  # once for each consultation collected on the Page
+    # Nothing left waiting: the route's pending list was emptied as the comment was read.
+    for state in CollectionState.objects.filter(channel=facebook_channel.channel):
+        assert comment["id"] not in state.cursor
+
+
+def test_a_mentioning_comment_without_the_hashtag_or_deleted_is_not_recorded(
+    client, home_page, facebook_channel, eager_tasks, django_capture_on_commit_callbacks
+):
+    announced = announce(home_page, facebook_channel)
+    post, unrelated = _mentioning_comment(announced, facebook_channel, "When is the bin day?")
+    _, deleted = _mentioning_comment(
+        announced, facebook_channel, f"Second thoughts. #{announced.page.hashtag}"
+    )
+    announced.state.delete_post(deleted["id"])
+    changes = [
+        {
+            "field": "mention",
+            "value": {
+                "item": "comment",
+                "verb": "add",
+                "post_id": post["id"],
+                "comment_id": given["id"],
+            },
+        }
+        for given in (unrelated, deleted)
+    ]
+    body = json.dumps(
+        {
+            "object": "page",
+            "entry": [
+                {"id": facebook_channel.account.id, "time": int(time.time()), "changes": changes}
+            ],
+        }
+    ).encode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _deliver(client, facebook_channel, body)
+
+    assert answer.status_code == 200
+    assert not Response.objects.filter(external_id__in=[unrelated["id"], deleted["id"]]).exists()
+    state = CollectionState.objects.get(
+        consultation=announced.page, channel=facebook_channel.channel
+    )
+    assert unrelated["id"] not in state.cursor and deleted["id"] not in state.cursor
+    assert state.last_error == ""
+
+
+def test_a_mention_of_a_comment_that_does_not_say_which_is_quarantined_with_the_reason(
+    client, home_page, facebook_channel, eager_tasks, django_capture_on_commit_callbacks
+):
+    announced = announce(home_page, facebook_channel)
+    body = _mention_delivery(
+        page_id=facebook_channel.account.id, moment=int(time.time()), post_id="123_456"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _deliver(client, facebook_channel, body)
+
+    assert answer.status_code == 200
+    (kept,) = QuarantinedPayload.objects.filter(channel=facebook_channel.channel)
+    assert "without its comment_id" in kept.error
+    assert kept.payload["value"]["post_id"] == "123_456"
+    assert not Response.objects.filter(consultation=announced.page).exists()
+
+
+def test_a_mentioning_comment_waits_in_the_cursor_while_facebook_refuses_and_is_read_after(
+    client, home_page, facebook_channel, django_capture_on_commit_callbacks
+):
+    from connectors.collection import replies_collect
+
+    announced = announce(home_page, facebook_channel)
+    post, comment = _mentioning_comment(
+        announced, facebook_channel, f"Count me in. #{announced.page.hashtag}"
+    )
+    body = _mention_delivery(
+        page_id=facebook_channel.account.id,
+        moment=int(time.time()),
+        post_id=post["id"],
+        comment_id=comment["id"],
+    )
+    # No worker runs the collection the webhook starts: the comment waits in the cursor.
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _deliver(client, facebook_channel, body).status_code == 200
+    state = CollectionState.objects.get(
+        consultation=announced.page, channel=facebook_channel.channel
+    )
+    assert comment["id"] in state.cursor
+    announced.sandbox.server.inject_fault(
+        "server_error", path=f"/{GRAPH_API_VERSION}/{comment['id']}"
+    )
+
+    failed = replies_collect(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+    state.refresh_from_db()
+    assert failed.stopped_by and comment["id"] in state.cursor
+
+    replies_collect(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+    assert Response.objects.filter(consultation=announced.page, external_id=comment["id"]).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_comment_mentioning_the_page_reaches_the_record_through_the_sandbox_webhook(
+    live_server, sandboxes, home_page, eager_tasks
+):
+    sandbox = make_sandbox_channel(sandboxes, "facebook")
+    announced = announce(home_page, sandbox)
+    state = sandbox.server.state
+    state.subscribe(f"{live_server.url}{URL}", sandbox.account.credentials["webhook_verify_token"])
+    try:
+        # The sandbox POSTs the mention (a comment, on a citizen's post) as Meta does.
+        _, comment = _mentioning_comment(
+            announced, sandbox, f"Mentioned, far from the Page. #{announced.page.hashtag}"
+        )
+        wait_for(
+            lambda: Response.objects.filter(
+                consultation=announced.page, external_id=comment["id"]
+            ).exists(),
+            timeout=5,
+            what=lambda: f"the mentioning comment in the record; log {state.webhook_log!r}",
+            interval=0.1,
+        )
+    finally:
+        state.webhook_url = ""
+
+
+def test_a_mention_is_kept_only_for_consultations_still_collected(
+    client, home_page, facebook_channel, settings, django_capture_on_commit_callbacks
+):
+    open_one = announce(home_page, facebook_channel)
+    long_closed = announce(home_page, facebook_channel)
+    closed_at = timezone.now() - timedelta(days=settings.HUB_COLLECT_AFTER_CLOSE_DAYS + 1)
+    long_closed.page.opens_at = closed_at - timedelta(days=30)
+    long_closed.page.closes_at = closed_at
+    long_closed.page.save()
+    post, comment = _mentioning_comment(
+        open_one, facebook_channel, f"Still open? #{long_closed.page.hashtag}"
+    )
+    body = _mention_delivery(
+        page_id=facebook_channel.account.id,
+        moment=int(time.time()),
+        post_id=post["id"],
+        comment_id=comment["id"],
+    )
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _deliver(client, facebook_channel, body).json()["collections"] == 1
+
+    kept = CollectionState.objects.get(consultation=open_one.page)
+    assert comment["id"] in kept.cursor
+    closed = CollectionState.objects.filter(consultation=long_closed.page).first()
+    assert closed is None or comment["id"] not in closed.cursor
