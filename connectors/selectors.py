@@ -171,8 +171,10 @@ class DeliveryEngagement:
 
 def metric_label(name: str) -> str:
     """A network's count name in words: "like_count", "likeCount" → "likes"; "replyCount",
-    "replies_count" → "replies"."""
+    "replies_count" → "replies"; "aggregatedTotalComments" → "comments"."""
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").lower().split()
+    # "totalLikes", "aggregatedTotalComments": the qualifier says nothing to a reader.
+    words = [word for word in words if word not in ("total", "aggregated")] or words
     if words and words[-1] == "count":
         words = words[:-1]
     if words and not words[-1].endswith("s"):

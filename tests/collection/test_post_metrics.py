@@ -85,8 +85,9 @@ def test_a_deleted_post_is_not_asked_about(home_page, sandboxes):
         ("comments", "comments"),
         ("reactions", "reactions"),
         ("shares", "shares"),
-        ("totalReplyCount", "total replies"),
-        ("totalLikes", "total likes"),
+        ("totalReplyCount", "replies"),
+        ("totalLikes", "likes"),
+        ("aggregatedTotalComments", "comments"),
     ],
 )
 def test_network_count_names_read_as_words(name, label):
