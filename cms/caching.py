@@ -46,7 +46,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_from_path, override
 
 logger = logging.getLogger(__name__)
 
@@ -426,12 +426,16 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
             for value in values
         ]
     body: str
+    # The page's language from its address alone: the middleware that would have said
+    # may not have run when the database went away.
+    language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     try:
-        body = loader.render_to_string(
-            "503.html",
-            {"fields": fields, "retry_minutes": RETRY_AFTER_SECONDS // 60},
-            request=request,
-        )
+        with override(language):
+            body = loader.render_to_string(
+                "503.html",
+                {"fields": fields, "retry_minutes": RETRY_AFTER_SECONDS // 60},
+                request=request,
+            )
     except Exception:  # noqa: BLE001 - the page must not fail the way the service did
         logger.exception("The 503 page could not be rendered")
         body = (

@@ -38,7 +38,7 @@ from search.models import ResponseDocument, ResponseDocumentQuestion, ResponseDo
 PAGE_SIZE = 20
 
 # Names for the language facet; another language shows its code.
-LANGUAGE_NAMES = {"en": "English", "cy": "Welsh (Cymraeg)"}
+LANGUAGE_NAMES = {"en": _("English"), "cy": _("Welsh (Cymraeg)")}
 
 
 class Sort:
@@ -131,7 +131,7 @@ def _language_option(value: str, count: int, filters: ResponseFilters) -> FacetO
     return FacetOption(
         value=value,
         # "en-GB" is English too: a tag as a network sent it, before the record kept languages.
-        label=LANGUAGE_NAMES.get(value) or LANGUAGE_NAMES.get(language_primary(value), value),
+        label=str(LANGUAGE_NAMES.get(value) or LANGUAGE_NAMES.get(language_primary(value), value)),
         count=count,
         selected=value in filters.languages,
     )
@@ -371,7 +371,7 @@ def _facets_from_buckets(
     sentiments = [
         FacetOption(
             value=key,
-            label=label,
+            label=str(label),
             count=sentiment_counts[key],
             selected=key in filters.sentiments,
         )

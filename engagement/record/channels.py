@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Channel(models.TextChoices):
     """The channels the hub itself receives responses by (social networks are added)."""
 
-    WEB = "web", "Web form"
-    EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
-    EVENT = "event", "Event"
-    OTHER = "other", "Other"
+    WEB = "web", gettext_lazy("Web form")
+    EMAIL = "email", gettext_lazy("Email")
+    LETTER = "letter", gettext_lazy("Letter")
+    EVENT = "event", gettext_lazy("Event")
+    OTHER = "other", gettext_lazy("Other")
 
 
 _social_providers: list[Callable[[], Iterable[tuple[str, str]]]] = []
