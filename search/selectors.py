@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
@@ -35,10 +36,13 @@ from search import engine, fulltext
 from search.indexes import is_search_node
 from search.models import ResponseDocument, ResponseDocumentQuestion, ResponseDocumentTheme
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PAGE_SIZE = 20
 
 # Names for the language facet; another language shows its code.
-LANGUAGE_NAMES = {"en": _("English"), "cy": _("Welsh (Cymraeg)")}
+LANGUAGE_NAMES: dict[str, StrOrPromise] = {"en": _("English"), "cy": _("Welsh (Cymraeg)")}
 
 
 class Sort:
