@@ -426,11 +426,8 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
             for value in values
         ]
     body: str
-    # The page's language from its address alone: the middleware that would have said
-    # may not have run when the database went away.
-    language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     try:
-        with override(language):
+        with override(_language_of_address(request)):
             body = loader.render_to_string(
                 "503.html",
                 {"fields": fields, "retry_minutes": RETRY_AFTER_SECONDS // 60},
@@ -462,4 +459,11 @@ def server_error(request: HttpRequest) -> HttpResponseBase:
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_AWAY):
         return database_away_response(request)
-    return HttpResponse(loader.render_to_string("500.html"), status=500)
+    with override(_language_of_address(request)):
+        return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
+def _language_of_address(request: HttpRequest) -> str:
+    """The page's language from its address alone (``/cy/...`` is Welsh): the middleware
+    that would have said may not have run when the service failed."""
+    return get_language_from_path(request.path_info) or settings.LANGUAGE_CODE

@@ -80,6 +80,20 @@ def test_the_503_page_at_an_english_address_stays_english(rf):
     assert '<html lang="en-gb"' in page
 
 
+def test_the_500_page_under_cy_is_in_welsh(rf):
+    for path, expected in (
+        ("/cy/consultations/", "Mae’n ddrwg gennym, mae problem gyda’r gwasanaeth"),
+        ("/consultations/", "Sorry, there is a problem with the service"),
+    ):
+        try:
+            raise ValueError("a bug")
+        except ValueError:
+            answer = caching.server_error(rf.get(path))
+
+        assert answer.status_code == 500
+        assert expected in answer.content.decode()
+
+
 def test_the_welsh_form_offers_the_outcome_email_in_welsh(client, welsh):
     page = client.get(WELSH_FORM).text
 
