@@ -46,7 +46,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_from_path, override
 
 logger = logging.getLogger(__name__)
 
@@ -427,11 +427,12 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
         ]
     body: str
     try:
-        body = loader.render_to_string(
-            "503.html",
-            {"fields": fields, "retry_minutes": RETRY_AFTER_SECONDS // 60},
-            request=request,
-        )
+        with override(_language_of_address(request)):
+            body = loader.render_to_string(
+                "503.html",
+                {"fields": fields, "retry_minutes": RETRY_AFTER_SECONDS // 60},
+                request=request,
+            )
     except Exception:  # noqa: BLE001 - the page must not fail the way the service did
         logger.exception("The 503 page could not be rendered")
         body = (
@@ -458,4 +459,11 @@ def server_error(request: HttpRequest) -> HttpResponseBase:
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_AWAY):
         return database_away_response(request)
-    return HttpResponse(loader.render_to_string("500.html"), status=500)
+    with override(_language_of_address(request)):
+        return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
+def _language_of_address(request: HttpRequest) -> str:
+    """The page's language from its address alone (``/cy/...`` is Welsh): the middleware
+    that would have said may not have run when the service failed."""
+    return get_language_from_path(request.path_info) or settings.LANGUAGE_CODE

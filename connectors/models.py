@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
@@ -127,12 +128,12 @@ class ConsultationChannel(Orderable):
 
 
 class DeliveryKind(models.TextChoices):
-    ANNOUNCE = "announce", "Announcement"
-    REMINDER_7D = "reminder_7d", "Closes in 7 days"
-    REMINDER_1D = "reminder_1d", "Closes tomorrow"
-    CLOSED = "closed", "Now closed"
+    ANNOUNCE = "announce", gettext_lazy("Announcement")
+    REMINDER_7D = "reminder_7d", gettext_lazy("Closes in 7 days")
+    REMINDER_1D = "reminder_1d", gettext_lazy("Closes tomorrow")
+    CLOSED = "closed", gettext_lazy("Now closed")
     # A reply in the announcement's thread once the outcome is published (connectors.outcomes).
-    OUTCOME = "outcome", "Outcome published"
+    OUTCOME = "outcome", gettext_lazy("Outcome published")
 
 
 class DeliveryStatus(models.TextChoices):

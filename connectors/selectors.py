@@ -9,6 +9,7 @@ from typing import cast
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from connectors.models import (
     ChannelAccount,
@@ -179,7 +180,28 @@ def metric_label(name: str) -> str:
         words = words[:-1]
     if words and not words[-1].endswith("s"):
         words[-1] = words[-1][:-1] + "ies" if words[-1].endswith("y") else words[-1] + "s"
-    return " ".join(words) or name
+    label = " ".join(words) or name
+    # The counts the networks publish today, in the page's language; a new one stays as named.
+    return gettext(label) if label in KNOWN_METRIC_LABELS else label
+
+
+KNOWN_METRIC_LABELS = frozenset(
+    {
+        gettext_noop("likes"),
+        gettext_noop("replies"),
+        gettext_noop("reposts"),
+        gettext_noop("retweets"),
+        gettext_noop("reblogs"),
+        gettext_noop("quotes"),
+        gettext_noop("favourites"),
+        gettext_noop("bookmarks"),
+        gettext_noop("impressions"),
+        gettext_noop("views"),
+        gettext_noop("comments"),
+        gettext_noop("shares"),
+        gettext_noop("reactions"),
+    }
+)
 
 
 def engagement_per_delivery(*, consultation: ConsultationPage) -> tuple[DeliveryEngagement, ...]:

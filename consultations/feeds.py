@@ -82,10 +82,11 @@ class OutcomesAtomFeed(ConsultationsAtomFeed):
     consultations whose ``outcome_published_at`` has come."""
 
     def title(self):
-        return f"Outcomes – {self.index_page.get_site().site_name or 'Consultation hub'}"
+        site_name = self.index_page.get_site().site_name or "Consultation hub"
+        return gettext("Outcomes – %(site_name)s") % {"site_name": site_name}
 
     def subtitle(self):
-        return "What each consultation heard and what will be done, as each is published."
+        return gettext("What each consultation heard and what will be done, as each is published.")
 
     def link(self):
         return self.index_page.url + self.index_page.reverse_subpage("outcomes_feed")
@@ -103,10 +104,12 @@ class OutcomesAtomFeed(ConsultationsAtomFeed):
         )
 
     def item_title(self, item):
-        return f"Outcome: {item.title}"
+        return gettext("Outcome: %(title)s") % {"title": item.title}
 
     def item_description(self, item):
-        return f"{item.summary} Read what was heard and what will be done."
+        return gettext("%(summary)s Read what was heard and what will be done.") % {
+            "summary": item.summary
+        }
 
     def item_link(self, item):
         return item.url + "#outcome"

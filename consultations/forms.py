@@ -69,10 +69,11 @@ class ConsultationResponseForm(forms.Form):
         },
     )
     notify_outcome = forms.BooleanField(
-        label="Tell me about the outcome",
+        label=_("Tell me about the outcome"),
         required=False,
-        help_text="We will email you once, when the outcome is published, then delete your "
-        "email address.",
+        help_text=_(
+            "We will email you once, when the outcome is published, then delete your email address."
+        ),
     )
     consent_to_publish = forms.BooleanField(
         label=_("You may publish my response (without my email address)"),

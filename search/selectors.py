@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
@@ -35,10 +36,13 @@ from search import engine, fulltext
 from search.indexes import is_search_node
 from search.models import ResponseDocument, ResponseDocumentQuestion, ResponseDocumentTheme
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PAGE_SIZE = 20
 
 # Names for the language facet; another language shows its code.
-LANGUAGE_NAMES = {"en": "English", "cy": "Welsh (Cymraeg)"}
+LANGUAGE_NAMES: dict[str, StrOrPromise] = {"en": _("English"), "cy": _("Welsh (Cymraeg)")}
 
 
 class Sort:
@@ -133,7 +137,7 @@ def _language_option(value: str, count: int, filters: ResponseFilters) -> FacetO
     return FacetOption(
         value=value,
         # "en-GB" is English too: a tag as a network sent it, before the record kept languages.
-        label=LANGUAGE_NAMES.get(value) or LANGUAGE_NAMES.get(language_primary(value), value),
+        label=str(LANGUAGE_NAMES.get(value) or LANGUAGE_NAMES.get(language_primary(value), value)),
         count=count,
         selected=value in filters.languages,
     )
@@ -393,7 +397,7 @@ def _facets_from_buckets(
     sentiments = [
         FacetOption(
             value=key,
-            label=label,
+            label=str(label),
             count=sentiment_counts[key],
             selected=key in filters.sentiments,
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 # GOV.UK Design System colours.
 BLUE = "#1d70b8"
@@ -40,10 +41,11 @@ def _shorten(text: str, limit: int = 30) -> str:
 
 
 def _describe(bars: Sequence[Bar], unit: str) -> str:
-    return "; ".join(f"{bar.label}: {bar.value} {unit}" for bar in bars) or "No data yet"
+    unit = unit or gettext("responses")
+    return "; ".join(f"{bar.label}: {bar.value} {unit}" for bar in bars) or gettext("No data yet")
 
 
-def bar_chart(*, chart_id: str, title: str, rows: Sequence, unit: str = "responses") -> SafeString:
+def bar_chart(*, chart_id: str, title: str, rows: Sequence, unit: str = "") -> SafeString:
     """Horizontal bars, one per row (objects with ``label`` and ``count``), values written."""
     bars = _bars(rows)
     largest = max((bar.value for bar in bars), default=0) or 1
@@ -58,7 +60,7 @@ def bar_chart(*, chart_id: str, title: str, rows: Sequence, unit: str = "respons
         f'<g font-family="{FONT}" font-size="16" fill="{TEXT}">',
     ]
     if not bars:
-        parts.append(f'<text x="0" y="{BAR_HEIGHT}">No data yet</text>')
+        parts.append(f'<text x="0" y="{BAR_HEIGHT}">{escape(gettext("No data yet"))}</text>')
     for position, bar in enumerate(bars):
         top = BAR_GAP + position * (BAR_HEIGHT + BAR_GAP)
         width = round(plot_width * bar.value / largest, 1)
@@ -78,9 +80,7 @@ def bar_chart(*, chart_id: str, title: str, rows: Sequence, unit: str = "respons
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
 
 
-def column_chart(
-    *, chart_id: str, title: str, rows: Sequence, unit: str = "responses"
-) -> SafeString:
+def column_chart(*, chart_id: str, title: str, rows: Sequence, unit: str = "") -> SafeString:
     """Columns over time, left to right; the first, last and busiest days are named."""
     bars = _bars(rows)
     largest = max((bar.value for bar in bars), default=0) or 1
@@ -98,7 +98,7 @@ def column_chart(
         f'<line x1="{left}" y1="{axis}" x2="{right}" y2="{axis}" stroke="{TEXT}"/>',
     ]
     if not bars:
-        parts.append(f'<text x="{left}" y="{axis - 10}">No data yet</text>')
+        parts.append(f'<text x="{left}" y="{axis - 10}">{escape(gettext("No data yet"))}</text>')
     busiest = max(range(len(bars)), key=lambda i: (bars[i].value, -i), default=None)
     labelled = {0, len(bars) - 1}
     # The busiest day is named too, unless its label would overlap an end's.
@@ -141,7 +141,7 @@ def stacked_column_chart(
     title: str,
     segments: Sequence[Segment],
     columns: Sequence[tuple[str, Sequence[int]]],
-    unit: str = "responses",
+    unit: str = "",
 ) -> SafeString:
     """Columns over time, each split into ``segments`` (bottom first), its total written
     above it and a legend below; ``columns`` are (label, one value per segment). The
@@ -155,6 +155,7 @@ def stacked_column_chart(
     left, right = 40, CHART_WIDTH - 10
     step = (right - left) / max(len(columns), 1)
     width = max(min(step * 0.7, 40), 2)
+    unit = unit or gettext("responses")
     description = "; ".join(
         f"{label}: {total} {unit} ("
         + ", ".join(
@@ -168,12 +169,12 @@ def stacked_column_chart(
         f'viewBox="0 0 {CHART_WIDTH} {height}" width="100%" '
         f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(description or "No data yet")}</desc>',
+        f'<desc id="{chart_id}-desc">{escape(description or gettext("No data yet"))}</desc>',
         f'<g font-family="{FONT}" font-size="14" fill="{TEXT}">',
         f'<line x1="{left}" y1="{axis}" x2="{right}" y2="{axis}" stroke="{TEXT}"/>',
     ]
     if not columns:
-        parts.append(f'<text x="{left}" y="{axis - 10}">No data yet</text>')
+        parts.append(f'<text x="{left}" y="{axis - 10}">{escape(gettext("No data yet"))}</text>')
     for position, ((label, values), total) in enumerate(zip(columns, totals, strict=True)):
         x = left + position * step + (step - width) / 2
         top = float(axis)

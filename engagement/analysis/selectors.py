@@ -8,6 +8,8 @@ from typing import cast
 import numpy as np
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.utils import dateformat
+from django.utils.translation import gettext_lazy as _
 
 from consultations.models import ConsultationPage, QuestionKind
 from engagement.analysis.engine import language_mix, top_terms
@@ -76,10 +78,10 @@ QUOTES_PER_THEME = 3
 # "Not analysed": replies in a language the sentiment model does not read (engine.sentiment),
 # shown apart so that the other three are never read as covering them.
 SENTIMENT_LABELS = (
-    ("positive", "Positive"),
-    ("neutral", "Neutral"),
-    ("negative", "Negative"),
-    ("not_analysed", "Not analysed"),
+    ("positive", _("Positive")),
+    ("neutral", _("Neutral")),
+    ("negative", _("Negative")),
+    ("not_analysed", _("Not analysed")),
 )
 
 
@@ -114,7 +116,9 @@ def figures_by_day(*, responses: QuerySet[Response]) -> tuple[LabelCount, ...]:
     )
     return tuple(
         LabelCount(
-            label=row["day"].strftime("%-d %b %Y"), count=row["n"], key=row["day"].isoformat()
+            label=dateformat.format(row["day"], "j M Y"),
+            count=row["n"],
+            key=row["day"].isoformat(),
         )
         for row in rows
     )
@@ -183,7 +187,7 @@ def figures_sentiment(*, responses: QuerySet[Response]) -> tuple[LabelCount, ...
     )
     counts = {row["sentiment_label"]: row["n"] for row in rows}
     return tuple(
-        LabelCount(label=label, count=counts.get(key, 0), key=key)
+        LabelCount(label=str(label), count=counts.get(key, 0), key=key)
         for key, label in SENTIMENT_LABELS
         # A row of nothing "not analysed" would only puzzle a reader.
         if key != NOT_ANALYSED or counts.get(key)

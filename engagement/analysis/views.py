@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.translation import gettext, ngettext
 from wagtail import hooks
 
 from consultations.models import ConsultationPage, department_ids_for_user
@@ -55,10 +57,34 @@ def _consultation(slug: str) -> ConsultationPage:
 def summary_charts(figures: ConsultationFigures) -> list[dict]:
     """Each chart with its heading and data-table rows, in the order the page shows them."""
     sections: list[tuple[str, str, str, Sequence[LabelCount | ThemeFigure], Callable[..., str]]] = [
-        ("over-time", "Responses over time", "Day", figures.by_day, charts.column_chart),
-        ("by-channel", "Responses by channel", "Channel", figures.by_channel, charts.bar_chart),
-        ("by-theme", "Responses by theme", "Theme", figures.themes, charts.bar_chart),
-        ("sentiment", "Sentiment of responses", "Sentiment", figures.sentiment, charts.bar_chart),
+        (
+            "over-time",
+            gettext("Responses over time"),
+            gettext("Day"),
+            figures.by_day,
+            charts.column_chart,
+        ),
+        (
+            "by-channel",
+            gettext("Responses by channel"),
+            gettext("Channel"),
+            figures.by_channel,
+            charts.bar_chart,
+        ),
+        (
+            "by-theme",
+            gettext("Responses by theme"),
+            gettext("Theme"),
+            figures.themes,
+            charts.bar_chart,
+        ),
+        (
+            "sentiment",
+            gettext("Sentiment of responses"),
+            gettext("Sentiment"),
+            figures.sentiment,
+            charts.bar_chart,
+        ),
     ]
     result = []
     for chart_id, title, column, rows, draw in sections:
@@ -77,8 +103,9 @@ def summary_charts(figures: ConsultationFigures) -> list[dict]:
             {
                 "id": chart_id,
                 "title": tally.question_text,
-                "column": "Answer",
-                "caption": f"{tally.answered} answered",
+                "column": gettext("Answer"),
+                "caption": ngettext("%(count)s answered", "%(count)s answered", tally.answered)
+                % {"count": tally.answered},
                 "rows": [{"label": row.label, "count": row.count} for row in tally.rows],
                 "svg": charts.bar_chart(
                     chart_id=f"chart-{chart_id}", title=tally.question_text, rows=tally.rows
@@ -88,21 +115,24 @@ def summary_charts(figures: ConsultationFigures) -> list[dict]:
     return result
 
 
-# What became of the responses, bottom of each column first; GOV.UK colours.
-LEDGER_SEGMENTS = (
-    charts.Segment("Published", "#1d70b8"),
-    charts.Segment("Awaiting moderation", "#b1b4b6"),
-    charts.Segment("Not published", "#d4351c"),
-    charts.Segment("Withdrawn", "#4c2c92"),
-    charts.Segment("Erased", "#0b0c0c"),
-)
+def ledger_segments() -> tuple[charts.Segment, ...]:
+    """What became of the responses, bottom of each column first; GOV.UK colours. Named in
+    the language of the page drawing them."""
+    return (
+        charts.Segment(gettext("Published"), "#1d70b8"),
+        charts.Segment(gettext("Awaiting moderation"), "#b1b4b6"),
+        charts.Segment(gettext("Not published"), "#d4351c"),
+        charts.Segment(gettext("Withdrawn"), "#4c2c92"),
+        charts.Segment(gettext("Erased"), "#0b0c0c"),
+    )
 
 
 def ledger_chart(weeks: Sequence[WeeklyAccountability]) -> dict:
-    title = "What became of the responses, by week received"
+    title = gettext("What became of the responses, by week received")
     columns = [
         (
-            f"{week.week_start:%-d %b}",
+            # Django's month abbreviations, in the page's language.
+            dateformat.format(week.week_start, "j M"),
             (
                 week.counts.published,
                 week.counts.pending,
@@ -116,7 +146,7 @@ def ledger_chart(weeks: Sequence[WeeklyAccountability]) -> dict:
     return {
         "weeks": weeks,
         "svg": charts.stacked_column_chart(
-            chart_id="chart-ledger", title=title, segments=LEDGER_SEGMENTS, columns=columns
+            chart_id="chart-ledger", title=title, segments=ledger_segments(), columns=columns
         ),
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -11,12 +11,15 @@ from engagement.moderation.selectors import InboxFilters, consultations_moderate
 from engagement.record.channels import channel_choices
 from engagement.record.models import ModerationReason, ModerationState
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 APPROVE = "approve"
 HIDE = "hide"
 ACTIONS = {APPROVE: ModerationState.APPROVED, HIDE: ModerationState.HIDDEN}
 
 
-def _channel_filter_choices() -> list[tuple[str, str]]:
+def _channel_filter_choices() -> list[tuple[str, StrOrPromise]]:
     return [("", "All channels"), *channel_choices()]
 
 

@@ -9,42 +9,63 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext
 
 from engagement.moderation.redaction import RemovalKind
+
+VOWELS = frozenset("aeiouwyâêîôûŵŷ")
 
 # The kind of a removal a moderator made by hand (``response_redact_further``).
 MANUAL_REDACTION_KIND = "moderator"
 
-# Each kind as the public reads it: (one, several).
-_NOUNS: dict[str, tuple[str, str]] = {
-    RemovalKind.EMAIL: ("an email address", "email addresses"),
-    RemovalKind.PHONE: ("a phone number", "phone numbers"),
-    RemovalKind.POSTCODE: ("a postcode", "postcodes"),
-    RemovalKind.NI_NUMBER: ("a National Insurance number", "National Insurance numbers"),
-    RemovalKind.NHS_NUMBER: ("an NHS number", "NHS numbers"),
-    RemovalKind.VEHICLE_REGISTRATION: ("a vehicle registration", "vehicle registrations"),
-    RemovalKind.BANK_DETAILS: ("a set of bank details", "sets of bank details"),
-    RemovalKind.DATE_OF_BIRTH: ("a date of birth", "dates of birth"),
-    RemovalKind.ADDRESS: ("an address", "addresses"),
-    RemovalKind.CARD: ("a card number", "card numbers"),
-    RemovalKind.LINK: ("a private link", "private links"),
-    RemovalKind.MENTION: ("an @-mention of a private person", "@-mentions of private people"),
-    RemovalKind.NAME: ("a name", "names"),
-    MANUAL_REDACTION_KIND: ("a detail removed by a moderator", "details removed by a moderator"),
+# Each kind as the public reads it, one or several: in the page's language, the number
+# chosen when the summary is read.
+_NOUNS: dict[str, Any] = {
+    RemovalKind.EMAIL: ngettext_lazy("an email address", "%(count)s email addresses", "count"),
+    RemovalKind.PHONE: ngettext_lazy("a phone number", "%(count)s phone numbers", "count"),
+    RemovalKind.POSTCODE: ngettext_lazy("a postcode", "%(count)s postcodes", "count"),
+    RemovalKind.NI_NUMBER: ngettext_lazy(
+        "a National Insurance number", "%(count)s National Insurance numbers", "count"
+    ),
+    RemovalKind.NHS_NUMBER: ngettext_lazy("an NHS number", "%(count)s NHS numbers", "count"),
+    RemovalKind.VEHICLE_REGISTRATION: ngettext_lazy(
+        "a vehicle registration", "%(count)s vehicle registrations", "count"
+    ),
+    RemovalKind.BANK_DETAILS: ngettext_lazy(
+        "a set of bank details", "%(count)s sets of bank details", "count"
+    ),
+    RemovalKind.DATE_OF_BIRTH: ngettext_lazy(
+        "a date of birth", "%(count)s dates of birth", "count"
+    ),
+    RemovalKind.ADDRESS: ngettext_lazy("an address", "%(count)s addresses", "count"),
+    RemovalKind.CARD: ngettext_lazy("a card number", "%(count)s card numbers", "count"),
+    RemovalKind.LINK: ngettext_lazy("a private link", "%(count)s private links", "count"),
+    RemovalKind.MENTION: ngettext_lazy(
+        "an @-mention of a private person", "%(count)s @-mentions of private people", "count"
+    ),
+    RemovalKind.NAME: ngettext_lazy("a name", "%(count)s names", "count"),
+    MANUAL_REDACTION_KIND: ngettext_lazy(
+        "a detail removed by a moderator", "%(count)s details removed by a moderator", "count"
+    ),
 }
 # A kind this module does not know yet (a category added later) still counts.
-_OTHER = ("another personal detail", "other personal details")
+_OTHER = ngettext_lazy("another personal detail", "%(count)s other personal details", "count")
 
 
 def _phrase(kind: str, count: int) -> str:
-    one, several = _NOUNS.get(kind, _OTHER)
-    return one if count == 1 else f"{count} {several}"
+    return str(_NOUNS.get(kind, _OTHER) % {"count": count})
 
 
 def _joined(parts: list[str]) -> str:
     if len(parts) < 2:
         return "".join(parts)
-    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+    joined = {"first": ", ".join(parts[:-1]), "last": parts[-1]}
+    if parts[-1][:1].lower() in VOWELS:
+        # Welsh writes "ac" before a vowel ("rhif ffôn ac enw"); English "and" either way.
+        return pgettext("before a word starting with a vowel", "%(first)s and %(last)s") % joined
+    return gettext("%(first)s and %(last)s") % joined
 
 
 @dataclass(frozen=True)
@@ -58,8 +79,9 @@ class RemovalsSummary:
     @property
     def headline(self) -> str:
         """ "1 personal detail removed", "3 personal details removed"."""
-        noun = "personal detail" if self.count == 1 else "personal details"
-        return f"{self.count} {noun} removed"
+        return ngettext(
+            "%(count)s personal detail removed", "%(count)s personal details removed", self.count
+        ) % {"count": self.count}
 
     @property
     def description(self) -> str:

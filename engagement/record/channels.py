@@ -9,18 +9,23 @@ connectors, and its choices follow the registry without a change here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Channel(models.TextChoices):
     """The channels the hub itself receives responses by (social networks are added)."""
 
-    WEB = "web", "Web form"
-    EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
-    EVENT = "event", "Event"
-    OTHER = "other", "Other"
+    WEB = "web", gettext_lazy("Web form")
+    EMAIL = "email", gettext_lazy("Email")
+    LETTER = "letter", gettext_lazy("Letter")
+    EVENT = "event", gettext_lazy("Event")
+    OTHER = "other", gettext_lazy("Other")
 
 
 _social_providers: list[Callable[[], Iterable[tuple[str, str]]]] = []
@@ -45,8 +50,9 @@ def social_channel_values() -> set[str]:
     return {name for name, _ in social_channels()}
 
 
-def channel_choices() -> list[tuple[str, str]]:
-    """Every channel, for model fields and filters: the web form, the networks, the rest."""
+def channel_choices() -> list[tuple[str, StrOrPromise]]:
+    """Every channel, for model fields and filters: the web form, the networks, the rest.
+    The hub's own channels' labels are lazy: each page shows them in its language."""
     web, *offline = Channel.choices
     return [web, *social_channels(), *offline]
 
@@ -56,4 +62,4 @@ def channel_values() -> list[str]:
 
 
 def channel_label(value: str) -> str:
-    return dict(channel_choices()).get(value, value)
+    return str(dict(channel_choices()).get(value, value))

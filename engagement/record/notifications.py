@@ -33,9 +33,11 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, override
 
 from consultations.models import ConsultationStatus
-from consultations.selectors import consultations_public
+from consultations.selectors import consultation_translation, consultations_public
+from engagement.languages import WELSH, language_primary
 from engagement.record.models import (
     Respondent,
     Response,
@@ -194,6 +196,12 @@ def status_url(*, reference: str) -> str:
     )
 
 
+def email_language(*, response: Response) -> str:
+    """The language to write to this person in: Welsh when they answered in Welsh (a Welsh
+    page's response is recorded as ``cy``), otherwise the site's default."""
+    return WELSH if language_primary(response.language) == WELSH else settings.LANGUAGE_CODE
+
+
 def confirmation_email_send(*, notification_id: int) -> bool:
     """Send the confirmation for this response, unless it was sent already. True if sent now."""
     moment = _claim(notification_id, "confirmation_sent_at", Q())
@@ -203,20 +211,24 @@ def confirmation_email_send(*, notification_id: int) -> bool:
         "response__respondent", "response__consultation"
     ).get(pk=notification_id)
     response = notification.response
-    context = {
-        "reference": response.reference,
-        "consultation_title": response.consultation.title,
-        "status_url": status_url(reference=response.reference),
-        "wants_outcome": notification.wants_outcome,
-        "unsubscribe_url": unsubscribe_url(notification_id=notification.pk),
-        "site_name": settings.WAGTAIL_SITE_NAME,
-    }
-    message = EmailMessage(
-        subject=f"Your response to “{response.consultation.title}”: {response.reference}",
-        body=render_to_string("record/emails/confirmation.txt", context),
-        to=[response.respondent.email],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
+    with override(email_language(response=response)):
+        # Welsh links (/cy/...) and the Welsh title, where the consultation has one.
+        title = consultation_translation(response.consultation).title
+        context = {
+            "reference": response.reference,
+            "consultation_title": title,
+            "status_url": status_url(reference=response.reference),
+            "wants_outcome": notification.wants_outcome,
+            "unsubscribe_url": unsubscribe_url(notification_id=notification.pk),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+        }
+        message = EmailMessage(
+            subject=gettext("Your response to “%(title)s”: %(reference)s")
+            % {"title": title, "reference": response.reference},
+            body=render_to_string("record/emails/confirmation.txt", context),
+            to=[response.respondent.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
     _send(notification=notification, column="confirmation_sent_at", moment=moment, message=message)
     return True
 
@@ -245,29 +257,32 @@ def outcome_email_send(*, notification_id: int, audit_run: RetentionRun | None =
     ).get(pk=notification_id)
     response = notification.response
     consultation = response.consultation
-    unsubscribe = unsubscribe_url(notification_id=notification.pk)
-    context = {
-        "reference": response.reference,
-        "consultation_title": consultation.title,
-        "outcome_url": consultation.public_url + "#outcome",
-        "summary_url": absolute_url(
-            reverse("consultation_summary", kwargs={"slug": consultation.slug})
-        ),
-        "status_url": status_url(reference=response.reference),
-        "unsubscribe_url": unsubscribe,
-        "site_name": settings.WAGTAIL_SITE_NAME,
-    }
-    message = EmailMessage(
-        subject=f"The outcome of “{consultation.title}”",
-        body=render_to_string("record/emails/outcome.txt", context),
-        to=[response.respondent.email],
-        headers={
-            "Auto-Submitted": "auto-generated",
-            # RFC 8058: a mail client may unsubscribe with one POST to this address.
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
+    with override(email_language(response=response)):
+        # The outcome on the consultation's page in the person's language, where it has one.
+        page = consultation_translation(consultation)
+        unsubscribe = unsubscribe_url(notification_id=notification.pk)
+        context = {
+            "reference": response.reference,
+            "consultation_title": page.title,
+            "outcome_url": page.public_url + "#outcome",
+            "summary_url": absolute_url(
+                reverse("consultation_summary", kwargs={"slug": consultation.slug})
+            ),
+            "status_url": status_url(reference=response.reference),
+            "unsubscribe_url": unsubscribe,
+            "site_name": settings.WAGTAIL_SITE_NAME,
+        }
+        message = EmailMessage(
+            subject=gettext("The outcome of “%(title)s”") % {"title": page.title},
+            body=render_to_string("record/emails/outcome.txt", context),
+            to=[response.respondent.email],
+            headers={
+                "Auto-Submitted": "auto-generated",
+                # RFC 8058: a mail client may unsubscribe with one POST to this address.
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
     _send(notification=notification, column="outcome_sent_at", moment=moment, message=message)
     email_erase_when_done(response_id=response.pk, source=AUDIT_SOURCE_SENT, audit_run=audit_run)
     return True
