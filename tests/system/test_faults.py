@@ -494,9 +494,9 @@ def test_the_hub_loses_and_duplicates_nothing_through_faults_under_load(hub, mon
         """Time until a fresh reply on every network is in the record and a page answers."""
         recovery[fault] = time.monotonic() - since
 
-    def sandbox(network: str, method: str, control_path: str, **body):
+    def sandbox(network: str, http_method: str, control_path: str, /, **body):
         answer = requests.request(
-            method,
+            http_method,
             f"{plan['channels'][network]['base_url']}{control_path}",
             json=body or None,
             timeout=10,
