@@ -102,6 +102,9 @@ class Hub:
             "HUB_ANALYSIS_INTERVAL": "3600",
             "HUB_LOG_FORMAT": "plain",
             **{f"HUB_COLLECT_INTERVAL_{n.upper()}": "3" for n in NETWORKS},
+            # Polling every 3 s spends a real network's 15-minute request budget in minutes;
+            # the sandboxes have none, and a spent budget would stop collection mid-test.
+            **{f"HUB_COLLECT_RATE_BUDGET_{n.upper()}": "1000000" for n in NETWORKS},
         }
         for name in ("CI", "HUB_REQUIRE_SERVICES", "SEARCH_URL_PREFIX"):
             self.env.pop(name, None)
@@ -647,9 +650,10 @@ def test_the_hub_loses_and_duplicates_nothing_through_faults_under_load(hub, mon
     )
     # Let the record settle: collection, moderation and the search drain catch up.
     sent = {"replies": load.replies, "web_references": load.web_references}
-    _wait(
-        replies_caught_up(len(load.replies)), timeout=180, what="the last replies to be collected"
-    )
+    # Not fatal: the reconciliation below says which replies are missing, and why.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not replies_caught_up(len(load.replies))():
+        time.sleep(2)
     time.sleep(20)
     sent["department_posts"] = _department_posts(plan)
     sent_file = hub.root / "sent.json"
