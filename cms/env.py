@@ -119,6 +119,30 @@ class HubEnvironment(BaseSettings):
         "",
         description="e.g. `redis://redis.internal:6379/2` (embedded: per-process memory); **required** in production, so the response form's rate limit is shared by every web process",
     )
+    HUB_PAGE_CACHE: bool = Field(
+        True,
+        description="serve anonymous visitors' public pages (consultations, responses, summaries, the API) from the cache (`CACHE_URL`), invalidated when what they show changes",
+    )
+    HUB_PAGE_CACHE_SECONDS: int = Field(
+        60,
+        ge=0,
+        description="seconds a cached public page is served without being rebuilt (what changes with time alone, such as a consultation closing, shows within this)",
+    )
+    HUB_PAGE_CACHE_STALE_SECONDS: int = Field(
+        86400,
+        gt=0,
+        description="seconds a cached public page is kept after that, to answer from while the database or the search node is away",
+    )
+    HUB_PAGE_MAX_AGE: int = Field(
+        0,
+        ge=0,
+        description="`Cache-Control: max-age` of public pages for browsers (they revalidate with `ETag`/`Last-Modified` and get a 304)",
+    )
+    HUB_PAGE_CDN_MAX_AGE: int = Field(
+        0,
+        ge=0,
+        description="`Cache-Control: s-maxage` of public pages for a CDN or shared proxy in front of the hub; 0 (the default) makes it revalidate every time, so a hidden response is never shown from it",
+    )
     HUB_HEALTH_TOKEN: str = Field(
         "",
         description='a bearer token (`Authorization: Bearer …`) that gets `/healthz`\'s details, as staff do; without it everyone else gets only `{"status": …}`',
@@ -214,6 +238,11 @@ class HubEnvironment(BaseSettings):
         gt=0,
         description="seconds before the first retry of a failed post (doubling after; a network's own rate-limit reset wins)",
     )
+    HUB_OUTCOME_REPLY_MAX_AGE: int = Field(
+        30,
+        gt=0,
+        description="days after a consultation's outcome is published during which the hub still replies with it in each announcement thread (so an old outcome is not announced late, e.g. on a newly connected channel)",
+    )
     HUB_SANDBOX_CREDENTIALS: str = Field(
         "",
         description="a JSON file of sandbox accounts (written by `manage.py sandbox --credentials-file`); `seed_demo` links the demo department's channels to them",
@@ -258,6 +287,19 @@ class HubEnvironment(BaseSettings):
     HUB_SENTIMENT_MODEL: str = Field(
         "",
         description="dotted path of the sentiment model (empty: VADER with the consultation vocabulary)",
+    )
+
+    # --- Email
+    EMAIL_URL: str = Field(
+        "",
+        description="how the hub sends email: `smtp://user:pass@mail.internal:25`, `smtp+tls://…:587` (STARTTLS), `smtps://…:465`, `console:` or `file:///var/spool/hub-mail` (embedded: files in `.data/mail/`)",
+    )
+    HUB_EMAIL_FROM: str = Field(
+        "Consultation hub <noreply@localhost>",
+        description="the sender of the confirmation and outcome emails: an address the mail server may send as",
+    )
+    HUB_EMAIL_TIMEOUT: int = Field(
+        10, gt=0, description="seconds per connection to the mail server"
     )
 
     # --- Retention
@@ -317,6 +359,71 @@ def local_secret(filename: str, *, nbytes: int = 50) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(nbytes))
     return path.read_text().strip()
+
+
+# --- Email ------------------------------------------------------------------
+
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtp+tls": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """Django's email settings, from ``EMAIL_URL``."""
+
+    backend: str
+    host: str = "localhost"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: str = ""
+
+
+def parse_email_url(url: str, *, default_file_path: Path) -> EmailConfig:
+    """Turn ``EMAIL_URL`` into Django's email settings.
+
+    ``smtp://user:pass@host:25`` plain SMTP, ``smtp+tls://…:587`` with STARTTLS,
+    ``smtps://…:465`` over TLS, ``console:`` to standard output, ``file:///path`` one file
+    per email in that folder. Empty: files in ``default_file_path`` (the embedded default
+    sends nothing anywhere).
+    """
+    url = url.strip()
+    if not url:
+        return EmailConfig(backend=_EMAIL_BACKENDS["file"], file_path=str(default_file_path))
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _EMAIL_BACKENDS:
+        known = ", ".join(sorted(_EMAIL_BACKENDS))
+        raise ImproperlyConfigured(f"EMAIL_URL must start with one of {known}; got {scheme!r}")
+    if scheme == "console":
+        return EmailConfig(backend=_EMAIL_BACKENDS["console"])
+    if scheme == "file":
+        if not parts.path:
+            raise ImproperlyConfigured("EMAIL_URL file:// needs a folder, e.g. file:///var/mail")
+        return EmailConfig(backend=_EMAIL_BACKENDS["file"], file_path=unquote(parts.path))
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"EMAIL_URL {redact_url(url)!r} names no host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"EMAIL_URL {redact_url(url)!r} has a bad port") from None
+    default_port = {"smtp": 25, "smtp+tls": 587, "smtps": 465}[scheme]
+    return EmailConfig(
+        backend=_EMAIL_BACKENDS[scheme],
+        host=parts.hostname,
+        port=port or default_port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=scheme == "smtp+tls",
+        use_ssl=scheme == "smtps",
+    )
 
 
 # --- Search -----------------------------------------------------------------

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("search.urls")),
     # The privacy notices, at /privacy/ and /privacy/<department>/.
     path("", include("consultations.urls")),
+    # The outcome email's one-click unsubscribe (engagement.record.notifications).
+    path("", include("engagement.record.urls")),
     # The networks' webhooks (webhooks/<network>/), signed by the network.
     path("", include("connectors.urls")),
 ]
@@ -32,3 +34,7 @@ if settings.DEBUG:
 
 # Wagtail's page serving comes last: it matches every remaining path.
 urlpatterns += [path("", include(wagtail_urls))]
+
+# The database away anywhere (a middleware, a page lookup) is "try again in a few minutes"
+# (503, cms/caching.py), not a 500.
+handler500 = "cms.caching.server_error"

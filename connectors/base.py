@@ -251,6 +251,15 @@ class Connector(ABC):
     def recent_posts(self, *, limit: int = 50) -> list[ExternalPost]:
         """The account's own latest posts, newest first, to find a write whose outcome was unknown."""
 
+    def own_replies(self, post: ExternalPost, *, limit: int = 50) -> list[ExternalPost]:
+        """Our account's replies directly under ``post``, newest first, to find a reply
+        (``publish`` with ``reply_to``) whose outcome was unknown.
+
+        Where replies are posts of the account (threads), they are among its recent posts;
+        a network whose replies are comments lists them under the post instead.
+        """
+        return [found for found in self.recent_posts(limit=limit) if found.reply_to_id == post.id]
+
     def public_url(self, post_id: str) -> str:
         """The link a person follows to see the post."""
         return ""
@@ -316,6 +325,12 @@ class Connector(ABC):
     def lookup_posts(self, ids: Sequence[str]) -> dict[str, str]:
         """Each id's state at the source (``PostState``), for the deletion sweep."""
         raise NotImplementedError(f"{self.label} does not look posts up")
+
+    def post_metrics(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """The network's public counts (replies, reposts, likes…) of our posts ``ids``, by
+        the network's own names; a post the network does not answer for is left out.
+        A network that gives no public counts gives nothing."""
+        return {}
 
     @staticmethod
     def reply_validate(route: str, fields: dict, raw: dict) -> IncomingReply | QuarantinedItem:

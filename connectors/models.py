@@ -131,6 +131,8 @@ class DeliveryKind(models.TextChoices):
     REMINDER_7D = "reminder_7d", "Closes in 7 days"
     REMINDER_1D = "reminder_1d", "Closes tomorrow"
     CLOSED = "closed", "Now closed"
+    # A reply in the announcement's thread once the outcome is published (connectors.outcomes).
+    OUTCOME = "outcome", "Outcome published"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -144,7 +146,8 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """One message (announcement or reminder) of one consultation on one channel: exactly once."""
+    """One message (announcement, reminder or outcome reply) of one consultation on one
+    channel: exactly once."""
 
     consultation = models.ForeignKey(
         "consultations.ConsultationPage", on_delete=models.CASCADE, related_name="deliveries"
@@ -199,6 +202,10 @@ class DeliveryPost(models.Model):
     text = models.TextField()
     posted_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The network's public counts for the post, by its own names (e.g. like_count), as
+    # last read (connectors.engagement); empty where the network gives none.
+    public_metrics = models.JSONField(default=dict, blank=True, editable=False)
+    metrics_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["delivery", "position"]

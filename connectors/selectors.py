@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -20,6 +21,7 @@ from connectors.models import (
 from connectors.registry import connector_class, connector_names
 from consultations.models import ConsultationPage
 from engagement.record.models import Response
+from engagement.record.selectors import public_responses
 
 # A delivery left "sending" this long has lost its task (e.g. the broker lost it): try again.
 STUCK_AFTER = timedelta(minutes=15)
@@ -150,20 +152,45 @@ class DeliveryEngagement:
     kind: str
     url: str
     posted_at: object
+    #: Replies to the post collected into the record, and those of them now public.
     responses: int
+    published: int
+    #: The network's own public counts, summed over the thread's parts (by its names).
+    metrics: tuple[tuple[str, int], ...] = ()
+    metrics_at: datetime | None = None
+
+
+def metric_label(name: str) -> str:
+    """A network's count name in words: "like_count", "likeCount" → "likes"; "replyCount",
+    "replies_count" → "replies"."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").lower().split()
+    if words and words[-1] == "count":
+        words = words[:-1]
+    if words and not words[-1].endswith("s"):
+        words[-1] = words[-1][:-1] + "ies" if words[-1].endswith("y") else words[-1] + "s"
+    return " ".join(words) or name
 
 
 def engagement_per_delivery(*, consultation: ConsultationPage) -> tuple[DeliveryEngagement, ...]:
-    """Responses per delivered post: replies whose thread root is one of the post's parts."""
+    """Per delivered post: replies collected (whose thread root is one of its parts), those
+    published, and the network's public counts as last read (``connectors.metrics``)."""
     deliveries = (
         Delivery.objects.filter(consultation=consultation, delivered_at__isnull=False)
         .select_related("channel")
         .prefetch_related("posts")
         .order_by("delivered_at", "pk")
     )
+    public = public_responses(consultation=consultation)
     result = []
     for delivery in deliveries:
-        parts = [post.external_id for post in delivery.posts.all()]
+        posts = list(delivery.posts.all())
+        parts = [post.external_id for post in posts]
+        totals: dict[str, int] = {}
+        for post in posts:
+            for name, value in (post.public_metrics or {}).items():
+                totals[name] = totals.get(name, 0) + int(value)
+        read_at = [post.metrics_at for post in posts if post.metrics_at]
+        collected = Response.objects.filter(consultation=consultation, root_external_id__in=parts)
         result.append(
             DeliveryEngagement(
                 network=delivery.channel.get_network_display(),
@@ -171,11 +198,12 @@ def engagement_per_delivery(*, consultation: ConsultationPage) -> tuple[Delivery
                 kind=delivery.get_kind_display(),
                 url=delivery.first_url,
                 posted_at=delivery.delivered_at,
-                responses=Response.objects.filter(
-                    consultation=consultation, root_external_id__in=parts
-                ).count()
-                if parts
-                else 0,
+                responses=collected.count() if parts else 0,
+                published=public.filter(root_external_id__in=parts).count() if parts else 0,
+                metrics=tuple(
+                    sorted((metric_label(name), value) for name, value in totals.items())
+                ),
+                metrics_at=max(read_at) if read_at else None,
             )
         )
     return tuple(result)

@@ -24,9 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from connectors import outbound
@@ -166,12 +168,24 @@ def delivery_message(*, page, kind: str) -> Message:
         text = f"One week left to have your say on {title}. The consultation closes on {closes}."
     elif kind == DeliveryKind.REMINDER_1D:
         text = f"Last chance: {title} closes tomorrow. Have your say today."
+    elif kind == DeliveryKind.OUTCOME:
+        text = (
+            f"The outcome of {title} is published. Thank you to everyone who responded: "
+            "here is what we heard and what we will do."
+        )
+        return Message(text=text, link=consultation_summary_link(page), hashtag=page.hashtag)
     else:
         text = (
             f"{title} is now closed. Thank you to everyone who responded: "
             "we will publish what we heard and what we will do."
         )
     return Message(text=text, link=consultation_public_link(page), hashtag=page.hashtag)
+
+
+def consultation_summary_link(page) -> str:
+    """The consultation's public summary ("you said, we did") on the public site."""
+    path = reverse("consultation_summary", kwargs={"slug": page.slug})
+    return urljoin(settings.HUB_BASE_URL.rstrip("/") + "/", path.lstrip("/"))
 
 
 def _due_times(page, now: datetime) -> dict[str, datetime]:
@@ -284,16 +298,32 @@ def _as_external(post: DeliveryPost) -> ExternalPost:
 
 
 def _recover_unknown_parts(
-    delivery: Delivery, connector: Connector, plan: list[_Planned], saved: dict[int, DeliveryPost]
+    delivery: Delivery,
+    connector: Connector,
+    plan: list[_Planned],
+    saved: dict[int, DeliveryPost],
+    *,
+    answers: ExternalPost | None = None,
 ) -> None:
-    """Adopt parts of our thread that an attempt with an unknown outcome did publish."""
-    recent = list(reversed(connector.recent_posts(limit=50)))  # oldest first
+    """Adopt parts of our thread that an attempt with an unknown outcome did publish.
+
+    ``answers`` is the post a reply delivery's thread hangs under: its parts are looked
+    for among our replies there (on networks whose replies are comments, they are not
+    among the account's posts).
+    """
+    if answers is None:
+        recent = list(reversed(connector.recent_posts(limit=50)))  # oldest first
+    else:
+        recent = []
     taken = {post.external_id for post in saved.values()}
     earliest = delivery.created_at - _RECOVERY_CLOCK_SKEW
     for position, part in enumerate(plan):
         if position in saved:
             continue
-        parent_id = saved[position - 1].external_id if position else ""
+        parent = _as_external(saved[position - 1]) if position else answers
+        parent_id = parent.id if parent else ""
+        if answers is not None and parent is not None:
+            recent = list(reversed(connector.own_replies(parent, limit=50)))
         found = next(
             (
                 post
@@ -411,16 +441,39 @@ def _record_retryable(delivery: Delivery, error: ConnectorError, action: str, *,
     _event(delivery, action, message=str(error))
 
 
+def _announcement_thread(delivery: Delivery) -> tuple[ExternalPost, ExternalPost]:
+    """(root, last part) of the announcement a reply delivery answers, on the same channel.
+
+    Raises PermanentError when there is none live to answer: the reply would stand alone.
+    """
+    parts = list(
+        DeliveryPost.objects.filter(
+            delivery__consultation_id=delivery.consultation_id,
+            delivery__channel_id=delivery.channel_id,
+            delivery__kind=DeliveryKind.ANNOUNCE,
+            delivery__status=DeliveryStatus.DELIVERED,
+        ).order_by("position")
+    )
+    if not parts or any(part.deleted_at for part in parts):
+        raise PermanentError("the announcement it answers is not on the network (deleted?)")
+    return _as_external(parts[0]), _as_external(parts[-1])
+
+
 def _send_parts(delivery: Delivery, connector: Connector, *, outcome_unknown: bool) -> None:
+    answers: ExternalPost | None = None
+    thread_root: ExternalPost | None = None
+    if delivery.kind == DeliveryKind.OUTCOME:
+        # The outcome continues the announcement's thread: it answers its last part.
+        thread_root, answers = _announcement_thread(delivery)
     plan = _plan(delivery, connector)
     saved = {post.position: post for post in delivery.posts.all()}
     if outcome_unknown and not connector.idempotent_writes and len(saved) < len(plan):
-        _recover_unknown_parts(delivery, connector, plan, saved)
+        _recover_unknown_parts(delivery, connector, plan, saved, answers=answers)
     for position, part in enumerate(plan):
         if position in saved:
             continue
-        reply_to = _as_external(saved[position - 1]) if position else None
-        root = _as_external(saved[0]) if position else None
+        reply_to = _as_external(saved[position - 1]) if position else answers
+        root = thread_root or (_as_external(saved[0]) if position else None)
         published = connector.publish(
             OutgoingPost(
                 text=part.text,

@@ -13,15 +13,20 @@ from django.utils import timezone
 from connectors.collection import collection_claim, replies_collect, responses_sweep
 from connectors.crypto import CredentialsUnreadable
 from connectors.exceptions import ConnectorError, RateLimited, TransientError
+from connectors.metrics import post_metrics_refresh
 from connectors.models import ChannelAccount, Delivery, DeliveryStatus
+from connectors.outcomes import outcome_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
 from connectors.services import deliveries_enqueue_due, delivery_give_up, delivery_send
+from consultations.locks import task_lock
 from consultations.models import ConsultationPage
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 10
 MAX_BACKOFF_SECONDS = 3600
+# Longer than a beat run takes to enqueue its work: a second run beside it skips.
+BEAT_LOCK_SECONDS = 300
 
 
 def retry_countdown(error: TransientError, retries: int) -> float:
@@ -58,8 +63,19 @@ def deliver(self, delivery_id: int) -> str:
 
 @shared_task
 def send_due_reminders() -> int:
-    """Celery beat: enqueue reminders (and anything left behind) whose time has come."""
-    return len(deliveries_enqueue_due())
+    """Celery beat: enqueue reminders (and anything left behind) whose time has come. A run
+    under way enqueues them: a second would send each twice to the worker queue."""
+    with task_lock("connectors:send-due-reminders", seconds=BEAT_LOCK_SECONDS) as held:
+        return len(deliveries_enqueue_due()) if held else 0
+
+
+@shared_task
+def announce_outcomes() -> int:
+    """Celery beat: reply in each announcement thread of consultations whose outcome is
+    now published (``connectors.outcomes``). One run at a time; the deliveries' uniqueness
+    per consultation and channel keeps each reply single even without the lock."""
+    with task_lock("connectors:announce-outcomes", seconds=BEAT_LOCK_SECONDS) as held:
+        return len(outcome_replies_schedule()) if held else 0
 
 
 # --- Collecting replies ---------------------------------------------------------------
@@ -102,8 +118,38 @@ def sweep_channel(consultation_id: int, channel_id: int) -> int:
 
 @shared_task
 def sweep_deletions() -> int:
-    """Celery beat: re-check a batch of collected posts per consultation and channel."""
-    pairs = sweep_pairs()
-    for consultation_id, channel_id in pairs:
-        sweep_channel.delay(consultation_id, channel_id)
-    return len(pairs)
+    """Celery beat: re-check a batch of collected posts per consultation and channel. A run
+    under way enqueues them: a second would read every batch twice (network requests and
+    read budget)."""
+    with task_lock("connectors:sweep-deletions", seconds=BEAT_LOCK_SECONDS) as held:
+        if not held:
+            return 0
+        pairs = sweep_pairs()
+        for consultation_id, channel_id in pairs:
+            sweep_channel.delay(consultation_id, channel_id)
+        return len(pairs)
+
+
+@shared_task(acks_late=True)
+def refresh_channel_metrics(consultation_id: int, channel_id: int) -> int:
+    try:
+        return post_metrics_refresh(consultation_id=consultation_id, channel_id=channel_id)
+    except ChannelAccount.DoesNotExist:
+        return 0
+    except (ConnectorError, CredentialsUnreadable) as error:
+        # The counts stay as last read; the next round tries again.
+        logger.warning("Post metrics of %s on %s failed: %s", consultation_id, channel_id, error)
+        return 0
+
+
+@shared_task
+def refresh_post_metrics() -> int:
+    """Celery beat: re-read the public counts of our posts, wherever replies are collected.
+    A run under way enqueues them: a second would read every post's counts twice."""
+    with task_lock("connectors:refresh-post-metrics", seconds=BEAT_LOCK_SECONDS) as held:
+        if not held:
+            return 0
+        pairs = sweep_pairs()
+        for consultation_id, channel_id in pairs:
+            refresh_channel_metrics.delay(consultation_id, channel_id)
+        return len(pairs)

@@ -361,3 +361,8 @@ def add_delivered_posts(request, page):
 @hooks.register("analysis_dashboard_context")
 def add_engagement_per_delivery(consultation):
     return {"deliveries": engagement_per_delivery(consultation=consultation)}
+
+
+@hooks.register("analysis_summary_context")
+def add_public_engagement_per_post(consultation):
+    return {"post_engagement": engagement_per_delivery(consultation=consultation)}

@@ -56,6 +56,12 @@ class ConsultationResponseForm(forms.Form):
             "invalid": "Enter an email address in the correct format, like name@example.com"
         },
     )
+    notify_outcome = forms.BooleanField(
+        label="Tell me about the outcome",
+        required=False,
+        help_text="We will email you once, when the outcome is published, then delete your "
+        "email address.",
+    )
     consent_to_publish = forms.BooleanField(
         label="You may publish my response (without my email address)",
         required=False,
@@ -132,6 +138,14 @@ class ConsultationResponseForm(forms.Form):
             raise forms.ValidationError("Answer at least one question", code="no_answers")
         if cleaned.get("publish_name") and not (cleaned.get("name") or "").strip():
             self.add_error("name", "Enter your name, or untick “Show my name with my response”")
+        if (
+            cleaned.get("notify_outcome")
+            and not cleaned.get("email")
+            and "email" not in self.errors
+        ):
+            self.add_error(
+                "email", "Enter your email address, or untick “Tell me about the outcome”"
+            )
         return cleaned
 
     def error_links(self) -> list[tuple[str, str]]:

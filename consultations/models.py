@@ -448,6 +448,10 @@ class ConsultationIndexPage(RoutablePageMixin, Page):
     def atom_feed(self, request):
         return page_view("atom_feed")(request, self)
 
+    @path("feed/outcomes/")
+    def outcomes_feed(self, request):
+        return page_view("outcomes_feed")(request, self)
+
 
 class ConsultationStatus(models.TextChoices):
     UPCOMING = "upcoming", "Upcoming"

@@ -4,8 +4,11 @@ notices."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.utils import InterfaceError, OperationalError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
@@ -27,7 +30,11 @@ from consultations.selectors import (
 )
 from engagement.record.services import web_response_record
 
+logger = logging.getLogger(__name__)
+
 PAGE_SIZE = 10
+# What the form's "try again in a few minutes" tells a browser (Retry-After).
+DATABASE_RETRY_SECONDS = 120
 _SESSION_REFERENCE_KEY = "hub_response_reference_{page_id}"
 
 
@@ -112,15 +119,30 @@ def consultation_respond(request, page: ConsultationPage):
         return _render(request, page, "consultations/respond_rejected.html", status=400)
     if not form.is_valid():
         return _render(request, page, "consultations/respond.html", {"form": form}, status=400)
-    response = web_response_record(
-        consultation=page,
-        answers=form.answers_given(),
-        name=form.cleaned_data.get("name", ""),
-        email=form.cleaned_data.get("email", ""),
-        publish_name=bool(form.cleaned_data.get("publish_name")),
-        consent_to_publish=form.cleaned_data["consent_to_publish"],
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+    try:
+        response = web_response_record(
+            consultation=page,
+            answers=form.answers_given(),
+            name=form.cleaned_data.get("name", ""),
+            email=form.cleaned_data.get("email", ""),
+            publish_name=bool(form.cleaned_data.get("publish_name")),
+            wants_outcome=bool(form.cleaned_data.get("notify_outcome")),
+            consent_to_publish=form.cleaned_data["consent_to_publish"],
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except (OperationalError, InterfaceError):
+        # The database went away: nothing was recorded (one transaction). The form comes
+        # back with everything the person typed, to send again in a few minutes.
+        logger.exception("The database is unreachable; a web response was not recorded")
+        unavailable = _render(
+            request,
+            page,
+            "consultations/respond.html",
+            {"form": form, "service_unavailable": True},
+            status=503,
+        )
+        unavailable["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return unavailable
     request.session[_SESSION_REFERENCE_KEY.format(page_id=page.pk)] = response.reference
     return redirect(page.url + page.reverse_subpage("respond_confirmation"))
 

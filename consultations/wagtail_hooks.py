@@ -154,6 +154,7 @@ def register_consultation_page_views():
         "index_context": views.consultation_index_context,
         "rss_feed": feeds.rss_feed,
         "atom_feed": feeds.atom_feed,
+        "outcomes_feed": feeds.outcomes_feed,
         "respond": views.consultation_respond,
         "respond_confirmation": views.consultation_respond_confirmation,
     }

@@ -1,9 +1,13 @@
 """Benchmark the public search: draining the outbox in bulk, then searches with facets.
 
-    .venv/bin/python scripts/bench_search.py [--responses 5000]
+    .venv/bin/python scripts/bench_search.py [--responses 5000] [--rounds 3]
+    HUB_BENCH_RESPONSES=100000 .venv/bin/python scripts/bench_search.py
 
 Runs on a throwaway SQLite database with the database search backend (or
-DATABASE_URL / SEARCH_URL when set) and prints the figures. Not a test.
+DATABASE_URL / SEARCH_URL when set) and prints p50/p95 figures. Every search checks
+its answer against what the bench wrote (the exact number of responses with the word,
+facet counts adding up to it, the right rows on a deep page): a search that finds
+the wrong number fails the bench. Not a test.
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ WORDS = (
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--responses", type=int, default=5000)
+    parser.add_argument(
+        "--responses", type=int, default=int(os.environ.get("HUB_BENCH_RESPONSES", "5000"))
+    )
+    parser.add_argument("--rounds", type=int, default=3)
     arguments = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="hub-bench-search-")
@@ -66,18 +73,21 @@ def main() -> None:
             for n in range(arguments.responses)
         ]
     )
+    texts = [" ".join(rng.choices(WORDS, k=rng.randint(3, 12))) for _ in respondents]
+    # What each search must find: the responses whose words include it.
+    expected = {word: sum(word in text.split() for text in texts) for word in WORDS}
     Response.objects.bulk_create(
         [
             Response(
                 consultation=page,
                 channel=rng.choice(channels),
                 respondent=respondent,
-                received_at=now - timedelta(days=rng.randint(0, 120)),
+                received_at=now - timedelta(days=rng.randint(0, 120), seconds=n),
                 reference=f"B{tag % 10**8}-{n}",
                 moderation_state=ModerationState.APPROVED,
-                published_text=" ".join(rng.choices(WORDS, k=25)),
+                published_text=text,
             )
-            for n, respondent in enumerate(respondents)
+            for n, (respondent, text) in enumerate(zip(respondents, texts, strict=True))
         ],
         batch_size=1000,
     )
@@ -85,43 +95,73 @@ def main() -> None:
     search_index_enqueue(model=Response, pks=pks)
 
     started = time.perf_counter()
-    result = search_index_drain()
+    result = search_index_drain(batch_size=2000, max_batches=10**6)
     drained = time.perf_counter() - started
     print(
         f"Drain: {result.indexed} responses indexed in {drained:.2f}s "
         f"({result.indexed / drained:,.0f}/s), {result.left} left"
     )
 
-    def checked(found, what: str) -> None:
-        # Every response uses these words: a search that finds none is broken, not fast.
-        if found.total == 0 or not found.page.object_list:
-            sys.exit(f"FAILED: {what} matched nothing over {len(pks)} public responses")
+    def checked(found, what: str, want: int) -> None:
+        # A search that finds nothing, or not what was written, is broken, not fast.
+        if found.total != want or not found.page.object_list:
+            sys.exit(f"FAILED: {what} counted {found.total}, the bench wrote {want}")
+        channels_sum = sum(option.count for option in found.facets["channel"])
+        if channels_sum != want:
+            sys.exit(f"FAILED: {what}: the channel facet adds up to {channels_sum}, not {want}")
+
+    def p50_p95(timings: list[float]) -> str:
+        timings = sorted(timings)
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        return f"p50 {timings[len(timings) // 2] * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms"
+
+    def timed(run) -> tuple[float, object]:
+        started = time.perf_counter()
+        found = run()
+        return time.perf_counter() - started, found
 
     if result.failed or result.indexed < len(pks):
         sys.exit(f"FAILED: the drain indexed {result.indexed} of {len(pks)} ({result.error})")
-    timings = []
-    for word in WORDS[:10]:
-        started = time.perf_counter()
-        found = responses_search(filters=ResponseFilters(q=word, sort="newest"), consultation=page)
-        timings.append(time.perf_counter() - started)
-        checked(found, f"the search for {word!r}")
-    timings.sort()
-    print(
-        f"Search (newest first) with facets over {len(pks)} responses: median {timings[len(timings) // 2] * 1000:.0f} ms, "
-        f"worst {timings[-1] * 1000:.0f} ms (last matched {found.total})"
-    )
-    started = time.perf_counter()
-    found = responses_search(
-        filters=ResponseFilters(q=WORDS[0], sort="relevance"), consultation=page
-    )
-    print(f"Search sorted by relevance: {(time.perf_counter() - started) * 1000:.0f} ms")
-    checked(found, "the search by relevance")
-    started = time.perf_counter()
-    found = responses_search(filters=ResponseFilters(), consultation=page)
-    print(f"Browse with facets (no words): {(time.perf_counter() - started) * 1000:.0f} ms")
-    checked(found, "browsing")
-    if found.total != len(pks):
-        sys.exit(f"FAILED: browsing counted {found.total} of {len(pks)} public responses")
+    size = len(pks)
+    words = WORDS[:10]
+    figures: dict[str, list[float]] = {"newest": [], "relevance": [], "browse": [], "deep": []}
+    for _ in range(arguments.rounds):
+        for word in words:
+            for sort in ("newest", "relevance"):
+                seconds, found = timed(
+                    lambda word=word, sort=sort: responses_search(
+                        filters=ResponseFilters(q=word, sort=sort), consultation=page
+                    )
+                )
+                figures[sort].append(seconds)
+                checked(found, f"the search for {word!r} ({sort})", expected[word])
+        seconds, found = timed(
+            lambda: responses_search(filters=ResponseFilters(), consultation=page)
+        )
+        figures["browse"].append(seconds)
+        checked(found, "browsing", size)
+        # Page 500 of a search (or its last page, at small sizes), oldest first.
+        word = words[0]
+        last = max(1, (expected[word] + 19) // 20)
+        deep = min(500, last)
+        seconds, found = timed(
+            lambda word=word, deep=deep: responses_search(
+                filters=ResponseFilters(q=word, sort="oldest"),
+                consultation=page,
+                page_number=deep,
+            )
+        )
+        figures["deep"].append(seconds)
+        checked(found, f"page {deep} of {word!r}", expected[word])
+        wanted_rows = 20 if deep < last else expected[word] - 20 * (last - 1)
+        if len(found.page.object_list) != wanted_rows:
+            sys.exit(f"FAILED: page {deep} showed {len(found.page.object_list)} rows")
+    print(f"Over {size:,} public responses ({arguments.rounds} rounds, every answer checked):")
+    print(f"  word search with facets, newest first   {p50_p95(figures['newest'])}")
+    print(f"  word search with facets, by relevance   {p50_p95(figures['relevance'])}")
+    print(f"  browse with facets (no words)           {p50_p95(figures['browse'])}")
+    print(f"  page {deep} of a word search, oldest first {p50_p95(figures['deep'])}")
+    print(f"  (the last search matched {expected[words[0]]:,}, as written)")
 
 
 if __name__ == "__main__":

@@ -50,3 +50,73 @@ class SearchIndexState(models.Model):
 
     def __str__(self) -> str:
         return f"swept to {self.swept_to} / {self.swept_pk}"
+
+
+class ResponseDocument(models.Model):
+    """A public response as the database backend searches it: its words and its facets.
+
+    Written by the outbox drain (``search.fulltext.documents_write``) from
+    ``Response.get_indexed_objects()``, the record's one rule of "public", exactly as the
+    drain writes OpenSearch documents; removed when the response stops being public.
+    The words' full-text index is not a Django field: on PostgreSQL a generated
+    ``tsvector`` column with a GIN index, on SQLite an FTS5 table kept by triggers
+    (migration 0002, docs/adr/0017-database-full-text.md).
+    """
+
+    response = models.OneToOneField(
+        "record.Response", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    consultation_id = models.IntegerField()
+    channel = models.CharField(max_length=20)
+    received_at = models.DateTimeField()
+    # "2026-03": the month in the site's time zone when indexed (the month facet).
+    month = models.CharField(max_length=7)
+    # Response.language as recorded ("" when unknown), for the language facet.
+    language = models.CharField(max_length=20, blank=True)
+    # Whose rules read the words: "en" (stems, stop words) or "cy" (words as written).
+    analyser = models.CharField(max_length=2)
+    sentiment = models.CharField(max_length=20, blank=True)
+    words = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["consultation_id", "received_at"], name="hubsearch_doc_time"),
+            models.Index(fields=["consultation_id", "channel"], name="hubsearch_doc_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"document of response {self.response_id}"
+
+
+class ResponseDocumentQuestion(models.Model):
+    """A question the document's response answered with published words or choices."""
+
+    document = models.ForeignKey(ResponseDocument, on_delete=models.CASCADE, related_name="+")
+    question_id = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question_id", "document"], name="hubsearch_doc_question_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} answered {self.question_id}"
+
+
+class ResponseDocumentTheme(models.Model):
+    """A live theme the document's response counts under (merged themes resolved)."""
+
+    document = models.ForeignKey(ResponseDocument, on_delete=models.CASCADE, related_name="+")
+    theme_id = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme_id", "document"], name="hubsearch_doc_theme_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} in theme {self.theme_id}"

@@ -2,36 +2,37 @@
 
 On OpenSearch/Elasticsearch the node answers everything in one request: the words,
 the filters, the exact total, the facet counts and the page (``search.engine``).
-On the database backend the backend decides which public responses match the words
-(every one of them: no cap), and the facets are counted with the ORM over those
-matches, one grouped query per facet. Both give the same counts for the same matches
-(tests/search/test_backend_parity.py).
+On the database backend the same questions go to the search documents the drain keeps
+(``search.fulltext``): the words match through the database's own full-text index
+(PostgreSQL tsvector/GIN, SQLite FTS5), and the total, the page and each facet (one
+grouped query per facet) are indexed queries over every match, with no cap. Both give
+the same counts for the same matches (tests/search/test_backend_parity.py).
 What is shown is always re-read through ``public_responses()``: a row the index
 has not yet forgotten (hidden a moment ago) is never displayed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from modelsearch.backends import get_search_backend
-from modelsearch.query import And, Phrase, PlainText
 
 from consultations.models import ConsultationPage, Question
 from consultations.selectors import consultations_public
-from engagement.analysis.models import Theme, ThemeMembership
-from engagement.analysis.selectors import SENTIMENT_LABELS, figures_sentiment, themes_live
+from engagement.analysis.selectors import SENTIMENT_LABELS, themes_live
+from engagement.languages import language_primary
 from engagement.record.channels import channel_choices
-from engagement.record.models import Answer, Response
+from engagement.record.models import ModerationState, Response
 from engagement.record.selectors import public_responses
-from engagement.search_words import plain_query, query_parts, query_words
-from search import engine
+from engagement.search_words import plain_query, query_words
+from search import engine, fulltext
 from search.indexes import is_search_node
+from search.models import ResponseDocument, ResponseDocumentQuestion, ResponseDocumentTheme
 
 PAGE_SIZE = 20
 
@@ -84,6 +85,24 @@ class ResponseSearch:
     terms: tuple[str, ...] = ()
 
 
+def _search_node_errors() -> tuple[type[BaseException], ...]:
+    """What the node's clients raise when the node cannot be reached (refused, dropped,
+    timed out); a bad query is a bug and is not among them."""
+    from elastic_transport import TransportError as ElasticsearchTransportError
+    from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
+
+    return (OpenSearchConnectionError, ElasticsearchTransportError)
+
+
+# The search node is away: the public pages say so rather than fail (search/views.py).
+SEARCH_NODE_AWAY = _search_node_errors()
+
+
+def responses_search_unavailable(*, q: str = "") -> ResponseSearch:
+    """An empty result for a page that says the search node cannot answer now."""
+    return ResponseSearch(total=0, page=Paginator([], PAGE_SIZE).get_page(1), terms=search_terms(q))
+
+
 def search_terms(q: str) -> tuple[str, ...]:
     """The words of a query, as highlighting marks them."""
     return tuple(dict.fromkeys(word for word in query_words(q) if len(word) > 1))
@@ -103,237 +122,135 @@ def _month_range(value: str) -> tuple[datetime, datetime] | None:
     )
 
 
-def _matched_pks(
-    *, q: str, consultation: ConsultationPage | None, backend_name: str, ranked: bool
-) -> list[int]:
-    """Every response matching ``q`` in the index, best first when ``ranked``."""
-    words, phrases = query_parts(q)
-    if not words and not phrases:
-        return []
-    backend = get_search_backend(backend_name)
-    scope = Response.objects.all()
-    if consultation is not None:
-        scope = scope.filter(consultation=consultation)
-    query = words
-    if phrases:
-        parts = [PlainText(words, operator="and")] if words else []
-        query = And([*parts, *(Phrase(phrase) for phrase in phrases)])
-    # Scoring is the slow part on the database backend: only rank when sorting by relevance.
-    results = backend.search(query, scope, operator="and", order_by_relevance=ranked)
-    return [response.pk for response in results]
-
-
-def theme_survivors(*, consultation: ConsultationPage) -> dict[int, Theme]:
-    """Every theme of the consultation, merged or not, mapped to the live theme it counts under.
-
-    Analysts may merge a theme into one that is later merged itself, so the chain is
-    followed to its end; a chain that loops (never written by the services) is left out.
-    """
-    live = {theme.pk: theme for theme in themes_live(consultation=consultation)}
-    merged_into = dict(
-        Theme.objects.filter(consultation=consultation, is_merged_into__isnull=False).values_list(
-            "pk", "is_merged_into_id"
-        )
-    )
-    survivors = dict(live)
-    for theme_id in merged_into:
-        seen = {theme_id}
-        target = merged_into[theme_id]
-        while target in merged_into and target not in seen:
-            seen.add(target)
-            target = merged_into[target]
-        if target in live:
-            survivors[theme_id] = live[target]
-    return survivors
-
-
-def _filtered(
-    responses: QuerySet[Response],
-    filters: ResponseFilters,
-    *,
-    skip: str = "",
-    survivors: dict[int, Theme] | None = None,
-) -> QuerySet[Response]:
-    if filters.channels and skip != "channel":
-        responses = responses.filter(channel__in=filters.channels)
-    if filters.question_ids and skip != "question":
-        answered = Answer.objects.filter(question_id__in=filters.question_ids).filter(
-            ~Q(published_text="") | ~Q(choices=[])
-        )
-        responses = responses.filter(pk__in=answered.values("response_id"))
-    if filters.months and skip != "month":
-        window = Q(pk__in=[])
-        for value in filters.months:
-            bounds = _month_range(value)
-            if bounds:
-                window |= Q(received_at__gte=bounds[0], received_at__lt=bounds[1])
-        responses = responses.filter(window)
-    if filters.theme_ids and skip != "theme":
-        wanted = set(filters.theme_ids)
-        theme_ids = [pk for pk, live in (survivors or {}).items() if live.pk in wanted]
-        members = ThemeMembership.objects.filter(theme_id__in=theme_ids)
-        responses = responses.filter(pk__in=members.values("response_id"))
-    if filters.sentiments and skip != "sentiment":
-        responses = responses.filter(analysis__sentiment_label__in=filters.sentiments)
-    if filters.languages and skip != "language":
-        responses = responses.filter(language__in=filters.languages)
-    return responses
-
-
 def _language_option(value: str, count: int, filters: ResponseFilters) -> FacetOption:
     return FacetOption(
         value=value,
-        label=LANGUAGE_NAMES.get(value, value),
+        # "en-GB" is English too: a tag as a network sent it, before the record kept languages.
+        label=LANGUAGE_NAMES.get(value) or LANGUAGE_NAMES.get(language_primary(value), value),
         count=count,
         selected=value in filters.languages,
     )
 
 
-def _theme_facet(
-    responses: QuerySet[Response], filters: ResponseFilters, survivors: dict[int, Theme]
-) -> list[FacetOption]:
-    """Responses per live theme, a merged theme's members counted (once) under its survivor."""
-    if not survivors:
-        return []
-    by_survivor: dict[int, list[int]] = {}
-    for theme_id, live in survivors.items():
-        by_survivor.setdefault(live.pk, []).append(theme_id)
-    counts = (
-        ThemeMembership.objects.filter(
-            theme_id__in=list(survivors),
-            response_id__in=_filtered(responses, filters, skip="theme", survivors=survivors)
-            .order_by()
-            .values("pk"),
-        )
-        .annotate(
-            survivor=Case(
-                *(When(theme_id__in=ids, then=Value(pk)) for pk, ids in by_survivor.items()),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by()
-        .values("survivor")
-        .annotate(count=Count("response_id", distinct=True))
-    )
-    themes = {live.pk: live for live in survivors.values()}
-    return sorted(
-        (
-            FacetOption(
-                value=str(row["survivor"]),
-                label=themes[row["survivor"]].display_label,
-                count=row["count"],
-                selected=row["survivor"] in filters.theme_ids,
-            )
-            for row in counts
-        ),
-        key=lambda option: (-option.count, option.label, int(option.value)),
-    )
+class _Hits(Sequence):
+    """Matching ids as Django's Paginator sees them: counted once, fetched a page at a time."""
+
+    def __init__(self, total: int, fetch: Callable[[int, int], list[int]]) -> None:
+        self.total = total
+        self.fetch = fetch
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item : item + 1][0]
+        start = item.start or 0
+        stop = self.total if item.stop is None else min(item.stop, self.total)
+        return self.fetch(start, stop - start) if stop > start else []
 
 
-def _sentiment_facet(
-    responses: QuerySet[Response], filters: ResponseFilters, survivors: dict[int, Theme]
-) -> list[FacetOption]:
-    """Responses per sentiment, in the summary's order; responses not analysed yet are absent."""
-    figures = figures_sentiment(
-        responses=_filtered(responses, filters, skip="sentiment", survivors=survivors)
-    )
-    return [
-        FacetOption(
-            value=figure.key,
-            label=figure.label,
-            count=figure.count,
-            selected=figure.key in filters.sentiments,
-        )
-        for figure in figures
-        if figure.count
-    ]
+def _documents_chosen(
+    documents: QuerySet[ResponseDocument], filters: ResponseFilters, *, skip: str = ""
+) -> QuerySet[ResponseDocument]:
+    """``documents`` under every chosen facet value but those of ``skip``."""
+    if filters.channels and skip != "channel":
+        documents = documents.filter(channel__in=filters.channels)
+    if filters.question_ids and skip != "question":
+        answered = ResponseDocumentQuestion.objects.filter(question_id__in=filters.question_ids)
+        documents = documents.filter(pk__in=answered.values("document_id"))
+    if filters.months and skip != "month":
+        ranges = [bounds for bounds in map(_month_range, filters.months) if bounds]
+        documents = documents.filter(month__in=[start.strftime("%Y-%m") for start, _ in ranges])
+    if filters.theme_ids and skip != "theme":
+        members = ResponseDocumentTheme.objects.filter(theme_id__in=filters.theme_ids)
+        documents = documents.filter(pk__in=members.values("document_id"))
+    if filters.sentiments and skip != "sentiment":
+        documents = documents.filter(sentiment__in=filters.sentiments)
+    if filters.languages and skip != "language":
+        documents = documents.filter(language__in=filters.languages)
+    return documents
 
 
-def _facets(
-    responses: QuerySet[Response], filters: ResponseFilters, survivors: dict[int, Theme]
-) -> dict[str, list]:
-    """Counts per channel, question, month, theme and sentiment; each ignores its own selection only."""
-    labels = dict(channel_choices())
-    channel_counts = (
-        _filtered(responses, filters, skip="channel", survivors=survivors)
-        .order_by()
-        .values("channel")
-        .annotate(count=Count("pk"))
-    )
-    channels = sorted(
-        (
-            FacetOption(
-                value=row["channel"],
-                label=str(labels.get(row["channel"], row["channel"])),
-                count=row["count"],
-                selected=row["channel"] in filters.channels,
+def _counted(rows: QuerySet, column: str) -> list[tuple[str, int]]:
+    return [(str(row[column]), row["count"]) for row in rows.order_by() if row["count"]]
+
+
+def _document_buckets(
+    documents: QuerySet[ResponseDocument], filters: ResponseFilters, facets: Sequence[str]
+) -> dict[str, list[tuple[str, int]]]:
+    """(value, count) per facet, as the node's aggregations give them: one query each."""
+    buckets: dict[str, list[tuple[str, int]]] = {}
+    for name in facets:
+        chosen = _documents_chosen(documents, filters, skip=name)
+        if name == "question":
+            answered = ResponseDocumentQuestion.objects.filter(document__in=chosen.values("pk"))
+            buckets[name] = _counted(
+                answered.values("question_id").annotate(count=Count("pk")), "question_id"
             )
-            for row in channel_counts
-        ),
-        key=lambda option: (-option.count, option.label),
-    )
-    answered = (
-        Answer.objects.filter(
-            response_id__in=_filtered(
-                responses, filters, skip="question", survivors=survivors
-            ).values("pk"),
-            question__isnull=False,
-        )
-        .filter(~Q(published_text="") | ~Q(choices=[]))
-        .order_by()
-        .values("question_id", "question__text", "question__sort_order")
-        .annotate(count=Count("response_id", distinct=True))
-    )
-    questions = [
-        FacetOption(
-            value=str(row["question_id"]),
-            label=row["question__text"],
-            count=row["count"],
-            selected=row["question_id"] in filters.question_ids,
-        )
-        for row in sorted(
-            answered, key=lambda row: (row["question__sort_order"], row["question_id"])
-        )
-    ]
-    month_counts = (
-        _filtered(responses, filters, skip="month", survivors=survivors)
-        .order_by()
-        .annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
-        .values("month")
-        .annotate(count=Count("pk"))
-    )
-    months = sorted(
-        (
-            FacetOption(
-                value=row["month"].strftime("%Y-%m"),
-                label=row["month"].strftime("%B %Y"),
-                count=row["count"],
-                selected=row["month"].strftime("%Y-%m") in filters.months,
+        elif name == "theme":
+            members = ResponseDocumentTheme.objects.filter(document__in=chosen.values("pk"))
+            buckets[name] = _counted(
+                members.values("theme_id").annotate(count=Count("pk")), "theme_id"
             )
-            for row in month_counts
-        ),
-        key=lambda option: option.value,
-        reverse=True,
+        else:
+            if name in ("sentiment", "language"):
+                chosen = chosen.exclude(**{name: ""})  # not analysed yet, or not recorded
+            buckets[name] = _counted(chosen.values(name).annotate(count=Count("pk")), name)
+    return buckets
+
+
+def _search_in_database(
+    *,
+    filters: ResponseFilters,
+    consultation: ConsultationPage | None,
+    page_number: int | str,
+    per_page: int,
+) -> ResponseSearch:
+    public = consultations_public()
+    if consultation is not None:
+        public = public.filter(pk=consultation.pk)
+    documents = ResponseDocument.objects.filter(
+        consultation_id__in=list(public.order_by().values_list("pk", flat=True)),
+        # The record is in the same database: a moderator's decision (hidden, withdrawn,
+        # erased) counts at once, not only when the drain has removed the document.
+        response__moderation_state=ModerationState.APPROVED,
+        response__withdrawn_at__isnull=True,
+        response__erased_at__isnull=True,
     )
-    language_counts = (
-        _filtered(responses, filters, skip="language", survivors=survivors)
-        .exclude(language="")
-        .order_by()
-        .values("language")
-        .annotate(count=Count("pk"))
-    )
-    languages = sorted(
-        (_language_option(row["language"], row["count"], filters) for row in language_counts),
-        key=lambda option: (-option.count, option.label),
-    )
-    return {
-        "channel": channels,
-        "question": questions,
-        "month": months,
-        "theme": _theme_facet(responses, filters, survivors),
-        "sentiment": _sentiment_facet(responses, filters, survivors),
-        "language": languages,
+    q = filters.q.strip()
+    matched = fulltext.matching_ids(q) if q else None
+    if matched is not None:
+        documents = documents.filter(pk__in=matched)
+    elif q:
+        documents = documents.none()  # words with nothing to match (punctuation only)
+    facets = ["channel", "question", "month", "sentiment", "language"]
+    if consultation is not None:
+        # Themes belong to one consultation: the site-wide search has no theme facet.
+        facets.append("theme")
+    buckets = _document_buckets(documents, filters, facets)
+    shown = _documents_chosen(documents, filters)
+    sort = filters.effective_sort
+
+    def fetch(offset: int, size: int) -> list[int]:
+        if sort == Sort.RELEVANCE and matched is not None:
+            return fulltext.ranked_ids(q, shown, offset=offset, size=size)
+        order = ("received_at", "pk") if sort == Sort.OLDEST else ("-received_at", "-pk")
+        return list(shown.order_by(*order).values_list("pk", flat=True)[offset : offset + size])
+
+    total = shown.count()
+    page = Paginator(_Hits(total, fetch), per_page).get_page(page_number)
+    ids = list(page.object_list)
+    rows = {
+        row.pk: row for row in public_responses().filter(pk__in=ids).prefetch_related("answers")
     }
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return ResponseSearch(
+        total=total,
+        page=page,
+        facets=_facets_from_buckets(buckets, filters, consultation),
+        terms=search_terms(filters.q),
+    )
 
 
 def responses_search(
@@ -354,42 +271,8 @@ def responses_search(
             page_number=page_number,
             per_page=per_page,
         )
-    base = public_responses(consultation=consultation)
-    ranked: list[int] | None = None
-    if filters.q.strip():
-        ranked = _matched_pks(
-            q=filters.q,
-            consultation=consultation,
-            backend_name=backend_name,
-            ranked=filters.effective_sort == Sort.RELEVANCE,
-        )
-        base = base.filter(pk__in=ranked)
-    # Themes belong to one consultation: the site-wide search has no theme facet.
-    survivors = theme_survivors(consultation=consultation) if consultation is not None else {}
-    facets = _facets(base, filters, survivors)
-    shown = _filtered(base, filters, survivors=survivors)
-    sort = filters.effective_sort
-    if sort == Sort.RELEVANCE and ranked is not None:
-        allowed = set(shown.values_list("pk", flat=True))
-        ordered: list[int] | QuerySet = [pk for pk in ranked if pk in allowed]
-    elif sort == Sort.OLDEST:
-        ordered = shown.order_by("received_at", "pk").prefetch_related("answers")
-    else:
-        ordered = shown.order_by("-received_at", "-pk").prefetch_related("answers")
-    paginator = Paginator(ordered, per_page)
-    page = paginator.get_page(page_number)
-    if isinstance(ordered, list):
-        rows = {
-            row.pk: row
-            for row in public_responses()
-            .filter(pk__in=list(page.object_list))
-            .prefetch_related("answers")
-        }
-        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-    else:
-        page.object_list = list(page.object_list)
-    return ResponseSearch(
-        total=paginator.count, page=page, facets=facets, terms=search_terms(filters.q)
+    return _search_in_database(
+        filters=filters, consultation=consultation, page_number=page_number, per_page=per_page
     )
 
 

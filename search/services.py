@@ -17,20 +17,32 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from modelsearch.backends import get_search_backends_with_name
 from modelsearch.index import Indexed
 
 from engagement.record.models import Response
-from search.indexes import search_index_ensure
+from search import fulltext
+from search.indexes import is_search_node, search_index_ensure
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
 
 logger = logging.getLogger(__name__)
+
+# Sent after a drain batch commits, with the ids of the responses it wrote to or removed
+# from the index: whatever shows search results from before is out of date (cms.caching).
+responses_indexed = Signal()
+
+
+def _responses_indexed_send(response_ids: list[int]) -> None:
+    responses_indexed.send(sender=SearchIndexQueue, response_ids=response_ids)
+
 
 RESPONSE_MODEL = "record.Response"
 
@@ -126,11 +138,16 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple
     public = list(model.get_indexed_objects().filter(pk__in=wanted)) if wanted else []
     public_pks = {str(obj.pk) for obj in public}
     gone = (update - public_pks) | delete
-    for _name, backend in get_search_backends_with_name(with_auto_update=True):
+    backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]
+    for backend in backends:
         if public:
             backend.add_bulk(model, public)
         if gone:
             _delete_bulk(backend, model, [model(pk=pk_field.to_python(pk)) for pk in gone])
+    if model is Response and not all(is_search_node(backend) for backend in backends):
+        # The database backend's public search reads the documents (search.fulltext).
+        fulltext.documents_write(responses=public)
+        fulltext.documents_delete(response_ids=[int(pk) for pk in gone])
     return len(public), len(gone)
 
 
@@ -221,6 +238,15 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
                     created=created,
                 )
             SearchIndexQueue.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
+            # The sweep's rows were indexed already; re-writing them changes no page.
+            changed = {entry.object_pk for entry in entries if entry.model == RESPONSE_MODEL}
+            if changed:
+                # Pages that list these responses were drawn from the index before this
+                # batch reached it: they are out of date once it commits (cms.caching).
+                # Now, and again once committed (a page drawn in between is stale too).
+                response_ids = sorted(int(pk) for pk in changed)
+                responses_indexed.send(sender=SearchIndexQueue, response_ids=response_ids)
+                transaction.on_commit(partial(_responses_indexed_send, response_ids))
             state.swept_to, state.swept_pk = cursor
             state.drained_at = timezone.now()
             state.save(update_fields=["swept_to", "swept_pk", "drained_at"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -12,12 +14,18 @@ from engagement.analysis.selectors import themes_live
 from engagement.record.selectors import accountability_counts
 from search.forms import ResponseSearchForm, SiteSearchForm
 from search.selectors import (
+    SEARCH_NODE_AWAY,
     ResponseFilters,
     Sort,
     consultations_search,
     public_response,
     responses_search,
+    responses_search_unavailable,
 )
+
+logger = logging.getLogger(__name__)
+# Seconds a browser is told to wait (Retry-After) when the search node cannot answer.
+SEARCH_RETRY_SECONDS = 60
 
 
 def _consultation_or_404(slug: str):
@@ -43,10 +51,16 @@ def consultation_responses(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bound:
         form.is_valid()  # invalid fields are reported and left out of the filters
     filters = form.filters()
-    result = responses_search(
-        filters=filters, consultation=consultation, page_number=request.GET.get("page", 1)
-    )
-    return render(
+    try:
+        result = responses_search(
+            filters=filters, consultation=consultation, page_number=request.GET.get("page", 1)
+        )
+        search_unavailable = False
+    except SEARCH_NODE_AWAY:
+        # The consultation and its counts come from the database; only the list needs the node.
+        logger.exception("The search node is unreachable; the responses page says so")
+        result, search_unavailable = responses_search_unavailable(q=filters.q), True
+    page = render(
         request,
         "search/consultation_responses.html",
         {
@@ -62,8 +76,13 @@ def consultation_responses(request: HttpRequest, slug: str) -> HttpResponse:
             "sort": filters.effective_sort,
             "counts": accountability_counts(consultation=consultation),
             "query_without_page": _query_without_page(request),
+            "search_unavailable": search_unavailable,
         },
+        status=503 if search_unavailable else 200,
     )
+    if search_unavailable:
+        page["Retry-After"] = str(SEARCH_RETRY_SECONDS)
+    return page
 
 
 @require_GET
@@ -83,13 +102,18 @@ def consultation_response(request: HttpRequest, slug: str, reference: str) -> Ht
 def site_search(request: HttpRequest) -> HttpResponse:
     form = SiteSearchForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_bound and form.is_valid() else ""
-    pages = consultations_search(q=q) if q else []
-    result = (
-        responses_search(filters=ResponseFilters(q=q), page_number=request.GET.get("page", 1))
-        if q
-        else None
-    )
-    return render(
+    search_unavailable = False
+    try:
+        pages = consultations_search(q=q) if q else []
+        result = (
+            responses_search(filters=ResponseFilters(q=q), page_number=request.GET.get("page", 1))
+            if q
+            else None
+        )
+    except SEARCH_NODE_AWAY:
+        logger.exception("The search node is unreachable; the search page says so")
+        pages, result, search_unavailable = [], responses_search_unavailable(q=q), True
+    page = render(
         request,
         "search/site_search.html",
         {
@@ -98,5 +122,10 @@ def site_search(request: HttpRequest) -> HttpResponse:
             "pages": pages,
             "result": result,
             "query_without_page": _query_without_page(request),
+            "search_unavailable": search_unavailable,
         },
+        status=503 if search_unavailable else 200,
     )
+    if search_unavailable:
+        page["Retry-After"] = str(SEARCH_RETRY_SECONDS)
+    return page

@@ -12,6 +12,7 @@ from csp.constants import NONCE, NONE, SELF
 
 from cms import env
 from cms.env import PROJECT_DIR
+from search.welsh import welsh_analysis
 
 ENV = env.environment()
 
@@ -83,6 +84,10 @@ MIDDLEWARE = [
     "cms.two_factor.AdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the session, CSRF, (locale) and CSP middleware: it sees whether a page used a
+    # session or a CSRF token before storing it, and the CSP header is added to cached
+    # bodies on the way out with the nonce they carry (cms/caching.py).
+    "cms.caching.PublicPageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lock-out into its answer.
@@ -264,17 +269,15 @@ SEARCH = env.parse_search_url(ENV.SEARCH_URL)
 # created with them (search.services.search_index_ensure) and /healthz checks them.
 # English: KStem ("light_english"), which keeps "bus" and "buses" together where Porter
 # does not, and English stop words. Welsh has no stemmer in OpenSearch (its mutations
-# change the start of words): lower case and its commonest function words only.
-WELSH_STOP_WORDS = (
-    "a ac am ar at dy ei eich ein eu fe fel fy gan gyda hefyd hi hwn hyn i mae mewn na "
-    "nad neu ni nid o oedd ond wedi y yma yn yng ym yr yw ydy"
-).split()
+# change the start of words): its stop words, and each word also indexed and searched in
+# the radical forms it may be a mutation of, and a few plurals (search/welsh.py).
+_WELSH_ANALYSIS = welsh_analysis()
 SEARCH_ANALYSIS = {
     "filter": {
         "hub_english_possessive": {"type": "stemmer", "language": "possessive_english"},
         "hub_english_stop": {"type": "stop", "stopwords": "_english_"},
         "hub_english_stemmer": {"type": "stemmer", "language": "light_english"},
-        "hub_welsh_stop": {"type": "stop", "stopwords": WELSH_STOP_WORDS},
+        **_WELSH_ANALYSIS["filter"],
     },
     "analyzer": {
         "hub_english": {
@@ -288,11 +291,7 @@ SEARCH_ANALYSIS = {
                 "hub_english_stemmer",
             ],
         },
-        "hub_welsh": {
-            "type": "custom",
-            "tokenizer": "standard",
-            "filter": ["lowercase", "asciifolding", "hub_welsh_stop"],
-        },
+        **_WELSH_ANALYSIS["analyzer"],
     },
 }
 WAGTAILSEARCH_BACKENDS = {
@@ -382,6 +381,8 @@ HUB_CONNECTOR_ALLOW_LOOPBACK = (
 HUB_CONNECTOR_REQUIRE_HTTPS = False
 HUB_CONNECTOR_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in ENV.HUB_CONNECTOR_ALLOWED_HOSTS]
 HUB_DELIVERY_RETRY_BASE = ENV.HUB_DELIVERY_RETRY_BASE
+# The outcome's reply in each announcement thread (connectors/outcomes.py), for this many days.
+HUB_OUTCOME_REPLY_MAX_AGE = ENV.HUB_OUTCOME_REPLY_MAX_AGE
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
 HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
 # Collecting replies: beat looks for due polls every HUB_COLLECT_TICK seconds; each
@@ -410,35 +411,85 @@ HUB_SENTIMENT_MODEL = ENV.HUB_SENTIMENT_MODEL
 # Retention (engagement.record.retention): each department's schedule is applied every
 # HUB_RETENTION_INTERVAL seconds; each run is idempotent, so a late one catches up.
 HUB_RETENTION_INTERVAL = ENV.HUB_RETENTION_INTERVAL
+
+
+def beat_expires(interval: float) -> dict[str, float]:
+    """A beat run not started before this is dropped (the next one does its work), so runs
+    queued while the workers were down or busy do not pile up; shorter than the interval."""
+    return {"expires": max(1.0, interval * 0.8)}
+
+
+# Every entry expires before the next is due; the ones whose overlapping runs would do
+# their work twice also take a lock (consultations/locks.py, or the claims in
+# connectors.collection and the drain's row lock in search.services).
 CELERY_BEAT_SCHEDULE = {
     # Wagtail's go-live and expiry dates (consultations scheduled to publish).
     "consultations-publish-scheduled": {
         "task": "consultations.publish_scheduled",
         "schedule": 60.0,
+        "options": beat_expires(60.0),
     },
     "connectors-send-due-reminders": {
         "task": "connectors.tasks.send_due_reminders",
         "schedule": 300.0,
+        "options": beat_expires(300.0),
+    },
+    "connectors-announce-outcomes": {
+        "task": "connectors.tasks.announce_outcomes",
+        "schedule": 60.0,
+        "options": beat_expires(60.0),
     },
     "connectors-collect-replies": {
         "task": "connectors.tasks.collect_due_replies",
         "schedule": float(HUB_COLLECT_TICK),
+        "options": beat_expires(float(HUB_COLLECT_TICK)),
     },
     "connectors-sweep-deletions": {
         "task": "connectors.tasks.sweep_deletions",
         "schedule": float(HUB_SWEEP_INTERVAL),
+        "options": beat_expires(float(HUB_SWEEP_INTERVAL)),
+    },
+    # The networks' public counts of our posts, on the sweep's schedule (a few reads each).
+    "connectors-refresh-post-metrics": {
+        "task": "connectors.tasks.refresh_post_metrics",
+        "schedule": float(HUB_SWEEP_INTERVAL),
+        "options": beat_expires(float(HUB_SWEEP_INTERVAL)),
     },
     "analysis-analyse-due": {
         "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),
+        "options": beat_expires(float(HUB_ANALYSIS_INTERVAL)),
     },
-    # A run not started before the next is due is dropped (the next does its work), so
-    # runs queued while the workers were down do not pile up.
     "record-apply-retention": {
         "task": "engagement.record.apply_retention",
         "schedule": float(HUB_RETENTION_INTERVAL),
-        "options": {"expires": float(HUB_RETENTION_INTERVAL)},
+        "options": beat_expires(float(HUB_RETENTION_INTERVAL)),
     },
+}
+
+# --- Email (engagement.record.notifications) -----------------------------------
+# EMAIL_URL chooses Django's email backend; the embedded default writes each email to a
+# file in .data/mail/, so a demo sends nothing anywhere.
+
+EMAIL = env.parse_email_url(ENV.EMAIL_URL, default_file_path=DATA_DIR / "mail")
+EMAIL_BACKEND = EMAIL.backend
+EMAIL_HOST = EMAIL.host
+EMAIL_PORT = EMAIL.port
+EMAIL_HOST_USER = EMAIL.user
+EMAIL_HOST_PASSWORD = EMAIL.password
+EMAIL_USE_TLS = EMAIL.use_tls
+EMAIL_USE_SSL = EMAIL.use_ssl
+EMAIL_FILE_PATH = EMAIL.file_path or None
+EMAIL_TIMEOUT = ENV.HUB_EMAIL_TIMEOUT
+DEFAULT_FROM_EMAIL = ENV.HUB_EMAIL_FROM
+SERVER_EMAIL = ENV.HUB_EMAIL_FROM
+# Beat looks this often for consultations whose outcome is now public, and emails the
+# respondents who asked to hear about it (each once: engagement.record.notifications).
+HUB_OUTCOME_EMAIL_INTERVAL = 60
+CELERY_BEAT_SCHEDULE["record-send-outcome-emails"] = {
+    "task": "engagement.record.send_due_outcome_emails",
+    "schedule": float(HUB_OUTCOME_EMAIL_INTERVAL),
+    "options": beat_expires(float(HUB_OUTCOME_EMAIL_INTERVAL)),
 }
 
 # --- Search: the index outbox (search/) --------------------------------------------
@@ -454,9 +505,10 @@ HUB_SEARCH_SWEEP_SETTLE = ENV.HUB_SEARCH_SWEEP_SETTLE
 CELERY_BEAT_SCHEDULE["search-drain-index"] = {
     "task": "search.drain_search_index",
     "schedule": float(HUB_SEARCH_DRAIN_INTERVAL),
+    "options": beat_expires(float(HUB_SEARCH_DRAIN_INTERVAL)),
 }
 
-# --- Cache (consultations: the response form's rate limit) ----------------------
+# --- Cache (the response form's rate limit, task locks, the public pages) ------------
 # CACHE_URL, e.g. redis://redis.internal:6379/2, shared by every web process; the
 # embedded default is per-process memory, enough for one runserver.
 
@@ -468,6 +520,17 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hub"}
     )
 }
+
+# --- Public pages from the cache (cms/caching.py, docs/adr/0016-public-page-caching.md) ---
+# Anonymous GETs of the public pages are stored in the cache above and served from it until
+# what they show changes (a per-consultation generation, bumped by the record's signals and
+# Wagtail's publishing) or HUB_PAGE_CACHE_SECONDS pass; copies are kept
+# HUB_PAGE_CACHE_STALE_SECONDS longer to answer from while the database is away.
+HUB_PAGE_CACHE = ENV.HUB_PAGE_CACHE
+HUB_PAGE_CACHE_SECONDS = ENV.HUB_PAGE_CACHE_SECONDS
+HUB_PAGE_CACHE_STALE_SECONDS = ENV.HUB_PAGE_CACHE_STALE_SECONDS
+HUB_PAGE_MAX_AGE = ENV.HUB_PAGE_MAX_AGE
+HUB_PAGE_CDN_MAX_AGE = ENV.HUB_PAGE_CDN_MAX_AGE
 
 # --- Consultations ---------------------------------------------------------------
 # Web responses one client (IP address) may submit per window of seconds.

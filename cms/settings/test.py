@@ -30,3 +30,8 @@ if not SEARCH.is_database:  # noqa: F405
 # (client.login); the throttling tests turn it on (tests/security/test_admin_accounts.py).
 AXES_ENABLED = False
 HUB_ADMIN_2FA = False
+
+# The public page cache outlives each test's rolled-back transaction (the next test would be
+# served the last one's pages): off, except in the tests that turn it on
+# (tests/cms/test_caching.py, tests/cms/test_degradation.py), which clear it.
+HUB_PAGE_CACHE = False

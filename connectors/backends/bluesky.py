@@ -519,6 +519,29 @@ class BlueskyConnector(Connector):
                 states[uri] = PostState.LIVE if uri in found else PostState.DELETED
         return states
 
+    def post_metrics(self, ids) -> dict[str, dict[str, int]]:
+        """Each post's ``replyCount``, ``repostCount``, ``likeCount`` and ``quoteCount``
+        (the App View's counts, as ``getPosts`` gives them)."""
+        self._login()
+        metrics: dict[str, dict[str, int]] = {}
+        for chunk in split_items(list(ids), 25):
+            response = self._call(
+                "getPosts",
+                self.client.app.bsky.feed.get_posts,
+                models.AppBskyFeedGetPosts.Params(uris=chunk),
+            )
+            for post in response.posts:
+                counts = {
+                    "replyCount": post.reply_count,
+                    "repostCount": post.repost_count,
+                    "likeCount": post.like_count,
+                    "quoteCount": post.quote_count,
+                }
+                metrics[post.uri] = {
+                    name: value for name, value in counts.items() if isinstance(value, int)
+                }
+        return metrics
+
 
 def _quoted_uri(embed: dict) -> str:
     """The post a quote embeds, bare (``embed.record``) or beside media (``embed.recordWithMedia``)."""

@@ -64,6 +64,10 @@ DEFAULT_PAUSE_SECONDS = 300
 USAGE_HEADERS = ("x-app-usage", "x-page-usage", "x-business-use-case-usage")
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},is_hidden,permalink_url"
 POST_FIELDS = "id,message,created_time,permalink_url,from{id,name}"
+# A post in which the Page was tagged: Graph leaves ``from`` out of a person's post (only
+# its author may read it), so the author is known by the post id's owner prefix.
+TAGGED_FIELDS = POST_FIELDS
+MAX_MARK_IDS = 100
 
 
 class GraphAnswerUnreadable(Exception):
@@ -309,6 +313,37 @@ class FacebookConnector(Connector):
                 )
         return posts
 
+    def own_replies(self, post: ExternalPost, *, limit: int = 50) -> list[ExternalPost]:
+        """The Page's own comments on ``post``, newest first: replies are comments here,
+        not Page posts, so ``recent_posts`` never lists them."""
+        answer = self._graph(
+            "comments",
+            "GET",
+            (post.id, "comments"),
+            {
+                "filter": "toplevel",
+                "order": "reverse_chronological",
+                "fields": COMMENT_FIELDS,
+                "limit": str(max(1, min(limit, 100))),
+            },
+        )
+        page_id = self._page_id()
+        return [
+            ExternalPost(
+                id=str(item["id"]),
+                url=str(item.get("permalink_url") or self.public_url(str(item["id"]))),
+                text=str(item.get("message") or ""),
+                created_at=parse_time(item.get("created_time")),
+                author_id=page_id,
+                reply_to_id=post.id,
+                root_id=post.root_id or post.id,
+            )
+            for item in answer.get("data") or []
+            if isinstance(item, dict)
+            and item.get("id")
+            and str((item.get("from") or {}).get("id") or "") == page_id
+        ]
+
     def public_url(self, post_id: str) -> str:
         """facebook.com/<page id>_<post id> opens the post; elsewhere (a sandbox) its own host."""
         if self.base_url == self.default_base_url:
@@ -318,10 +353,113 @@ class FacebookConnector(Connector):
     # --- Collecting --------------------------------------------------------------------------
 
     def collection_routes(self, scope: CollectionScope) -> list[str]:
-        # Graph has no public search of posts by hashtag: the Page's own posts are the routes.
-        return [f"comments:{root}" for root in scope.root_ids]
+        # Graph has no public search of posts by hashtag: the Page's own posts are the routes,
+        # and the posts that tag the Page (its ``tagged`` edge), which belong by the hashtag.
+        routes = [f"comments:{root}" for root in scope.root_ids]
+        if scope.hashtag:
+            routes.append("tagged")
+        return routes
 
     def fetch_route_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
+        if route == "tagged":
+            return self._tagged_page(state, scope)
+        return self._comments_page(route, state, scope)
+
+    def _tagged_page(self, state: dict, scope: CollectionScope) -> RoutePage:
+        """One page of ``/{page-id}/tagged`` (newest first), back to the newest post the
+        last cycle saw: ``newest`` (and ``newest_ids``) is that high-water mark,
+        ``candidate`` this cycle's."""
+        params = {"fields": TAGGED_FIELDS, "limit": str(max(1, min(scope.page_size, 100)))}
+        if state.get("after"):
+            params["after"] = str(state["after"])
+        page_id = self._page_id()
+        answer = self._graph("tagged", "GET", (page_id, "tagged"), params)
+        data = answer.get("data")
+        posts = data if isinstance(data, list) else []
+        paging = answer.get("paging") if isinstance(answer.get("paging"), dict) else {}
+        after = ((paging or {}).get("cursors") or {}).get("after")
+        newest = parse_time(state.get("newest"))
+        # Graph gives times to the second: the ids seen in the mark's own second tell an
+        # old post from a new one of that same second.
+        newest_ids = set(state.get("newest_ids") or ())
+        candidate = state.get("candidate")
+        candidate_ids = list(state.get("candidate_ids") or ())
+        reached = False
+        replies: list[IncomingReply] = []
+        quarantined: list[QuarantinedItem] = []
+        for raw in posts:
+            if not isinstance(raw, dict):
+                quarantined.append(
+                    QuarantinedItem(
+                        route="tagged", raw={"item": jsonable(raw)}, error="not an object"
+                    )
+                )
+                continue
+            created = parse_time(raw.get("created_time"))
+            if created is not None:
+                if candidate is None:
+                    candidate = created.isoformat()
+                if created.isoformat() == candidate and len(candidate_ids) < MAX_MARK_IDS:
+                    candidate_ids.append(str(raw.get("id") or ""))
+                if newest is not None and (
+                    created < newest
+                    or (created == newest and str(raw.get("id") or "") in newest_ids)
+                ):
+                    reached = True
+                    break
+            if str((raw.get("from") or {}).get("id") or "") == page_id:
+                continue  # the Page's own post
+            item = self._tagged_post_from(raw)
+            if isinstance(item, IncomingReply):
+                replies.append(item)
+            else:
+                quarantined.append(item)
+        done = reached or not (paging or {}).get("next") or not after
+        mark = {"newest": state.get("newest"), "newest_ids": sorted(newest_ids)}
+        if done:
+            next_state = (
+                {"newest": candidate, "newest_ids": sorted(set(candidate_ids))}
+                if candidate
+                else mark
+            )
+        else:
+            next_state = {
+                "after": after,
+                **mark,
+                "candidate": candidate,
+                "candidate_ids": candidate_ids,
+            }
+        return RoutePage(
+            replies=tuple(replies),
+            quarantined=tuple(quarantined),
+            state=next_state,
+            done=done,
+            posts_read=len(posts),
+            rate_limit=self._last_usage,
+        )
+
+    @staticmethod
+    def _tagged_post_from(raw: dict) -> IncomingReply | QuarantinedItem:
+        raw = jsonable(raw)
+        post_id = str(raw.get("id") or "")
+        given = raw.get("from")
+        author: dict[str, Any] = given if isinstance(given, dict) else {}
+        owner, separator, _ = post_id.partition("_")
+        text = raw.get("message")
+        fields: dict[str, Any] = {
+            "id": post_id or None,
+            "parent_id": "",
+            "root_id": post_id or None,
+            "author_id": str(author.get("id") or (owner if separator else "")) or None,
+            "author_handle": str(author.get("name") or ""),
+            "author_display_name": str(author.get("name") or "Facebook user"),
+            "text": text if text else ("[attachment only]" if text == "" else None),
+            "created_at": parse_time(raw.get("created_time")),
+            "url": str(raw.get("permalink_url") or ""),
+        }
+        return Connector.reply_validate("tagged", fields, raw)
+
+    def _comments_page(self, route: str, state: dict, scope: CollectionScope) -> RoutePage:
         """One page of a post's comments and replies (``filter=stream``: every level, in
         chronological order), following ``paging.cursors.after``. Each cycle walks the
         whole stream again: Graph gives edits and hiding no time, so only a re-read sees them."""
@@ -454,7 +592,7 @@ class FacebookConnector(Connector):
 
     @classmethod
     def webhook_events(cls, body: bytes) -> list[WebhookEvent]:
-        """The Page ``feed`` changes about comments: one event per entry, keyed by the Page,
+        """The Page ``feed`` changes about comments and its ``mention`` changes: one event per entry, keyed by the Page,
         the entry's time and its changes (a replayed delivery has the same key)."""
         try:
             payload = json.loads(body)
@@ -480,12 +618,16 @@ class FacebookConnector(Connector):
             post_ids = []
             for change in changes:
                 value = change.get("value") if isinstance(change, dict) else None
+                if not (isinstance(change, dict) and isinstance(value, dict)):
+                    continue
+                # A comment on one of our posts (``feed``), or a post or comment that
+                # mentions the Page (``mention``): a mention on another post names no post
+                # of ours, and the ``tagged`` route's poll brings it.
                 if (
-                    isinstance(change, dict)
-                    and change.get("field") == "feed"
-                    and isinstance(value, dict)
-                    and value.get("item") == "comment"
+                    change.get("field") in ("feed", "mention")
+                    and value.get("item") in ("comment", "post")
                     and value.get("post_id")
+                    and (change.get("field") == "mention" or value.get("item") == "comment")
                 ):
                     post_ids.append(str(value["post_id"]))
             fingerprint = hashlib.sha256(

@@ -12,10 +12,17 @@ A consultation is announced as a post of the organisation (``POST /rest/posts``,
 in the ``x-restli-id`` header); the comments on it and the replies to them, read through
 ``socialActions``, are its responses. LinkedIn counts calls per application and per
 member a day, reset at midnight UTC, and answers 429 past either.
+
+An access token lives 60 days. With LinkedIn's programmatic refresh tokens (a year, fixed
+from the member's consent) and the application's client id and secret, the connector mints
+a new access token through ``/oauth/v2/accessToken`` (``grant_type=refresh_token``) a
+week before the old one runs out, or when LinkedIn answers 401; the new tokens are its
+``session``, which services keep encrypted with the channel's other credentials.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +69,18 @@ DAY_LIMIT = re.compile(r"\bDAY\b", re.IGNORECASE)
 SHORT_PAUSE_SECONDS = 60
 MAX_COUNT = 100
 ORGANIZATION_ID = re.compile(r"^(?:urn:li:organization:)?(\d+)$")
+# OAuth lives on www.linkedin.com, not on the API's host.
+OAUTH_BASE_URL = "https://www.linkedin.com"
+# Mint a new access token this long before LinkedIn's 60 days run out.
+REFRESH_BEFORE = timedelta(days=7)
+# What a comment's author is shown as when LinkedIn gives an application no name for it
+# (a member's name needs that member's own consent), by the kind of the actor's URN.
+ACTOR_KINDS = {
+    "person": "LinkedIn member",
+    "member": "LinkedIn member",
+    "organization": "LinkedIn page",
+    "organizationBrand": "LinkedIn showcase page",
+}
 COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<target>urn:li:[A-Za-z]+:[^,]+),(?P<id>[^)]+)\)$")
 
 
@@ -85,6 +104,12 @@ def next_day_reset(now: datetime | None = None) -> datetime:
 class LinkedInSecrets(SecretsSchema):
     access_token: str = Field(min_length=1, title="Access token (3-legged OAuth, of a page admin)")
     refresh_token: str = Field(default="", title="Refresh token")
+    client_id: str = Field(
+        default="",
+        title="Client id (of the LinkedIn app, to refresh the access token)",
+        json_schema_extra={"secret": False},
+    )
+    client_secret: str = Field(default="", title="Client secret (of the LinkedIn app)")
     organization: str = Field(
         min_length=1,
         title="The organisation's id (or its urn:li:organization URN)",
@@ -109,6 +134,21 @@ class LinkedInAnswer(Exception):
         self.code = str(body.get("code") or body.get("serviceErrorCode") or "")
         self.message = str(body.get("message") or f"HTTP {status}")
         super().__init__(f"{status} {self.code}: {self.message}")
+
+
+class TokenRefused(Exception):
+    """LinkedIn's OAuth endpoint refused: ``{"error", "error_description"}``."""
+
+    def __init__(self, status: int, body: Any):
+        body = body if isinstance(body, dict) else {}
+        self.status = status
+        self.error = str(body.get("error") or f"HTTP {status}")
+        self.description = str(body.get("error_description") or "")
+        super().__init__(f"{self.error}: {self.description}")
+
+
+def _epoch(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class RebasedSession(requests.Session):
@@ -150,13 +190,125 @@ class LinkedInConnector(Connector):
         self.client = RestliClient()
         self.client.session = self.http_session(RebasedSession(self.base_url, timeout))
         self.organization_urn = f"urn:li:organization:{self.secrets.organization}"
+        self._tokens = self._stored_tokens()
+        self._session_string = ""
+        self._organization_names: dict[str, str] = {}
+
+    # --- Tokens ---------------------------------------------------------------------------------
+
+    def _stored_tokens(self) -> dict[str, Any]:
+        """The tokens last minted (the stored session), if they belong to these credentials."""
+        try:
+            stored = json.loads(self.credentials.session) if self.credentials.session else {}
+        except ValueError:
+            stored = {}
+        if not isinstance(stored, dict) or not stored.get("access_token"):
+            stored = {}
+        # New credentials typed in the admin replace whatever was minted from the old ones.
+        if stored and stored.get("issued_for") != self.secrets.refresh_token:
+            stored = {}
+        return stored or {"access_token": self.secrets.access_token}
+
+    @property
+    def session(self) -> str:
+        return self._session_string
+
+    @property
+    def can_refresh(self) -> bool:
+        return bool(
+            self.secrets.refresh_token and self.secrets.client_id and self.secrets.client_secret
+        )
+
+    def _oauth_url(self, path: str) -> str:
+        base = OAUTH_BASE_URL if self.base_url == self.default_base_url else self.base_url
+        return f"{base}/oauth/v2/{path}"
+
+    def _oauth(self, path: str, form: dict[str, str]) -> dict:
+        try:
+            answer = self.client.session.post(self._oauth_url(path), data=form)
+        except requests.RequestException as error:
+            raise TransientError(f"no answer from LinkedIn's OAuth endpoint: {error}") from error
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        if answer.status_code >= 500:
+            raise TransientError(f"LinkedIn's OAuth endpoint answered HTTP {answer.status_code}")
+        if answer.status_code >= 400 or not isinstance(body, dict):
+            raise TokenRefused(answer.status_code, body)
+        return body
+
+    def _refresh(self) -> None:
+        """A new access token from the refresh token (LinkedIn's programmatic refresh)."""
+        try:
+            minted = self._oauth(
+                "accessToken",
+                {
+                    "grant_type": "refresh_token",
+                    "refresh_token": str(self._tokens.get("refresh_token") or "")
+                    or self.secrets.refresh_token,
+                    "client_id": self.secrets.client_id,
+                    "client_secret": self.secrets.client_secret,
+                },
+            )
+        except TokenRefused as refused:
+            raise PermanentError(
+                f"LinkedIn refused to refresh the access token ({refused.error}: "
+                f"{refused.description or 'no reason given'}); a page administrator must "
+                "connect the channel again"
+            ) from refused
+        token = str(minted.get("access_token") or "")
+        if not token:
+            raise TransientError("LinkedIn's OAuth endpoint answered without an access token")
+        now = datetime.now(tz=UTC).timestamp()
+        expires_in = _epoch(minted.get("expires_in"))
+        refresh_in = _epoch(minted.get("refresh_token_expires_in"))
+        self._tokens = {
+            "access_token": token,
+            "access_token_expires_at": int(now + expires_in) if expires_in else None,
+            # LinkedIn may hand back the same refresh token (its life is not extended).
+            "refresh_token": str(minted.get("refresh_token") or self.secrets.refresh_token),
+            "refresh_token_expires_at": int(now + refresh_in) if refresh_in else None,
+            "issued_for": self.secrets.refresh_token,
+        }
+        self._session_string = json.dumps(self._tokens, sort_keys=True)
+
+    def _access_token(self) -> str:
+        expires_at = _epoch(self._tokens.get("access_token_expires_at"))
+        if (
+            self.can_refresh
+            and expires_at is not None
+            and datetime.fromtimestamp(expires_at, tz=UTC) - datetime.now(tz=UTC) < REFRESH_BEFORE
+        ):
+            self._refresh()
+        return str(self._tokens.get("access_token") or self.secrets.access_token)
+
+    def _access_token_expiry(self) -> datetime | None:
+        """When the access token in use runs out, from LinkedIn's token introspection."""
+        known = _epoch(self._tokens.get("access_token_expires_at"))
+        if known is None and self.secrets.client_id and self.secrets.client_secret:
+            try:
+                answer = self._oauth(
+                    "introspectToken",
+                    {
+                        "client_id": self.secrets.client_id,
+                        "client_secret": self.secrets.client_secret,
+                        "token": str(self._tokens.get("access_token") or ""),
+                    },
+                )
+            except (TokenRefused, TransientError):
+                return None
+            if answer.get("active") is False:
+                raise PermanentError("LinkedIn says the access token is no longer active")
+            known = _epoch(answer.get("expires_at"))
+        return datetime.fromtimestamp(known, tz=UTC) if known else None
 
     # --- Requests and errors -----------------------------------------------------------------
 
     def _rest(self, what: str, method: str, *, write: bool = False, **kwargs):
-        def send():
+        def send(access_token: str):
             answer = getattr(self.client, method)(
-                access_token=self.secrets.access_token,
+                access_token=access_token,
                 version_string=self.linkedin_version,
                 **kwargs,
             )
@@ -168,7 +320,19 @@ class LinkedInConnector(Connector):
                 raise LinkedInAnswer(answer.status_code, body)
             return answer
 
-        return self._call(what, send, write=write)
+        try:
+            return self._call(what, send, self._access_token(), write=write)
+        except PermanentError as refused:
+            if not (
+                isinstance(refused.__cause__, LinkedInAnswer)
+                and refused.__cause__.status == 401
+                and self.can_refresh
+                and not self._session_string
+            ):
+                raise
+        # The token expired (or was revoked) before its time: one new one, one more try.
+        self._refresh()
+        return self._call(what, send, self._access_token(), write=write)
 
     def translate_error(self, error: BaseException, what: str) -> ConnectorError:
         if isinstance(error, requests.RequestException):
@@ -210,11 +374,44 @@ class LinkedInConnector(Connector):
         entity = answer.entity if isinstance(answer.entity, dict) else {}
         if not entity.get("id"):
             raise PermanentError("LinkedIn gave the organisation without its id")
+        if self.can_refresh and not self._tokens.get("refresh_token_expires_at"):
+            # Proves the refresh token and the app's secret work now, not in 60 days, and
+            # tells how long the refresh token lasts: that is when a person must act.
+            self._refresh()
+        if self.can_refresh:
+            expiry = _epoch(self._tokens.get("refresh_token_expires_at"))
+            expire_at = datetime.fromtimestamp(expiry, tz=UTC) if expiry else None
+        else:
+            expire_at = self._access_token_expiry()
         return ExternalAccount(
             id=str(entity["id"]),
             handle=str(entity.get("vanityName") or entity["id"]),
             display_name=str(entity.get("localizedName") or ""),
+            credentials_expire_at=expire_at,
         )
+
+    def actor_name(self, actor_urn: str) -> str:
+        """A comment author's name where LinkedIn gives it to an application (an
+        organisation's, by the Organization Lookup API), else the kind of its URN."""
+        kind = actor_urn.split(":")[2] if actor_urn.count(":") >= 3 else ""
+        fallback = ACTOR_KINDS.get(kind, "LinkedIn user")
+        found = ORGANIZATION_ID.match(actor_urn) if kind == "organization" else None
+        if found is None:
+            return fallback
+        if actor_urn not in self._organization_names:
+            try:
+                answer = self._rest(
+                    "organization",
+                    "get",
+                    resource_path="/organizations/{id}",
+                    path_keys={"id": int(found.group(1))},
+                )
+                entity = answer.entity if isinstance(answer.entity, dict) else {}
+                name = str(entity.get("localizedName") or "")
+            except (NotFound, PermanentError):
+                name = ""
+            self._organization_names[actor_urn] = name or fallback
+        return self._organization_names[actor_urn]
 
     # --- Publishing ------------------------------------------------------------------------
 
@@ -327,6 +524,36 @@ class LinkedInConnector(Connector):
                 )
         return posts
 
+    def own_replies(self, post: ExternalPost, *, limit: int = 50) -> list[ExternalPost]:
+        """The organisation's own comments on ``post``, newest first: replies are comments
+        here (``socialActions``), not posts, so ``recent_posts`` never lists them."""
+        answer = self._rest(
+            "comments",
+            "get_all",
+            resource_path="/socialActions/{id}/comments",
+            path_keys={"id": post.id},
+            query_params={"start": 0, "count": max(1, min(limit, MAX_COUNT))},
+        )
+        replies = []
+        for item in answer.elements or []:
+            if not isinstance(item, dict) or item.get("actor") != self.organization_urn:
+                continue
+            urn = str(item.get("commentUrn") or item.get("$URN") or "")
+            created = (item.get("created") or {}).get("time")
+            replies.append(
+                ExternalPost(
+                    id=urn,
+                    url=self.public_url(post.id),
+                    text=str((item.get("message") or {}).get("text") or ""),
+                    created_at=parse_time(created / 1000) if created else None,
+                    author_id=self.credentials.account_id,
+                    reply_to_id=post.id,
+                    root_id=post.root_id or post.id,
+                )
+            )
+        # LinkedIn lists comments oldest first.
+        return list(reversed(replies))
+
     def public_url(self, post_id: str) -> str:
         """linkedin.com/feed/update/<urn> opens a post; elsewhere (a sandbox) its own host."""
         if self.base_url == self.default_base_url:
@@ -416,6 +643,7 @@ class LinkedInConnector(Connector):
                 "author_id": actor or None,
                 # A member's name is not the application's to read: their id stands for it.
                 "author_handle": actor.rpartition(":")[2],
+                "author_display_name": self.actor_name(actor) if actor else "",
                 "text": (raw.get("message") or {}).get("text"),
                 "created_at": parse_time(created / 1000) if created else None,
                 "url": f"{self.public_url(post_urn)}?{urlencode({'commentUrn': urn})}",

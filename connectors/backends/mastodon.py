@@ -400,6 +400,21 @@ class MastodonConnector(Connector):
             states[str(post_id)] = PostState.PRIVATE if private else PostState.LIVE
         return states
 
+    def post_metrics(self, ids) -> dict[str, dict[str, int]]:
+        """Each status's ``replies_count``, ``reblogs_count`` and ``favourites_count``."""
+        metrics: dict[str, dict[str, int]] = {}
+        for post_id in ids:
+            try:
+                status = self._call("status", self.client.status, post_id)
+            except NotFound:
+                continue
+            metrics[str(post_id)] = {
+                name: status[name]
+                for name in ("replies_count", "reblogs_count", "favourites_count")
+                if isinstance(status.get(name), int)
+            }
+        return metrics
+
     def _external(self, status, *, sent_text: str = "", root=None) -> ExternalPost:
         status_id = str(status["id"])
         reply_to = status.get("in_reply_to_id")

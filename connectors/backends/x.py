@@ -394,6 +394,26 @@ class XConnector(Connector):
                 result[post_id] = latest_states[latest][0]
         return result
 
+    def post_metrics(self, ids) -> dict[str, dict[str, int]]:
+        """``public_metrics`` of each post (reply, retweet, like, quote counts…)."""
+        metrics: dict[str, dict[str, int]] = {}
+        for chunk in split_items(list(ids), 100):
+            response = self._call(
+                "get_tweets",
+                self.client.get_tweets,
+                chunk,
+                tweet_fields=["public_metrics"],
+                user_auth=True,
+            )
+            for tweet in response.data or []:
+                counts = tweet.public_metrics or {}
+                metrics[str(tweet.id)] = {
+                    str(name): value
+                    for name, value in counts.items()
+                    if isinstance(value, int) and not isinstance(value, bool)
+                }
+        return metrics
+
     def _lookup_states(self, ids) -> dict[str, tuple[str, str]]:
         """``{id: (state, newest id of its edit chain)}`` for the ids X answers about."""
         states: dict[str, tuple[str, str]] = {}

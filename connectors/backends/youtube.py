@@ -295,6 +295,37 @@ class YouTubeConnector(Connector):
             )
         return posts
 
+    def own_replies(self, post: ExternalPost, *, limit: int = 50) -> list[ExternalPost]:
+        """The channel's own replies in the thread of its comment ``post``, newest first
+        (``comments.list`` by ``parentId``: YouTube lists a thread's replies oldest first)."""
+        answer = self._execute(
+            "comments.list",
+            self.api.comments().list(
+                part="snippet",
+                parentId=post.id,
+                textFormat="plainText",
+                maxResults=max(1, min(limit, 100)),
+            ),
+        )
+        own = self._channel_id()
+        replies = []
+        for comment in answer.get("items") or []:
+            snippet = (comment or {}).get("snippet") or {}
+            if str((snippet.get("authorChannelId") or {}).get("value") or "") != own:
+                continue
+            replies.append(
+                ExternalPost(
+                    id=str(comment.get("id") or ""),
+                    url=self.public_url(str(comment.get("id") or "")),
+                    text=str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""),
+                    created_at=parse_time(snippet.get("publishedAt")),
+                    author_id=own,
+                    reply_to_id=post.id,
+                    root_id=post.id,
+                )
+            )
+        return list(reversed(replies))
+
     def public_url(self, post_id: str) -> str:
         """The video with the comment highlighted (``lc``), on YouTube or on the sandbox."""
         host = (

@@ -12,6 +12,11 @@ Meta's check (a GET with ``hub.mode=subscribe``, ``hub.verify_token`` and ``hub.
 that must be echoed); then every citizen comment, edit, hiding and deletion is POSTed there
 as a Page ``feed`` change, signed with ``X-Hub-Signature-256`` (HMAC-SHA256 of the body
 with the app secret).
+
+Mentions: a citizen's post or comment that names a Page as ``@username`` tags it. The Page's
+``/{page-id}/tagged`` edge lists the public posts that tag it, newest first, without ``from``
+for a person's post (Graph gives ``from`` only to the post's author); and each mention is
+POSTed to the webhook as a Page ``mention`` change (``item`` post or comment, ``verb`` add).
 """
 
 from __future__ import annotations
@@ -243,6 +248,16 @@ class FacebookState(NetworkState):
             self.comments[comment["id"]] = comment
         if not from_page:
             self.notify(comment, "add")
+            with self.lock:
+                mentioned = self.pages_mentioned(message)
+            for page_id in mentioned:
+                self.notify_mention(
+                    page_id,
+                    post_id=post_id,
+                    author=author,
+                    item="comment",
+                    comment_id=comment["id"],
+                )
         return self.render_comment(comment)
 
     def citizen_reply(self, parent_id: str, *, handle: str, text: str, display_name=None):
@@ -251,7 +266,8 @@ class FacebookState(NetworkState):
         return self.add_comment(str(parent_id), author, text)
 
     def citizen_post(self, *, handle: str, text: str, display_name=None):
-        """A post on the citizen's own timeline: not on the Page, so never the Page's to read."""
+        """A post on the citizen's own timeline: not on the Page, so the Page reads it only
+        when it tags the Page (its ``tagged`` edge)."""
         with self.lock:
             author = self.user(handle, display_name)
             post = {
@@ -262,9 +278,34 @@ class FacebookState(NetworkState):
                 "link": "",
                 "created_time": datetime.now(UTC),
                 "deleted": False,
+                "tags": self.pages_mentioned(text),
             }
             self.posts[post["id"]] = post
-            return self.render_post(post)
+            rendered = self.render_post(post)
+        for page_id in post["tags"]:
+            self.notify_mention(page_id, post_id=post["id"], author=author, item="post")
+        return rendered
+
+    def pages_mentioned(self, text: str) -> list[str]:
+        """The Pages a text tags: ``@username`` of a Page, as the composer turns it into a tag."""
+        names = {word[1:].rstrip(".,!?:;") for word in text.split() if word.startswith("@")}
+        return [page["id"] for page in self.pages.values() if page["username"] in names]
+
+    def tagged_posts(self, page_id: str) -> list[dict[str, Any]]:
+        """The live posts that tag the Page, newest first, as its ``tagged`` edge gives them."""
+        with self.lock:
+            posts = [
+                p
+                for p in self.posts.values()
+                if page_id in (p.get("tags") or ()) and not p["deleted"]
+            ]
+            rendered = []
+            for post in sorted(posts, key=_newest_first):
+                item = self.render_post(post)
+                if post["author_id"] in self.users:
+                    item.pop("from", None)  # only the post's author may read ``from``
+                rendered.append(item)
+            return rendered
 
     def edit_post(self, post_id: str, text: str):
         with self.lock:
@@ -441,6 +482,43 @@ class FacebookState(NetworkState):
         ).encode("utf-8")
         threading.Thread(target=self.deliver, args=(url, body), daemon=True).start()
 
+    def notify_mention(
+        self,
+        page_id: str,
+        *,
+        post_id: str,
+        author: dict[str, Any],
+        item: str,
+        comment_id: str = "",
+    ) -> None:
+        """A Page ``mention`` change: the Page was tagged in a post or a comment."""
+        with self.lock:
+            url = self.webhook_url
+        if not url:
+            return
+        value: dict[str, Any] = {
+            "post_id": post_id,
+            "sender_name": author["name"],
+            "sender_id": author["id"],
+            "item": item,
+            "verb": "add",
+        }
+        if comment_id:
+            value["comment_id"] = comment_id
+        body = json.dumps(
+            {
+                "object": "page",
+                "entry": [
+                    {
+                        "id": page_id,
+                        "time": int(time.time()),
+                        "changes": [{"field": "mention", "value": value}],
+                    }
+                ],
+            }
+        ).encode("utf-8")
+        threading.Thread(target=self.deliver, args=(url, body), daemon=True).start()
+
     def signed_headers(self, body: bytes) -> dict[str, str]:
         key = self.app_secret.encode()
         return {
@@ -551,6 +629,7 @@ class FacebookApi(NetworkApi):
             ("GET", f"{VERSION}/debug_token", self.debug_token),
             ("GET", f"{VERSION}/{OBJECT_ID}/(?:posts|feed|published_posts)", self.page_posts),
             ("POST", f"{VERSION}/{OBJECT_ID}/feed", self.create_post),
+            ("GET", f"{VERSION}/{OBJECT_ID}/tagged", self.tagged),
             ("GET", f"{VERSION}/{OBJECT_ID}/comments", self.comments),
             ("POST", f"{VERSION}/{OBJECT_ID}/comments", self.create_comment),
             ("GET", f"{VERSION}/{OBJECT_ID}", self.get_object),
@@ -675,6 +754,12 @@ class FacebookApi(NetworkApi):
         if match["id"] != page["id"]:
             raise _no_object(match["id"])
         return self._edge(req, self.state.posts_by(page["id"]))
+
+    def tagged(self, req: Request, match) -> Response:
+        page = self._page(req)
+        if match["id"] != page["id"]:
+            raise _no_object(match["id"])
+        return self._edge(req, self.state.tagged_posts(page["id"]))
 
     def create_post(self, req: Request, match) -> Response:
         page = self._page(req)

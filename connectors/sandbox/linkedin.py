@@ -10,12 +10,22 @@ errors are ``{"status", "code", "message"}``. Every request must carry ``LinkedI
 YYYYMM`` (an active version) and ``X-Restli-Protocol-Version: 2.0.0``, and a Bearer token
 of a member who administers the organisation. Calls are counted per application and per
 member a day (UTC); past either count every call answers 429 until midnight UTC.
+
+OAuth (learn.microsoft.com/linkedin/shared/authentication): an access token lives 60 days and
+a programmatic refresh token a year from the member's consent; ``POST /oauth/v2/accessToken``
+with ``grant_type=refresh_token``, the refresh token and the app's ``client_id`` and
+``client_secret`` mints a new access token (the refresh token keeps its first expiry);
+``POST /oauth/v2/introspectToken`` tells a token's ``expires_at``. OAuth errors are
+``{"error", "error_description"}``. An expired access token answers 401 ``EXPIRED_ACCESS_TOKEN``.
+Looking up another organisation gives its public fields only (the Organization Lookup API);
+no member's name is given to an application.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
@@ -39,11 +49,21 @@ LITTLE_RESERVED = "\\|{}@[]()<>#*_~"
 HASHTAG = re.compile(r"#(\w+)")
 MENTION = re.compile(r"@\[([^\]\\]*)\]\((urn:li:[a-zA-Z]+:[^)]+)\)")
 URN_PART = r"(?P<urn>[^/]+)"
+ACCESS_TOKEN_SECONDS = 60 * 86_400
+REFRESH_TOKEN_SECONDS = 365 * 86_400
+SCOPES = "r_organization_social,rw_organization_admin,w_organization_social"
 COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<post>urn:li:[A-Za-z]+:[^,]+),(?P<id>\d+)\)$")
 
 
 def linkedin_error(status: int, code: str, message: str) -> SandboxError:
     return SandboxError(status, {"status": status, "code": code, "message": message})
+
+
+def oauth_error(
+    status: int, error: str, description: str, *, www_authenticate: bool = False
+) -> SandboxError:
+    headers = {"WWW-Authenticate": 'Bearer realm="LinkedIn"'} if www_authenticate else {}
+    return SandboxError(status, {"error": error, "error_description": description}, headers)
 
 
 def little_text_shown(commentary: str) -> str:
@@ -97,6 +117,11 @@ class LinkedInState(NetworkState):
         self.calls: dict[tuple[str, str], int] = {}
         #: The LinkedIn-Version header of every API request, for tests.
         self.versions_seen: list[str] = []
+        #: The one LinkedIn app the hub is; its tokens, each {"organization", "expires_at"}.
+        self.client_id = "77" + secrets.token_hex(6)
+        self.client_secret = secrets.token_urlsafe(16)
+        self.access_tokens: dict[str, dict[str, Any]] = {}
+        self.refresh_tokens: dict[str, dict[str, Any]] = {}
         self._sequence = 0
 
     def _next(self) -> str:
@@ -115,19 +140,85 @@ class LinkedInState(NetworkState):
                 "id": org_id,
                 "vanity": handle,
                 "name": display_name or handle,
-                "token": "AQV" + secrets.token_urlsafe(48),
                 "admin": admin["urn"],
             }
             self.organizations[org_id] = organization
+            access_token = self._mint_access_token(org_id)
+            refresh_token = "AQX" + secrets.token_urlsafe(48)
+            self.refresh_tokens[refresh_token] = {
+                "organization": org_id,
+                "expires_at": int(time.time()) + REFRESH_TOKEN_SECONDS,
+            }
             return SandboxAccount(
                 id=org_id,
                 handle=handle,
                 display_name=str(organization["name"]),
                 credentials={
-                    "access_token": str(organization["token"]),
-                    "refresh_token": "AQX" + secrets.token_urlsafe(48),
+                    "access_token": access_token,
+                    "refresh_token": refresh_token,
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
                     "organization": org_id,
                 },
+            )
+
+    def _mint_access_token(self, org_id: str) -> str:
+        token = "AQV" + secrets.token_urlsafe(48)
+        now = int(time.time())
+        self.access_tokens[token] = {
+            "organization": org_id,
+            "created_at": now,
+            "expires_at": now + ACCESS_TOKEN_SECONDS,
+        }
+        return token
+
+    def expire_access_token(self, token: str, *, in_seconds: int = 0) -> None:
+        """Time passes for one access token: it runs out ``in_seconds`` from now."""
+        with self.lock:
+            self.access_tokens[token]["expires_at"] = int(time.time()) + in_seconds
+
+    def refresh_access_token(self, form: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self._check_client(form)
+            if form.get("grant_type") != "refresh_token":
+                raise oauth_error(400, "unsupported_grant_type", "grant_type is not supported")
+            refresh_token = str(form.get("refresh_token") or "")
+            grant = self.refresh_tokens.get(refresh_token)
+            if grant is None or grant["expires_at"] <= time.time():
+                raise oauth_error(400, "invalid_grant", "The token used in the request has expired")
+            token = self._mint_access_token(grant["organization"])
+            return {
+                "access_token": token,
+                "expires_in": ACCESS_TOKEN_SECONDS,
+                "refresh_token": refresh_token,
+                # The refresh token's life runs from the member's consent, not from now.
+                "refresh_token_expires_in": int(grant["expires_at"] - time.time()),
+                "scope": SCOPES,
+            }
+
+    def introspect(self, form: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self._check_client(form)
+            found = self.access_tokens.get(str(form.get("token") or ""))
+            if found is None or found["expires_at"] <= time.time():
+                return {"active": False}
+            return {
+                "active": True,
+                "client_id": self.client_id,
+                "authorized_at": found["created_at"],
+                "created_at": found["created_at"],
+                "status": "active",
+                "expires_at": found["expires_at"],
+                "auth_type": "3L",
+                "scope": SCOPES,
+            }
+
+    def _check_client(self, form: dict[str, Any]) -> None:
+        if form.get("client_id") != self.client_id or form.get("client_secret") != (
+            self.client_secret
+        ):
+            raise oauth_error(
+                401, "invalid_client", "Client authentication failed", www_authenticate=True
             )
 
     def member(self, handle: str, display_name: str | None = None) -> dict[str, Any]:
@@ -147,9 +238,14 @@ class LinkedInState(NetworkState):
     def organization_for(self, req: Request) -> dict[str, Any]:
         token = req.bearer_token() or ""
         with self.lock:
-            found = next((o for o in self.organizations.values() if o["token"] == token), None)
-        if found is None:
+            grant = self.access_tokens.get(token)
+            found = self.organizations.get(grant["organization"]) if grant else None
+        if found is None or grant is None:
             raise linkedin_error(401, "INVALID_ACCESS_TOKEN", "Invalid access token")
+        if grant["expires_at"] <= time.time():
+            raise linkedin_error(
+                401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired"
+            )
         return found
 
     def count_call(self, organization: dict[str, Any]) -> None:
@@ -476,6 +572,8 @@ class LinkedInApi(NetworkApi):
 
     def routes(self):
         return [
+            ("POST", r"/oauth/v2/accessToken", self.access_token),
+            ("POST", r"/oauth/v2/introspectToken", self.introspect_token),
             ("GET", r"/rest/organizations/(?P<id>\d+)", self.organization),
             ("POST", r"/rest/posts", self.create_post),
             ("GET", r"/rest/posts", self.find_posts),
@@ -579,10 +677,18 @@ class LinkedInApi(NetworkApi):
     def organization(self, req: Request, match) -> Response:
         organization = self._organization(req)
         if match["id"] != organization["id"]:
-            raise linkedin_error(
-                403,
-                "ACCESS_DENIED",
-                f"Not enough permissions to access: organizations.GET.{OLDEST_ACTIVE_VERSION}",
+            # The Organization Lookup API: another organisation's public fields only.
+            with self.state.lock:
+                other = self.state.organizations.get(match["id"])
+            if other is None:
+                raise linkedin_error(404, "NOT_FOUND", f"Organization {match['id']} not found")
+            return Response(
+                200,
+                {
+                    "id": int(other["id"]),
+                    "localizedName": other["name"],
+                    "vanityName": other["vanity"],
+                },
             )
         return Response(
             200,
@@ -592,6 +698,12 @@ class LinkedInApi(NetworkApi):
                 "vanityName": organization["vanity"],
             },
         )
+
+    def access_token(self, req: Request, match) -> Response:
+        return Response(200, self.state.refresh_access_token(req.form()))
+
+    def introspect_token(self, req: Request, match) -> Response:
+        return Response(200, self.state.introspect(req.form()))
 
     def create_post(self, req: Request, match) -> Response:
         organization = self._organization(req)

@@ -125,3 +125,85 @@ def column_chart(
             )
     parts.append("</g></svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a stacked column: what it counts, and its colour in the legend."""
+
+    label: str
+    colour: str
+
+
+def stacked_column_chart(
+    *,
+    chart_id: str,
+    title: str,
+    segments: Sequence[Segment],
+    columns: Sequence[tuple[str, Sequence[int]]],
+    unit: str = "responses",
+) -> SafeString:
+    """Columns over time, each split into ``segments`` (bottom first), its total written
+    above it and a legend below; ``columns`` are (label, one value per segment). The
+    description and the page's data table give every value, so no colour is needed to
+    read it."""
+    totals = [sum(values) for _label, values in columns]
+    largest = max(totals, default=0) or 1
+    legend_rows = (len(segments) + 2) // 3
+    axis = 210
+    height = axis + 40 + legend_rows * 24
+    left, right = 40, CHART_WIDTH - 10
+    step = (right - left) / max(len(columns), 1)
+    width = max(min(step * 0.7, 40), 2)
+    description = "; ".join(
+        f"{label}: {total} {unit} ("
+        + ", ".join(
+            f"{segment.label} {value}" for segment, value in zip(segments, values, strict=True)
+        )
+        + ")"
+        for (label, values), total in zip(columns, totals, strict=True)
+    )
+    parts = [
+        f'<svg class="hub-chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'viewBox="0 0 {CHART_WIDTH} {height}" width="100%" '
+        f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description or "No data yet")}</desc>',
+        f'<g font-family="{FONT}" font-size="14" fill="{TEXT}">',
+        f'<line x1="{left}" y1="{axis}" x2="{right}" y2="{axis}" stroke="{TEXT}"/>',
+    ]
+    if not columns:
+        parts.append(f'<text x="{left}" y="{axis - 10}">No data yet</text>')
+    for position, ((label, values), total) in enumerate(zip(columns, totals, strict=True)):
+        x = left + position * step + (step - width) / 2
+        top = float(axis)
+        for segment, value in zip(segments, values, strict=True):
+            if not value:
+                continue
+            segment_height = round((axis - 30) * value / largest, 1)
+            top -= segment_height
+            # A white edge between segments keeps neighbouring colours apart.
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" height="{segment_height}" '
+                f'fill="{segment.colour}" stroke="#ffffff" stroke-width="1"></rect>'
+            )
+        centre = x + width / 2
+        if len(columns) <= 20 or position in (0, len(columns) - 1):
+            parts.append(
+                f'<text x="{centre:.1f}" y="{top - 6:.1f}" text-anchor="middle" '
+                f'font-weight="bold">{total}</text>'
+            )
+        if position in (0, len(columns) - 1):
+            parts.append(
+                f'<text x="{centre:.1f}" y="{axis + 20}" text-anchor="middle">{escape(label)}</text>'
+            )
+    for position, segment in enumerate(segments):
+        row, column = divmod(position, 3)
+        x, y = left + column * 200, axis + 40 + row * 24
+        parts.append(
+            f'<rect x="{x}" y="{y - 12}" width="14" height="14" fill="{segment.colour}" '
+            f'stroke="{TEXT}" stroke-width="1"></rect>'
+            f'<text x="{x + 20}" y="{y}">{escape(segment.label)}</text>'
+        )
+    parts.append("</g></svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)

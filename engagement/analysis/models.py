@@ -39,8 +39,9 @@ class ResponseAnalysis(models.Model):
 
     response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="analysis")
     text_hash = models.CharField(max_length=64)
-    sentiment_compound = models.FloatField()
-    sentiment_label = models.CharField(max_length=10)
+    # None, and the label "not_analysed", for a language the sentiment model cannot read.
+    sentiment_compound = models.FloatField(null=True, blank=True)
+    sentiment_label = models.CharField(max_length=20)
     language = models.CharField(max_length=20, blank=True)
     # float32 row of the sentence embedding, unit length.
     embedding = models.BinaryField()

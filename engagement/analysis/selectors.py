@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 
 from consultations.models import ConsultationPage, QuestionKind
 from engagement.analysis.engine import language_mix, top_terms
+from engagement.analysis.engine.sentiment import NOT_ANALYSED
 from engagement.analysis.models import AnalysisRun, CampaignGroup, ResponseAnalysis, Theme
 from engagement.record.channels import channel_choices
 from engagement.record.models import Answer, ModerationState, Response
@@ -72,7 +73,14 @@ class ConsultationFigures:
 
 
 QUOTES_PER_THEME = 3
-SENTIMENT_LABELS = (("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative"))
+# "Not analysed": replies in a language the sentiment model does not read (engine.sentiment),
+# shown apart so that the other three are never read as covering them.
+SENTIMENT_LABELS = (
+    ("positive", "Positive"),
+    ("neutral", "Neutral"),
+    ("negative", "Negative"),
+    ("not_analysed", "Not analysed"),
+)
 
 
 def figures_responses(*, consultation: ConsultationPage, public: bool) -> QuerySet[Response]:
@@ -177,6 +185,8 @@ def figures_sentiment(*, responses: QuerySet[Response]) -> tuple[LabelCount, ...
     return tuple(
         LabelCount(label=label, count=counts.get(key, 0), key=key)
         for key, label in SENTIMENT_LABELS
+        # A row of nothing "not analysed" would only puzzle a reader.
+        if key != NOT_ANALYSED or counts.get(key)
     )
 
 

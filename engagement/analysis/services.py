@@ -31,6 +31,7 @@ from engagement.analysis.engine import (
     themes_match,
 )
 from engagement.analysis.engine.campaigns import campaigns_find
+from engagement.analysis.engine.sentiment import NOT_ANALYSED, model_reads, sentiment_scores
 from engagement.analysis.engine.terms import language_of
 from engagement.analysis.engine.types import ThemeSignature
 from engagement.analysis.models import (
@@ -155,30 +156,42 @@ def _run(
     responses = list(_analysable(consultation))
     texts = {response.pk: analysed_text(response) for response in responses}
     responses = [response for response in responses if texts[response.pk]]
+    embedder = get_embedder(settings.HUB_EMBEDDER)
+    sentiment_model = get_sentiment_model(settings.HUB_SENTIMENT_MODEL)
     to_embed = [
         response
         for response in responses
         if not hasattr(response, "analysis")
         or response.analysis.text_hash != _hash(texts[response.pk])
+        # Its language was corrected, or it was scored before the model said what it reads.
+        or (response.language and response.language != response.analysis.language)
+        or (
+            response.analysis.sentiment_label != NOT_ANALYSED
+            and not model_reads(sentiment_model, response.analysis.language)
+        )
     ]
     total = len(to_embed)
     if progress:
         progress(0, total)
-    embedder = get_embedder(settings.HUB_EMBEDDER)
-    sentiment_model = get_sentiment_model(settings.HUB_SENTIMENT_MODEL)
     for start in range(0, total, EMBED_BATCH):
         batch = to_embed[start : start + EMBED_BATCH]
         batch_texts = [texts[response.pk] for response in batch]
         vectors = embedder.embed(batch_texts)
-        scores = sentiment_model.score(batch_texts)
-        for response, text, vector, score in zip(batch, batch_texts, vectors, scores, strict=True):
+        languages = [
+            response.language or language_of(text)
+            for response, text in zip(batch, batch_texts, strict=True)
+        ]
+        scores = sentiment_scores(model=sentiment_model, texts=batch_texts, languages=languages)
+        for response, text, vector, score, language in zip(
+            batch, batch_texts, vectors, scores, languages, strict=True
+        ):
             ResponseAnalysis.objects.update_or_create(
                 response=response,
                 defaults={
                     "text_hash": _hash(text),
                     "sentiment_compound": score.compound,
                     "sentiment_label": score.label,
-                    "language": response.language or language_of(text),
+                    "language": language,
                     "embedding": vector_to_bytes(vector),
                 },
             )
@@ -211,7 +224,16 @@ def _run(
     )
     # Labels come from public words only, so they may be shown to the public.
     label_texts = [public_wording.get(pk, "") for pk in ids]
-    candidates = themes_find(label_texts, seed=seed, embeddings=vectors)
+    # Only what the embedding model reads is grouped by meaning (a Welsh reply and an
+    # English-only model: left out of the themes, still counted everywhere else).
+    themed = [
+        position for position, pk in enumerate(ids) if model_reads(embedder, analyses[pk].language)
+    ]
+    candidates = (
+        themes_find([label_texts[i] for i in themed], seed=seed, embeddings=vectors[themed])
+        if themed
+        else []
+    )
     campaigns = campaigns_find(original_texts, seed=seed)
 
     with transaction.atomic():
@@ -219,7 +241,9 @@ def _run(
         _store_campaigns(
             consultation=consultation, ids=ids, campaigns=campaigns, texts=original_texts
         )
-        run.themes_found = _store_themes(consultation=consultation, ids=ids, candidates=candidates)
+        run.themes_found = _store_themes(
+            consultation=consultation, ids=[ids[i] for i in themed], candidates=candidates
+        )
         run.campaign_groups_found = len(campaigns)
 
 

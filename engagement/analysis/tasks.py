@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from consultations.locks import task_lock
 from consultations.models import ConsultationPage
 from engagement.analysis.services import analysis_run, consultations_needing_analysis
 
@@ -35,8 +36,12 @@ def analyse_consultation(consultation_id: int) -> str:
 
 @shared_task
 def analyse_due() -> int:
-    """Beat: analyse each consultation with new or changed responses (debounced by the beat)."""
-    due = consultations_needing_analysis()
-    for consultation_id in due:
-        analyse_consultation.delay(consultation_id)
-    return len(due)
+    """Beat: analyse each consultation with new or changed responses (debounced by the beat).
+    A run under way enqueues them: a second would queue each consultation's run twice."""
+    with task_lock("analysis:analyse-due", seconds=LOCK_SECONDS) as held:
+        if not held:
+            return 0
+        due = consultations_needing_analysis()
+        for consultation_id in due:
+            analyse_consultation.delay(consultation_id)
+        return len(due)

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from wagtail import hooks
 
 from consultations.models import ConsultationPage, department_ids_for_user
@@ -37,7 +38,11 @@ from engagement.analysis.services import (
 from engagement.analysis.summaries import public_figures
 from engagement.csv_cells import csv_cell_safe
 from engagement.record.models import Response
-from engagement.record.selectors import accountability_counts
+from engagement.record.selectors import (
+    WeeklyAccountability,
+    accountability_by_week,
+    accountability_counts,
+)
 
 
 def _consultation(slug: str) -> ConsultationPage:
@@ -83,6 +88,39 @@ def summary_charts(figures: ConsultationFigures) -> list[dict]:
     return result
 
 
+# What became of the responses, bottom of each column first; GOV.UK colours.
+LEDGER_SEGMENTS = (
+    charts.Segment("Published", "#1d70b8"),
+    charts.Segment("Awaiting moderation", "#b1b4b6"),
+    charts.Segment("Not published", "#d4351c"),
+    charts.Segment("Withdrawn", "#4c2c92"),
+    charts.Segment("Erased", "#0b0c0c"),
+)
+
+
+def ledger_chart(weeks: Sequence[WeeklyAccountability]) -> dict:
+    title = "What became of the responses, by week received"
+    columns = [
+        (
+            f"{week.week_start:%-d %b}",
+            (
+                week.counts.published,
+                week.counts.pending,
+                week.counts.hidden,
+                week.counts.withdrawn,
+                week.counts.erased,
+            ),
+        )
+        for week in weeks
+    ]
+    return {
+        "weeks": weeks,
+        "svg": charts.stacked_column_chart(
+            chart_id="chart-ledger", title=title, segments=LEDGER_SEGMENTS, columns=columns
+        ),
+    }
+
+
 def consultation_summary(request, slug: str):
     consultation = _consultation(slug)
     figures = public_figures(consultation=consultation)
@@ -94,6 +132,12 @@ def consultation_summary(request, slug: str):
             "figures": figures,
             "counts": accountability_counts(consultation=consultation),
             "charts": summary_charts(figures),
+            "ledger": {
+                **ledger_chart(accountability_by_week(consultation=consultation)),
+                "csv_url": reverse("consultation_ledger_csv", kwargs={"slug": consultation.slug}),
+            },
+            # Apps above this one add to the summary (connectors: engagement per post).
+            **summary_contributions(consultation),
         },
     )
 
@@ -245,6 +289,16 @@ def dashboard_consultation(request, pk: int):
 
 
 DASHBOARD_CONTEXT_HOOK = "analysis_dashboard_context"
+
+
+SUMMARY_CONTEXT_HOOK = "analysis_summary_context"
+
+
+def summary_contributions(consultation: ConsultationPage) -> dict:
+    context: dict = {}
+    for contribute in hooks.get_hooks(SUMMARY_CONTEXT_HOOK):
+        context.update(contribute(consultation))
+    return context
 
 
 def dashboard_contributions(consultation: ConsultationPage) -> dict:

@@ -73,6 +73,12 @@ Decisions worth knowing:
   folded into the removals: the result is idempotent by construction. A long
   chain of glued items loses the rest of its line after a few such passes; over-
   removing there is the safe side.
+- Names: a name its owner introduces ("my name is Siân Pritchard", "I'm called …",
+  "fy enw i yw/ydy/ydi …", "enw fi ydy …", a form's "Name:"/"Enw:" line): up to four
+  capitalised words (with "ap", "ab", "ferch" and the like between them, and
+  initials); in a reply written all in lower case, one or two words up to the first
+  ordinary one ("my name is on the petition" stays). Names given any other way
+  (sign-offs, "Sylwadau gan …") are not found.
 - Known gaps: addresses without a house number ("Rose Cottage, Mill Lane"),
   dates of birth not introduced as such ("I'm 12/03/1956 vintage"), and lower-case
   postcodes that read as a road and an ordinal ("b33 8th").
@@ -120,6 +126,7 @@ class RemovalKind(StrEnum):
     CARD = "card"
     LINK = "link"
     MENTION = "mention"
+    NAME = "name"
 
 
 MARKERS: dict[RemovalKind, str] = {
@@ -135,6 +142,7 @@ MARKERS: dict[RemovalKind, str] = {
     RemovalKind.CARD: "[card number removed]",
     RemovalKind.LINK: "[link removed]",
     RemovalKind.MENTION: "[name removed]",
+    RemovalKind.NAME: "[name removed]",
 }
 
 # Ties between candidates of equal length go to the more specific kind.
@@ -151,6 +159,7 @@ _SPECIFICITY: dict[RemovalKind, int] = {
     RemovalKind.POSTCODE: 9,
     RemovalKind.ADDRESS: 10,
     RemovalKind.MENTION: 11,
+    RemovalKind.NAME: 12,
 }
 
 
@@ -337,9 +346,12 @@ _IBAN = re.compile(r"[0-9](?<=(?<![A-Za-z0-9])[A-Za-z]{2}[0-9])[0-9](?:[ ]?[A-Za
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
-    r"ionawr|chwefror|mawrth|ebrill|mai|mehefin|gorffennaf|awst|medi|hydref|tachwedd|rhagfyr)"
+    r"ionawr|chwefror|mawrth|ebrill|mai|mehefin|gorffennaf|awst|medi|hydref|tachwedd|rhagfyr|"
+    # After "o" ("y 5ed o Fehefin") a Welsh month takes the soft mutation.
+    r"fawrth|fai|fehefin|orffennaf|fedi|dachwedd|ragfyr)"
 )
-_DAY = r"(?:[0-2]?[0-9]|3[01])(?:st|nd|rd|th)?"
+# Ordinals in English and in Welsh ("1af", "2il", "3ydd", "5ed", "7fed", "11eg", "21ain").
+_DAY = r"(?:[0-2]?[0-9]|3[01])(?:st|nd|rd|th|af|il|ydd|ed|fed|eg|ain)?"
 _YEAR = r"(?:(?:19|20)\d\d|['’]\d\d)"
 _DATE = re.compile(
     rf"""
@@ -347,7 +359,7 @@ _DATE = re.compile(
     (?:
         \d{{1,2}}\s?[/.\-]\s?\d{{1,2}}\s?[/.\-]\s?(?:\d{{4}}|\d{{2}})
       | (?:19|20)\d\d[/.\-]\d{{1,2}}[/.\-]\d{{1,2}}
-      | {_DAY}(?:\s+of)?[\s\-]+{_MONTH}\.?(?:,?[\s\-]+(?:{_YEAR}|\d\d))?
+      | {_DAY}(?:\s+(?:of|o))?[\s\-]+{_MONTH}\.?(?:,?[\s\-]+(?:{_YEAR}|\d\d))?
       | {_MONTH}\.?\s+{_DAY}(?:,?\s+{_YEAR})?
       | {_MONTH}\.?,?\s+(?:{_YEAR})
     )
@@ -397,11 +409,11 @@ _STREET_COMPASS_NEXT = re.compile(r"[ ]+(?:North|South|East|West|Upper|Lower|Isa
 # address when the writer says it is one.
 _INTRODUCED_ADDRESS = re.compile(
     r"(?i:\blive[sd]?\s+at|\bliving\s+at|\baddress(?:\s+is|:)|"
-    r"\b(?:my|our|her|his|their)\s+(?:home|house)(?:\s+is|,)|\bcyfeiriad:?)\s+"
-    r"(?P<address>(?i:(?:no\.?|number)\s*)?\d{1,4}[A-Za-z]?,?\s+"
+    r"\b(?:my|our|her|his|their)\s+(?:home|house)(?:\s+is|,)|\bcyfeiriad:?|\bbyw\s+y[nm]g?)\s+"
+    r"(?P<address>(?i:(?:no\.?|number|rhif)\s*)?\d{1,4}[A-Za-z]?,?\s+"
     r"[A-ZÀ-Ý][\wÀ-ÿ'’\-]*(?:[ ]+(?:y|yr|[A-ZÀ-Ý][\wÀ-ÿ'’\-]*)){0,3})"
 )
-_INTRODUCED_ADDRESS_WORDS = ("live", "living", "address", "home", "house", "cyfeiriad")
+_INTRODUCED_ADDRESS_WORDS = ("live", "living", "address", "home", "house", "cyfeiriad", "byw")
 _STREET_TYPE_NEXT = re.compile(rf"[ ]+(?:{_STREET_TYPES})\b", re.IGNORECASE)
 _STREET_ABBREVIATIONS = frozenset(
     "rd st ave av ln cl dr cres cresc pl ct gdns gr terr tce sq blvd".split()
@@ -440,6 +452,29 @@ _NOT_HOUSE_NUMBER_AFTER = re.compile(
     r"gate|stand|bay|exit|table|figure|fig|annex|appendix|proposal|policy|year|years|"
     r"aged|age|over|under|about|around|than)\.?\s*$|[£$€§]\s*$",
     re.IGNORECASE,
+)
+
+# A name its owner gives ("my name is …", "fy enw i yw …", a form's "Name:" line).
+_NAME_INTRODUCTION = re.compile(
+    r"(?i:\bmy\s+(?:full\s+)?name(?:\s+is|['’]s)|\bi\s+am\s+called|\bi['’]?m\s+called|"
+    r"\bfy\s+enw\s+(?:llawn\s+)?(?:i\s+)?(?:yw|ydy|ydi)|\benw\s+fi\s+(?:yw|ydy|ydi)|"
+    r"^[ \t]*(?:name|enw)[ \t]*:)[ \t]*:?[ \t]*",
+    re.MULTILINE,
+)
+_NAME_INTRODUCTION_WORDS = ("name", "enw", "called")
+# A capitalised name of up to four words, with Welsh and other particles between them
+# ("Siân ap Gruffydd", "Rhys ab Owen", "Gwen ferch Ifan") and initials ("J. Price").
+_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ]\.|[A-ZÀ-ÖØ-Þ][\w'’\-]+)"
+_CAPITALISED_NAME = re.compile(
+    rf"{_NAME_WORD}(?:[ ]+(?:(?:ap|ab|ferch|van|von|de|da|le|la)[ ]+)?{_NAME_WORD}){{0,3}}"
+)
+# In a reply written all in lower case: one or two words that are not ordinary words.
+_LOWERCASE_NAME = re.compile(r"[a-zà-ÿ][\w'’\-]*(?:[ ]+[a-zà-ÿ][\w'’\-]*)?")
+_NOT_NAME_WORDS = frozenset(
+    "a an the on in not no and but or is was being down up here there this that my your "
+    "our their his her its at for to of with as just only also so very really too not "
+    "irrelevant unimportant withheld private anonymous hidden below above "
+    "ar yn y yr a ac ond neu ddim dim yma fan hyn yw ydy".split()
 )
 
 _CARD = re.compile(
@@ -869,6 +904,29 @@ def _introduced_address_spans(text: str, *, lowered: str) -> Iterator[tuple[int,
         yield match.start("address"), match.end("address")
 
 
+def _introduced_name_spans(text: str, *, lowered: str) -> Iterator[tuple[int, int]]:
+    if not any(word in lowered for word in _NAME_INTRODUCTION_WORDS):
+        return
+    all_lowercase = text == lowered
+    for introduction in _NAME_INTRODUCTION.finditer(text):
+        start = introduction.end()
+        name = (_LOWERCASE_NAME if all_lowercase else _CAPITALISED_NAME).match(text, start)
+        if name is None:
+            continue
+        words = name.group().split()
+        if all_lowercase:
+            # "my name is on the petition": stop at the first ordinary word.
+            kept = []
+            for word in words:
+                if word.strip(".'’") in _NOT_NAME_WORDS:
+                    break
+                kept.append(word)
+            words = kept
+        if not words:
+            continue
+        yield start, start + len(" ".join(words))
+
+
 def _english_street_end(match: re.Match[str], *, text: str, all_lowercase: bool) -> int | None:
     words = match.group("name").split()
     lowered = [word.lower().strip(".,'’") for word in words]
@@ -1113,6 +1171,8 @@ def _candidates(
             candidates.append((start, end, RemovalKind.ADDRESS))
         for start, end in _introduced_address_spans(text, lowered=lowered):
             candidates.append((start, end, RemovalKind.ADDRESS))
+    for start, end in _introduced_name_spans(text, lowered=lowered):
+        candidates.append((start, end, RemovalKind.NAME))
     # A link that is fine on its own is not fine once it carries someone's details.
     for url_start, url_end in ordinary_urls:
         if any(start < url_end and url_start < end for start, end, _kind in candidates):

@@ -29,6 +29,7 @@ _NOUNS: dict[str, tuple[str, str]] = {
     RemovalKind.CARD: ("a card number", "card numbers"),
     RemovalKind.LINK: ("a private link", "private links"),
     RemovalKind.MENTION: ("an @-mention of a private person", "@-mentions of private people"),
+    RemovalKind.NAME: ("a name", "names"),
     MANUAL_REDACTION_KIND: ("a detail removed by a moderator", "details removed by a moderator"),
 }
 # A kind this module does not know yet (a category added later) still counts.

@@ -27,13 +27,19 @@ from consultations.selectors import consultations_public
 from engagement.opendata import exports
 from engagement.opendata.schemas import (
     ConsultationPageOut,
+    LedgerOut,
+    LedgerQuery,
     PageQuery,
     Problem,
     ResponseFilters,
     ResponsePageOut,
 )
 from engagement.record.models import Answer, Response
-from engagement.record.selectors import accountability_counts, public_responses
+from engagement.record.selectors import (
+    AccountabilityCounts,
+    accountability_counts,
+    public_responses,
+)
 from engagement.search_words import plain_query
 
 logger = logging.getLogger(__name__)
@@ -169,15 +175,20 @@ def _consultation_out(request: HttpRequest, page: ConsultationPage) -> dict[str,
         "url": page.public_url,
         "responses_csv": _absolute(request, "consultation_responses_csv", page.slug),
         "responses_json": _absolute(request, "consultation_responses_json", page.slug),
-        "counts": {
-            "collected": counts.collected,
-            "published": counts.published,
-            "pending": counts.pending,
-            "hidden": counts.hidden,
-            "withdrawn": counts.withdrawn,
-            "erased": counts.erased,
-            "hidden_by_reason": dict(counts.hidden_by_reason),
-        },
+        "ledger_csv": _absolute(request, "consultation_ledger_csv", page.slug),
+        "counts": _counts_out(counts),
+    }
+
+
+def _counts_out(counts: AccountabilityCounts) -> dict[str, Any]:
+    return {
+        "collected": counts.collected,
+        "published": counts.published,
+        "pending": counts.pending,
+        "hidden": counts.hidden,
+        "withdrawn": counts.withdrawn,
+        "erased": counts.erased,
+        "hidden_by_reason": dict(counts.hidden_by_reason),
     }
 
 
@@ -262,6 +273,23 @@ def consultations_list(request: HttpRequest, query: Query[PageQuery]):
     result = _page_of(request, consultations, page=query.page, size=CONSULTATION_PAGE_SIZE)
     result["results"] = [_consultation_out(request, item) for item in result.pop("items")]
     return result
+
+
+@api.get(
+    "/ledger/",
+    response={200: LedgerOut, **ERRORS},
+    summary="What became of a consultation's responses, by the week they were received",
+    tags=["consultations"],
+)
+def ledger_get(request: HttpRequest, query: Query[LedgerQuery]):
+    page = _published_consultations().filter(slug=query.consultation).first()
+    if page is None:
+        raise Http404(f"There is no published consultation called {query.consultation!r}.")
+    return {
+        "consultation": page.slug,
+        "totals": _counts_out(accountability_counts(consultation=page)),
+        "weeks": exports.ledger_records(consultation=page),
+    }
 
 
 @api.get(

@@ -22,7 +22,11 @@ from consultations.models import ConsultationPage, Question
 from engagement.csv_cells import csv_cell_safe
 from engagement.moderation.removals import removals_count
 from engagement.record.models import Answer, Response, public_name_for
-from engagement.record.selectors import public_responses
+from engagement.record.selectors import (
+    HIDDEN_REASON_LABELS,
+    accountability_by_week,
+    public_responses,
+)
 
 CHUNK_SIZE = 2000
 LICENCE_NAME = "Open Government Licence v3.0"
@@ -224,3 +228,53 @@ def json_chunks(*, consultation: ConsultationPage, chunk_size: int | None = None
         yield separator + json.dumps(record, ensure_ascii=False)
         separator = ",\n"
     yield "\n]\n"
+
+
+# --- The ledger: what became of every response, by week received ------------------------------
+
+LEDGER_COLUMNS = ["week_start", "collected", "published", "pending", "hidden"]
+LEDGER_HIDDEN_REASONS = list(HIDDEN_REASON_LABELS)
+
+
+def ledger_records(*, consultation: ConsultationPage) -> list[dict[str, Any]]:
+    """One dict per week (``accountability_by_week``): the week's Monday, its counts and the
+    hidden ones by reason. Counts only: no response, word or person."""
+    return [
+        {
+            "week_start": week.week_start,
+            "collected": week.counts.collected,
+            "published": week.counts.published,
+            "pending": week.counts.pending,
+            "hidden": week.counts.hidden,
+            "withdrawn": week.counts.withdrawn,
+            "erased": week.counts.erased,
+            "hidden_by_reason": {
+                reason: week.counts.hidden_by_reason.get(reason, 0)
+                for reason in LEDGER_HIDDEN_REASONS
+            },
+        }
+        for week in accountability_by_week(consultation=consultation)
+    ]
+
+
+def ledger_csv_rows(*, consultation: ConsultationPage) -> Iterator[str]:
+    """The ledger as CSV: a header, then a line per week; every reason has its column."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(
+        [
+            *LEDGER_COLUMNS,
+            *(f"hidden_{reason}" for reason in LEDGER_HIDDEN_REASONS),
+            "withdrawn",
+            "erased",
+        ]
+    )
+    for week in ledger_records(consultation=consultation):
+        yield writer.writerow(
+            [
+                week["week_start"].isoformat(),
+                *(week[column] for column in LEDGER_COLUMNS[1:]),
+                *week["hidden_by_reason"].values(),
+                week["withdrawn"],
+                week["erased"],
+            ]
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from ninja import Schema
@@ -47,6 +47,27 @@ class CountsOut(Schema):
     hidden_by_reason: dict[str, int]
 
 
+class LedgerWeekOut(CountsOut):
+    """The responses received in one week (from its Monday, in the hub's time zone) and what
+    has become of them since; the weeks' counts add up to the consultation's."""
+
+    week_start: date
+
+
+class LedgerOut(Schema):
+    consultation: str = Field(description="The consultation's slug")
+    totals: CountsOut
+    weeks: list[LedgerWeekOut] = Field(
+        description="Every week from the first response's to the last one's, quiet weeks as zeros"
+    )
+
+
+class LedgerQuery(Schema):
+    consultation: str = Field(
+        max_length=255, pattern=r"^[-a-zA-Z0-9_]+$", description="A consultation's slug"
+    )
+
+
 class ConsultationOut(Schema):
     slug: str
     title: str
@@ -58,6 +79,7 @@ class ConsultationOut(Schema):
     url: str = Field(description="The consultation's public page")
     responses_csv: str = Field(description="Its public responses as CSV (open data)")
     responses_json: str = Field(description="Its public responses as JSON (open data)")
+    ledger_csv: str = Field(description="What became of its responses, by week, as CSV")
     counts: CountsOut
 
 

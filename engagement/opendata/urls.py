@@ -7,7 +7,7 @@ take /consultations/<slug>/... for a page path.
 from django.urls import path
 
 from engagement.opendata.api import api
-from engagement.opendata.views import responses_csv, responses_json
+from engagement.opendata.views import ledger_csv, responses_csv, responses_json
 
 urlpatterns = [
     path(
@@ -19,6 +19,11 @@ urlpatterns = [
         "consultations/<slug:slug>/responses.json",
         responses_json,
         name="consultation_responses_json",
+    ),
+    path(
+        "consultations/<slug:slug>/ledger.csv",
+        ledger_csv,
+        name="consultation_ledger_csv",
     ),
     path("api/v1/", api.urls),
 ]

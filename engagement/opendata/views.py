@@ -1,4 +1,5 @@
-"""Public open-data views: a consultation's responses as CSV and JSON downloads."""
+"""Public open-data views: a consultation's responses as CSV and JSON downloads, and its
+ledger (what became of them, by week) as CSV."""
 
 from __future__ import annotations
 
@@ -47,4 +48,15 @@ def responses_json(request, slug: str) -> StreamingHttpResponse:
         exports.json_chunks(consultation=consultation),
         content_type="application/json; charset=utf-8",
         filename=f"{consultation.slug}-responses.json",
+    )
+
+
+@require_safe
+def ledger_csv(request, slug: str) -> StreamingHttpResponse:
+    """What became of every response, by the week it was received (counts only)."""
+    consultation = public_consultation_get(slug=slug)
+    return _download(
+        exports.ledger_csv_rows(consultation=consultation),
+        content_type="text/csv; charset=utf-8",
+        filename=f"{consultation.slug}-ledger.csv",
     )

@@ -467,3 +467,32 @@ class RetentionExpiry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rows} {self.store} ({self.get_kind_display()})"
+
+
+class ResponseNotification(models.Model):
+    """The emails the hub sends about one web response to the address given with it
+    (``Respondent.email``): the confirmation, and the outcome if its author asked for it.
+
+    Each ``*_sent_at`` is set by a conditional update before the email goes (and cleared
+    again if sending fails), so a task run twice, or by two workers at once, sends it once.
+    """
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="notification")
+    wants_outcome = models.BooleanField(default=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    outcome_sent_at = models.DateTimeField(null=True, blank=True)
+    # The one-click unsubscribe (RFC 8058) from the outcome email.
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["wants_outcome"],
+                condition=Q(outcome_sent_at__isnull=True, unsubscribed_at__isnull=True),
+                name="outcome_email_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Emails about {self.response}"

@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from consultations.models import ConsultationPage, Question, QuestionKind
+from engagement.languages import language_recorded
 from engagement.record.channels import channel_values, social_channel_values
 from engagement.record.models import Answer, Channel, Respondent, Response
+from engagement.record.notifications import notification_create
 from engagement.record.publishing import publishing_policy
 from engagement.record.signals import responses_changed
 
@@ -361,6 +363,16 @@ def responses_record_batch(
         }
         for item, answers in zip(pending, answers_for, strict=True)
     ]
+    # A network's tag is often its client's default, and the web form sends none: the words
+    # tell Welsh from English (engagement.languages). A web response's text repeats each
+    # question's wording, so its answers alone are the author's words.
+    languages = [
+        language_recorded(
+            reported=item.language,
+            text="\n".join(answer.text for answer in item.answers if answer.text) or item.text,
+        )
+        for item in pending
+    ]
     respondent_keys = [
         (item.channel, _respondent_key(item.channel, item.respondent)) for item in pending
     ]
@@ -399,7 +411,7 @@ def responses_record_batch(
                     parent_external_id=pending[index].parent_external_id,
                     root_external_id=pending[index].root_external_id,
                     url=pending[index].url,
-                    language=pending[index].language,
+                    language=languages[index],
                     raw_payload=dict(pending[index].raw_payload),
                 )
                 for reference, index in references.items()
@@ -521,8 +533,13 @@ def web_response_record(
     publish_name: bool = False,
     consent_to_publish: bool = False,
     user_agent: str = "",
+    wants_outcome: bool = False,
 ) -> Response:
     """Record a response sent on the web form, from its validated values.
+
+    With an ``email``, its author is sent a confirmation once the response is committed
+    and, if ``wants_outcome``, one email when the outcome is published
+    (``engagement.record.notifications``).
 
     ``answers`` maps question ids to what was given: the text of a free-text
     question, one option, or a list of options. The whole response's text is each
@@ -548,17 +565,22 @@ def web_response_record(
             answer_inputs.append(AnswerInput(question_id=question_id, choices=tuple(value)))
             parts.append(f"{question.text}\n{', '.join(value)}")
     name = name.strip()
-    return response_record(
-        consultation=consultation,
-        channel=Channel.WEB,
-        text="\n\n".join(parts),
-        received_at=timezone.now(),
-        respondent=RespondentInput(
-            name=name,
-            email=email.strip(),
-            consented_to_publish_name=bool(publish_name and name),
-        ),
-        answers=answer_inputs,
-        consent_to_publish=consent_to_publish,
-        raw_payload={"user_agent": user_agent[:USER_AGENT_MAX_LENGTH]},
-    )
+    email = email.strip()
+    with transaction.atomic():
+        response = response_record(
+            consultation=consultation,
+            channel=Channel.WEB,
+            text="\n\n".join(parts),
+            received_at=timezone.now(),
+            respondent=RespondentInput(
+                name=name,
+                email=email,
+                consented_to_publish_name=bool(publish_name and name),
+            ),
+            answers=answer_inputs,
+            consent_to_publish=consent_to_publish,
+            raw_payload={"user_agent": user_agent[:USER_AGENT_MAX_LENGTH]},
+        )
+        if email:
+            notification_create(response=response, email=email, wants_outcome=wants_outcome)
+    return response

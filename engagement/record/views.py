@@ -1,4 +1,5 @@
-"""Admin: erasure on request, for administrators only, with a confirmation page."""
+"""Admin: erasure on request, for administrators only, with a confirmation page; and the
+public unsubscribe link of the outcome email."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from engagement.record.erasure import ErasureError, erasure_plan, respondent_erase
 from engagement.record.models import Response
+from engagement.record.notifications import notification_for_token, notification_unsubscribe
 
 
 class ErasureForm(forms.Form):
@@ -52,4 +57,32 @@ def response_erase(request, pk: int):
         request,
         "record/admin/erase.html",
         {"response": response, "plan": plan, "preview": preview.erased, "form": form},
+    )
+
+
+# --- The outcome email's unsubscribe link (public, no sign-in) -------------------------------
+
+
+@never_cache
+@csrf_exempt  # RFC 8058: mail clients POST without cookies; the signed token is the key
+@require_http_methods(["GET", "POST"])
+def notification_unsubscribe_view(request, token: str):
+    """GET: a button to confirm (link scanners follow GETs). POST: unsubscribe, idempotently."""
+    notification = notification_for_token(token=token)
+    if notification is None:
+        return TemplateResponse(
+            request, "record/notifications/unsubscribe_unknown.html", status=404
+        )
+    done = notification.unsubscribed_at is not None
+    if request.method == "POST":
+        notification_unsubscribe(notification=notification)
+        done = True
+    return TemplateResponse(
+        request,
+        "record/notifications/unsubscribe.html",
+        {
+            "done": done,
+            "consultation_title": notification.response.consultation.title,
+            "already_sent": notification.outcome_sent_at is not None,
+        },
     )

@@ -41,10 +41,10 @@ def test_summary_page_shows_charts_each_with_a_data_table(client, analysed):
     assert page.status_code == 200
     html = page.content.decode()
     charts = re.findall(r'<svg class="hub-chart" role="img"', html)
-    # Over time, channel, theme, sentiment, and three answer tallies.
-    assert len(charts) == 7
-    assert html.count('<details class="govuk-details">') == 7
-    assert html.count("<title id=") == 7
+    # The ledger by week, over time, channel, theme, sentiment, and three answer tallies.
+    assert len(charts) == 8
+    assert html.count('<details class="govuk-details">') == 8
+    assert html.count("<title id=") == 8
     assert "What people said, by theme" in html
 
 

@@ -11,6 +11,7 @@ import signal
 import pytest
 import requests
 
+from connectors.backends.facebook import GRAPH_API_VERSION
 from connectors.models import CollectionState, DeliveryPost
 from connectors.tasks import collect_replies
 from engagement.record.models import Respondent, Response
@@ -158,10 +159,101 @@ def test_a_worker_killed_mid_thread_walk_loses_nothing_and_duplicates_nothing_af
     assert at_kill <= set(recorded)
 
 
+def _comment_tree(announced, network: str) -> set[str]:
+    """Comments and replies under the one post (or video) the consultation was announced by,
+    shaped so the walk takes several reads: more than a page of comments, and (YouTube,
+    LinkedIn) threads whose replies are read one thread at a time."""
+    root = announced.root_id
+    tops = [root]
+    if network == "youtube":
+        # Top-level comments on the video are threads of their own beside the announcement.
+        video = announced.sandbox.account.credentials["video"]
+        tops = [root] + [announced.reply(video, f"viewer{n}", f"Comment {n}") for n in range(11)]
+    else:
+        tops += [announced.reply(root, f"commenter{n}", f"Comment {n}") for n in range(11)]
+    expected = set(tops[1:])
+    # YouTube carries 5 replies in a thread, so 6 send the walk to comments.list.
+    per_thread = 6 if network == "youtube" else 3
+    for thread, top in enumerate(tops):
+        expected |= {
+            announced.reply(top, f"replier{n}x{thread}", f"Reply {n} in thread {thread}")
+            for n in range(per_thread)
+        }
+    return expected
+
+
+# The read held back in a comment tree's walk (the second read of it passes to the worker
+# only after it is dead): Facebook's second page of the stream, YouTube's second thread
+# expanded by comments.list, LinkedIn's second comment whose replies are read.
+TREE_READS = {
+    "facebook": lambda root: f"/{GRAPH_API_VERSION}/{root}/comments",
+    "youtube": lambda root: "/youtube/v3/comments",
+    "linkedin": lambda root: "/rest/socialActions/urn%3Ali%3Acomment",
+}
+
+
+@pytest.mark.parametrize("network", sorted(TREE_READS))
+def test_a_worker_killed_mid_comment_tree_walk_loses_nothing_and_duplicates_nothing_after_restart(
+    processes,
+    sandboxes,
+    home_page,
+    network,
+):
+    """The networks without threads announce in one post: the walk cut is the one of the
+    comments and replies under it."""
+    sandbox = make_sandbox_channel(sandboxes, network)
+    announced = announce(home_page, sandbox)
+    state = sandbox.server.state
+    expected = _comment_tree(announced, network)
+    held = TREE_READS[network](announced.root_id)
+    sandbox.server.inject_fault("timeout", path=held, method="GET", skip=1, hold=120)
+    group = processes(HUB_COLLECT_PAGE_SIZE="10", HUB_COLLECT_PAGES_PER_POLL="1000")
+    page, channel = announced.page.pk, announced.channel.pk
+    try:
+        worker = group.worker()
+        collect_replies.apply_async(args=[page, channel], queue=group.queue)
+        wait_for(
+            lambda: (
+                sum(path.startswith(held) for _, path in list(state.request_log)) > 1
+                and Response.objects.filter(consultation_id=page).exists()
+            ),
+            timeout=60,
+            what=lambda: f"the held read {held}\n{group.log('worker.log')}",
+            interval=0.01,
+        )
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        sandbox.server.clear_faults()
+    at_kill = set(
+        Response.objects.filter(consultation_id=page).values_list("external_id", flat=True)
+    )
+    assert 0 < len(at_kill) < len(expected), group.log("worker.log")
+    assert CollectionState.objects.get(consultation_id=page).cursor
+
+    group.worker()
+    result = collect_replies.apply_async(args=[page, channel], queue=group.queue)
+    assert result.get(timeout=120) == "caught_up", group.log("worker.log")
+
+    recorded = list(
+        Response.objects.filter(consultation_id=page).values_list("external_id", flat=True)
+    )
+    missing = [_text(state.get_post(item)) for item in expected - set(recorded)]
+    assert not missing, missing
+    assert len(recorded) == len(set(recorded)) == len(expected)
+    assert set(recorded) == expected
+    assert at_kill <= set(recorded)
+
+
 def _text(post: dict | None) -> str:
     if post is None:
         return "(gone)"
-    return str(post.get("text") or post.get("content") or post.get("record", {}).get("text"))
+    return str(
+        post.get("text")
+        or post.get("message")
+        or post.get("content")
+        or post.get("record", {}).get("text")
+    )
 
 
 def _post_reply_over_http(base_url: str, parent_id: str, handle: str, text: str) -> dict:

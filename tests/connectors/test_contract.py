@@ -194,6 +194,21 @@ def test_delivery_posts_the_thread_once_and_records_every_part(home_page, sandbo
     assert delivered.attempts == 1
 
 
+@pytest.mark.parametrize("target", ["facebook", "youtube", "linkedin"])
+def test_a_long_announcement_is_one_post_where_the_network_has_no_threads(
+    home_page, sandbox_channel, network
+):
+    delivery = _announcement(home_page, sandbox_channel, summary=LONG_SUMMARY)
+
+    delivered = delivery_send(delivery_id=delivery.pk)
+
+    assert delivered.status == DeliveryStatus.DELIVERED
+    (recorded,) = delivered.posts.all()
+    (posted,) = sandbox_channel.posts
+    assert recorded.external_id == post_id(network, posted)
+    assert LONG_SUMMARY[-40:] in post_text(network, posted)
+
+
 @pytest.mark.sandbox_only
 @pytest.mark.parametrize("target", RESET_IN_SECONDS_TARGETS)
 def test_rate_limited_delivery_waits_for_the_reset_then_posts_once(

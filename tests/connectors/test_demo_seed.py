@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import io
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 
-from connectors.models import ChannelAccount, ConsultationChannel
+from connectors.models import (
+    ChannelAccount,
+    ConsultationChannel,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+)
 from connectors.services import channel_account_verify
 from consultations.models import ConsultationPage
-from tests.connectors.conftest import NETWORKS
+from tests.connectors.conftest import NETWORKS, SandboxChannel
+from tests.connectors.test_outcome_replies import own_replies_on_network
 
 
 def _credentials_file(tmp_path, sandboxes, handle: str):
@@ -98,3 +106,36 @@ def test_seed_demo_reports_a_malformed_sandbox_file(home_page, tmp_path, setting
 
     assert "No sandbox channels" in errors.getvalue()
     assert not ChannelAccount.objects.exists()
+
+
+def test_seed_demo_publish_outcome_replies_once_in_each_sandbox_announcement_thread(
+    home_page, sandboxes, tmp_path, settings
+):
+    path, data = _credentials_file(tmp_path, sandboxes, "outcome")
+    settings.HUB_SANDBOX_CREDENTIALS = str(path)
+    call_command("seed_demo", stdout=io.StringIO())
+
+    out = io.StringIO()
+    call_command("seed_demo", "--publish-outcome", stdout=out)
+    call_command("seed_demo", "--publish-outcome", stdout=io.StringIO())  # says it once only
+
+    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+    assert consultation.outcome_is_public
+    for channel in ChannelAccount.objects.filter(department=consultation.department):
+        announcement = Delivery.objects.get(
+            consultation=consultation, channel=channel, kind=DeliveryKind.ANNOUNCE
+        )
+        reply = Delivery.objects.get(
+            consultation=consultation, channel=channel, kind=DeliveryKind.OUTCOME
+        )
+        assert reply.status == DeliveryStatus.DELIVERED, (channel.network, reply.last_error)
+        sandbox = SandboxChannel(
+            server=sandboxes[channel.network],
+            account=SimpleNamespace(id=data[channel.network]["account"]["id"]),
+            channel=channel,
+        )
+        last_part = announcement.posts.order_by("position").last().external_id
+        replies = own_replies_on_network(sandbox, channel.network, last_part)
+        assert len(replies) == 1, (channel.network, replies)
+        assert "/consultations/clean-air-zones/summary/" in replies[0]
+        assert reply.first_url in out.getvalue()

@@ -4,7 +4,7 @@ The shared contract and collection suites run on Facebook too (tests/connectors/
 ``NETWORKS``); these cover the rest: the pinned Graph version and ``appsecret_proof`` on
 every request, the link preview, two levels of comments, hidden comments, the usage
 headers that stop us before Graph refuses, a reset given in whole minutes, an unreadable
-comment, and the Page token's expiry shown in the admin.
+comment, the Page token's expiry shown in the admin, and the posts that tag the Page.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import requests
 from django.urls import reverse
 from django.utils import timezone
 
+from connectors.backends.facebook import FacebookConnector
 from connectors.collection import StopReason, replies_collect
 from connectors.exceptions import PermanentError, RateLimited
 from connectors.models import CollectionState, QuarantinedPayload
@@ -229,3 +230,69 @@ def test_a_graph_rate_limit_error_waits_the_whole_minutes_graph_asks(facebook):
     assert "#80001" in str(limited.value)
     assert len(facebook.server.state.request_log) == sent  # paused: nothing more was sent
     assert facebook.posts == []
+
+
+# --- Posts that tag the Page (its ``tagged`` edge) ---------------------------------------------
+
+
+def test_a_post_tagging_the_page_with_the_hashtag_is_collected_its_author_unnamed(
+    facebook, home_page
+):
+    state = facebook.server.state
+    announced = announce(home_page, facebook)
+    handle, hashtag = facebook.account.handle, announced.page.hashtag
+    tagged = state.citizen_post(
+        handle="sam", text=f"@{handle} the bus lane matters #{hashtag}", display_name="Sam Jones"
+    )
+    state.citizen_post(handle="kim", text=f"@{handle} about something else")
+    state.citizen_post(handle="lee", text=f"Untagged, but #{hashtag}")
+
+    assert _collect(announced).complete
+
+    response = Response.objects.get(consultation=announced.page)
+    assert response.external_id == tagged["id"]
+    assert response.text == f"@{handle} the bus lane matters #{hashtag}"
+    # Graph gives a person's post without ``from``: its id's owner prefix stands for them.
+    assert response.respondent.external_id == tagged["id"].partition("_")[0]
+    assert response.respondent.display_name == "Facebook user"
+    assert "Sam Jones" not in str(response.raw_payload)
+    assert f"/v23.0/{facebook.account.id}/tagged" in _graph_paths(facebook.server, "GET")
+
+
+def test_the_next_poll_reads_the_tagged_edge_only_back_to_the_newest_post_it_saw(
+    facebook, home_page, settings
+):
+    settings.HUB_COLLECT_PAGE_SIZE = 2
+    state = facebook.server.state
+    announced = announce(home_page, facebook)
+    text = f"@{facebook.account.handle} #{announced.page.hashtag} view"
+    first = {state.citizen_post(handle=f"t{n}", text=f"{text} {n}")["id"] for n in range(5)}
+    tagged_path = f"/v23.0/{facebook.account.id}/tagged"
+    _collect(announced)
+    reads_before = _graph_paths(facebook.server, "GET").count(tagged_path)
+
+    later = state.citizen_post(handle="late", text=f"{text} late")["id"]
+    outcome = _collect(announced)
+
+    assert {r.external_id for r in Response.objects.filter(consultation=announced.page)} == {
+        *first,
+        later,
+    }
+    assert outcome.created == 1
+    # Five older posts at two a page would take three reads: one page reaches the mark.
+    assert _graph_paths(facebook.server, "GET").count(tagged_path) - reads_before == 1
+
+
+def test_a_mention_change_names_the_post_it_was_made_on():
+    body = (
+        b'{"object": "page", "entry": [{"id": "101", "time": 1767225600, "changes": ['
+        b'{"field": "mention", "value": {"post_id": "101_7", "comment_id": "7_9",'
+        b' "sender_name": "A citizen", "sender_id": "55", "item": "comment", "verb": "add"}},'
+        b'{"field": "feed", "value": {"post_id": "101_8", "item": "reaction", "verb": "add"}}'
+        b"]}]}"
+    )
+
+    (event,) = FacebookConnector.webhook_events(body)
+
+    assert event.account_id == "101"
+    assert event.post_ids == ("101_7",)

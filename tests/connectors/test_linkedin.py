@@ -3,15 +3,20 @@
 The shared contract and collection suites run on LinkedIn too (tests/connectors/conftest.py
 ``NETWORKS``); these cover the rest: the little text format of a post's commentary, the
 pinned ``LinkedIn-Version`` header, replies to comments read through the comment's own
-``socialActions``, a deleted comment withdrawn by the sweep, and the daily limits' 429.
+``socialActions``, a deleted comment withdrawn by the sweep, the daily limits' 429, the
+access token refreshed through LinkedIn's OAuth endpoint (kept encrypted, its expiry shown in
+the admin), and commenters' names where LinkedIn gives them.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from django.urls import reverse
 
 from connectors.backends.linkedin import little_text_escape, little_text_plain
 from connectors.collection import StopReason, replies_collect, responses_sweep
@@ -19,7 +24,7 @@ from connectors.exceptions import PermanentError, RateLimited
 from connectors.models import CollectionState
 from connectors.sandbox import start_sandbox
 from connectors.sandbox.linkedin import little_text_shown
-from connectors.services import channel_account_connector
+from connectors.services import channel_account_connector, channel_account_verify
 from connectors.types import OutgoingPost
 from engagement.record.models import Response, WithdrawalReason
 from tests.collection.conftest import announce
@@ -170,3 +175,142 @@ def test_the_daily_application_limit_refuses_a_post_until_midnight_utc(own_sandb
 
     assert limited.value.reset_at == _next_midnight_utc(before)
     assert server.state.posts == {}
+
+
+# --- The access token's refresh --------------------------------------------------------------
+
+OAUTH = ("POST", "/oauth/v2/accessToken")
+
+
+def _refreshes(sandbox) -> int:
+    return sandbox.server.state.request_log.count(OAUTH)
+
+
+def _minted(sandbox) -> str:
+    sandbox.channel.refresh_from_db()
+    return json.loads(sandbox.channel.credentials["session"])["access_token"]
+
+
+def test_verifying_refreshes_once_and_shows_when_the_refresh_token_runs_out(linkedin, admin_client):
+    state = linkedin.server.state
+    before = _refreshes(linkedin)
+    grant = state.refresh_tokens[linkedin.account.credentials["refresh_token"]]
+    expected = datetime.fromtimestamp(grant["expires_at"], tz=UTC)
+
+    channel_account_verify(channel=linkedin.channel)
+    channel_account_verify(channel=linkedin.channel)
+
+    # The refresh token's year, not the access token's 60 days: that is when a person acts.
+    linkedin.channel.refresh_from_db()
+    assert abs(linkedin.channel.credentials_expire_at - expected) <= timedelta(seconds=2)
+    assert _refreshes(linkedin) - before == 1
+    minted = _minted(linkedin)
+    assert minted != linkedin.account.credentials["access_token"]
+    assert state.access_tokens[minted]["organization"] == linkedin.account.id
+    # Kept encrypted with the channel's other secrets.
+    assert minted not in linkedin.channel.credentials_ciphertext
+    listing = admin_client.get(reverse("channels:index")).content.decode()
+    assert f"Token expires {linkedin.channel.credentials_expire_at.strftime('%-d %b %Y')}" in (
+        listing
+    )
+
+
+def test_without_a_refresh_token_the_access_tokens_own_expiry_is_shown(db, sandboxes):
+    sandbox = make_sandbox_channel(sandboxes, "linkedin")
+    credentials = {**sandbox.account.credentials, "refresh_token": ""}
+    sandbox.channel.set_credentials(credentials)
+    sandbox.channel.save()
+    grant = sandbox.server.state.access_tokens[credentials["access_token"]]
+    before = _refreshes(sandbox)
+
+    channel_account_verify(channel=sandbox.channel)
+
+    sandbox.channel.refresh_from_db()
+    assert sandbox.channel.credentials_expire_at == datetime.fromtimestamp(
+        grant["expires_at"], tz=UTC
+    )
+    assert _refreshes(sandbox) == before
+    assert ("POST", "/oauth/v2/introspectToken") in sandbox.server.state.request_log
+
+
+def test_an_access_token_that_expired_is_refreshed_and_collection_goes_on(linkedin, home_page):
+    announced = announce(home_page, linkedin)
+    reply = announced.reply(announced.root_id, "late", "Still heard.")
+    linkedin.server.state.expire_access_token(linkedin.account.credentials["access_token"])
+    before = _refreshes(linkedin)
+
+    outcome = _collect(announced)
+    again = _collect(announced)
+
+    assert outcome.complete and again.complete
+    assert _recorded(announced) == {reply}
+    # One refresh; the next poll uses the stored token.
+    assert _refreshes(linkedin) - before == 1
+    assert (
+        linkedin.server.state.access_tokens[_minted(linkedin)]["expires_at"]
+        > (datetime.now(tz=UTC) + timedelta(days=59)).timestamp()
+    )
+
+
+def test_an_access_token_is_refreshed_a_week_before_it_runs_out(linkedin, home_page):
+    announced = announce(home_page, linkedin)
+    channel_account_verify(channel=linkedin.channel)
+    old = _minted(linkedin)
+    # Day 55 of 60: still valid, but within the week before it runs out.
+    linkedin.server.state.expire_access_token(old, in_seconds=5 * 86_400)
+    session = json.loads(linkedin.channel.credentials["session"])
+    credentials = {
+        **linkedin.channel.credentials,
+        "session": json.dumps(
+            {**session, "access_token_expires_at": int(time.time()) + 5 * 86_400}
+        ),
+    }
+    linkedin.channel.set_credentials(credentials)
+    linkedin.channel.save()
+    before = _refreshes(linkedin)
+
+    assert _collect(announced).complete
+
+    assert _refreshes(linkedin) - before == 1
+    assert _minted(linkedin) != old
+
+
+def test_a_refused_refresh_stops_with_a_reason_a_person_can_act_on(linkedin, home_page):
+    state = linkedin.server.state
+    announced = announce(home_page, linkedin)
+    announced.reply(announced.root_id, "anyone", "Hello.")
+    state.expire_access_token(linkedin.account.credentials["access_token"])
+    state.refresh_tokens[linkedin.account.credentials["refresh_token"]]["expires_at"] = 0
+
+    outcome = _collect(announced)
+
+    assert outcome.stopped_by == StopReason.ERROR
+    error = CollectionState.objects.get(consultation=announced.page).last_error
+    assert "invalid_grant" in error and "connect the channel again" in error
+    assert _recorded(announced) == set()
+
+
+# --- Commenters' names -------------------------------------------------------------------------
+
+
+def test_an_organisations_comment_bears_its_name_and_a_members_the_kind_of_author(
+    linkedin, home_page, sandboxes
+):
+    state = linkedin.server.state
+    announced = announce(home_page, linkedin)
+    member = announced.reply(announced.root_id, "jo", "As a resident...", display_name="Jo Bloggs")
+    other = state.create_account(handle="chamber", display_name="Market Towns Chamber")
+    organisation = state.render_for_control(
+        state.add_comment(announced.root_id, f"urn:li:organization:{other.id}", "Our members...")
+    )["id"]
+
+    assert _collect(announced).complete
+
+    names = dict(
+        Response.objects.filter(consultation=announced.page).values_list(
+            "external_id", "respondent__display_name"
+        )
+    )
+    # LinkedIn gives an application no member's name, only the organisation's.
+    assert names == {member: "LinkedIn member", organisation: "Market Towns Chamber"}
+    assert "Jo Bloggs" not in str(Response.objects.get(external_id=member).raw_payload)

@@ -74,6 +74,8 @@ def test_every_message_carries_the_link_and_the_hashtag(home_page, settings):
 
     for kind in DeliveryKind.values:
         message = delivery_message(page=page, kind=kind)
-        assert message.link == f"https://consult.example.gov.uk{page.url}"
+        # The outcome's reply links to "you said, we did"; the rest to the consultation.
+        path = f"{page.url}summary/" if kind == DeliveryKind.OUTCOME else page.url
+        assert message.link == f"https://consult.example.gov.uk{path}"
         assert message.hashtag == "CleanAirZones"
         assert page.title.rstrip(".") in message.text

@@ -571,6 +571,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     E(
         "Name: Mrs K. Ahmed\nAddress: 3 Hill Rise, Bradford BD1 1AA\nTel: 0113 496 0321\n"
         "Comments: please reopen the walk-in centre.",
+        ("name", "Mrs K. Ahmed"),
         ("address", "3 Hill Rise"),
         ("postcode", "BD1 1AA"),
         ("phone", "0113 496 0321"),
@@ -857,6 +858,7 @@ CORPUS: tuple[LabelledExample, ...] = (
     ),
     E(
         "Hello, my name is Amir. 07700 900345. I work nights so text please.",
+        ("name", "Amir"),
         ("phone", "07700 900345"),
     ),
     E(

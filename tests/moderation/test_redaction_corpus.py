@@ -199,6 +199,19 @@ def test_corpus_precision_and_recall_meet_the_targets(corpus_score, capsys):
         assert recall >= CATEGORY_RECALL_TARGET, (category, recall)
 
 
+def test_replies_written_in_welsh_lose_all_their_personal_data_and_nothing_else():
+    """handwritten_welsh.txt: Welsh street names before the name ("12 Heol y Frenhines"),
+    "rhif ffôn", "e-bost", "fy enw i yw", Welsh ordinals and months ("5ed o Fehefin"),
+    and Welsh counts of streets and roads that are no address ("Mae 5 heol ar gau")."""
+    welsh = [example for example in CORPUS if example.identifier.startswith("hc-")]
+    result = score(welsh)
+
+    assert len(welsh) >= 75
+    assert sum(result.labelled.values()) >= 60
+    assert result.misses == []
+    assert result.false_positives == []
+
+
 def test_scoring_counts_a_partly_removed_item_as_missed_and_a_wrong_category_as_wrong():
     # The scorer itself, on texts whose outcome is known: it must be able to fail.
     half_phone = LabelledText(

@@ -156,7 +156,7 @@ def test_manage_py_sandbox_seeds_accounts_usable_from_another_process(tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while not credentials_file.exists() or not credentials_file.stat().st_size:
             assert process.poll() is None, process.stdout.read()
             assert time.monotonic() < deadline, "the sandbox command did not start"

@@ -32,6 +32,10 @@ NOT_PUBLIC_RECORD = {
         "Wagtail's view-password form: redirects to the page once the password is right"
     ),
     "_util/login/": "Wagtail's log-in for group-restricted pages",
+    "notifications/unsubscribe/<str:token>/": (
+        "the outcome email's signed unsubscribe link: names the consultation only to the "
+        "holder of the link (tests/consultations/test_outcome_email.py)"
+    ),
     "webhooks/<slug:network>/": (
         "a network's signed webhook: shows nothing, starts a collection "
         "(tests/connectors/test_facebook_webhook.py)"
@@ -72,6 +76,7 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
         "consultations/<slug:slug>/responses/<str:reference>/": (),
         "consultations/<slug:slug>/responses.csv": (),
         "consultations/<slug:slug>/responses.json": (),
+        "consultations/<slug:slug>/ledger.csv": (),
         "consultations/<slug:slug>/summary/": (),
         "consultations/<slug:slug>/summary.csv": (),
         "sitemap.xml": (),
@@ -82,6 +87,7 @@ def query_parameters() -> dict[str, tuple[str, ...]]:
         "page:ConsultationIndexPage": INDEX_PAGE_PARAMETERS,
         "page:ConsultationIndexPage:feed/": (),
         "page:ConsultationIndexPage:feed/atom/": (),
+        "page:ConsultationIndexPage:feed/outcomes/": (),
         "page:ConsultationPage": (),
         "page:ConsultationPage:respond/": (),
         "page:ConsultationPage:respond/confirmation/": (),

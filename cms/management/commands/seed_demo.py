@@ -29,6 +29,9 @@ from connectors.demo import (
     demo_replies_collect,
     demo_replies_post,
 )
+from connectors.exceptions import ConnectorError
+from connectors.outcomes import outcome_replies_schedule
+from connectors.services import delivery_send
 from consultations.models import (
     ConsultationIndexPage,
     ConsultationPage,
@@ -59,6 +62,18 @@ DEMO_BODY = [
     (
         "callout",
         {"style": "inset", "text": "Vehicles that meet Euro 6 standards would not be charged."},
+    ),
+]
+# "You said, we did": what seed_demo --publish-outcome publishes.
+DEMO_OUTCOME = [
+    (
+        "rich_text",
+        RichText(
+            "<p>You told us that clean air zones should not charge carers, market traders "
+            "and people on low incomes for the vans they rely on. We will introduce zones in "
+            "six towns, not ten, with a grant to replace older vans and a year's grace for "
+            "blue badge holders.</p>"
+        ),
     ),
 ]
 DEMO_QUESTIONS = [
@@ -166,7 +181,18 @@ def ensure_home_page() -> HomePage:
 class Command(BaseCommand):
     help = "Create the demo department and consultation (safe to run repeatedly)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--publish-outcome",
+            action="store_true",
+            help="close the demo consultation now and publish its outcome: the hub replies "
+            "with it in each sandbox announcement thread",
+        )
+
+    def handle(self, *args, publish_outcome: bool = False, **options):
+        if publish_outcome:
+            self.publish_demo_outcome()
+            return
         # Each step is idempotent. The page tree and channels commit first: the
         # announcement goes out, and replies come back, once they exist.
         with transaction.atomic():
@@ -183,6 +209,32 @@ class Command(BaseCommand):
         seeded += self.seed_offline_responses(consultation, moderator)
         if seeded:
             self.analyse(consultation)
+
+    def publish_demo_outcome(self) -> None:
+        consultation = ConsultationPage.objects.filter(slug=DEMO_CONSULTATION_SLUG).first()
+        if consultation is None:
+            self.stderr.write("No demo consultation: run seed_demo first.")
+            return
+        now = timezone.now()
+        if consultation.closes_at > now:
+            consultation.closes_at = now
+        if not consultation.outcome:
+            consultation.outcome = DEMO_OUTCOME
+        if consultation.outcome_published_at is None or consultation.outcome_published_at > now:
+            consultation.outcome_published_at = now
+        consultation.save_revision().publish()
+        self._report("outcome", consultation.title, True)
+        # Sent here, as seed_demo sends the announcements: with a broker a worker may get
+        # there first, and then this finds the reply delivered (it is sent once either way).
+        for delivery_id in outcome_replies_schedule():
+            try:
+                delivery = delivery_send(delivery_id=delivery_id)
+            except ConnectorError as error:
+                self.stderr.write(f"  outcome reply {delivery_id} not sent yet: {error}")
+                continue
+            self.stdout.write(
+                f"  outcome reply on {delivery.channel}: {delivery.first_url or delivery.status}"
+            )
 
     def seed_department(self) -> Department:
         department, created = Department.objects.get_or_create(

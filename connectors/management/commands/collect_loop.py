@@ -1,8 +1,9 @@
 """python manage.py collect_loop: collection without a broker, for the demo's embedded default.
 
-With Celery, beat runs ``collect_due_replies`` and ``sweep_deletions``; with no
-broker nothing would, so ``make demo`` runs this beside the server: every
-``--interval`` seconds it polls whatever is due and, less often, sweeps deletions.
+With Celery, beat runs ``collect_due_replies``, ``announce_outcomes`` and
+``sweep_deletions``; with no broker nothing would, so ``make demo`` runs this beside the
+server: every ``--interval`` seconds it replies with outcomes just published, polls
+whatever is due and, less often, sweeps deletions.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 from connectors.collection import collection_claim, replies_collect, responses_sweep
 from connectors.exceptions import ConnectorError
+from connectors.metrics import post_metrics_refresh
+from connectors.outcomes import outcome_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ def sweep_once() -> int:
             withdrawn += responses_sweep(
                 consultation_id=consultation_id, channel_id=channel_id
             ).withdrawn
+            # The networks' public counts of our posts, on the same schedule as with beat.
+            post_metrics_refresh(consultation_id=consultation_id, channel_id=channel_id)
         except ConnectorError as error:
             logger.warning("Deletion sweep of %s failed: %s", consultation_id, error)
     return withdrawn
@@ -57,6 +62,8 @@ class Command(BaseCommand):
         last_sweep = 0.0
         while True:
             try:
+                # In-process tasks: each reply is sent before this returns.
+                outcomes = len(outcome_replies_schedule())
                 polls, created = collect_once()
                 if time.monotonic() - last_sweep >= settings.HUB_SWEEP_INTERVAL:
                     last_sweep = time.monotonic()
@@ -65,11 +72,11 @@ class Command(BaseCommand):
                     withdrawn = 0
             except Exception:  # noqa: BLE001 - one bad look must not end the demo's collector
                 logger.exception("Collecting replies failed; trying again in %s s", interval)
-                polls = created = withdrawn = 0
-            if polls or withdrawn or once:
+                polls = created = withdrawn = outcomes = 0
+            if polls or withdrawn or outcomes or once:
                 self.stdout.write(
                     f"{timezone.localtime():%H:%M:%S} {polls} polls, {created} new responses, "
-                    f"{withdrawn} withdrawn"
+                    f"{withdrawn} withdrawn, {outcomes} outcome replies"
                 )
                 self.stdout.flush()  # the demo's log file, read while the loop runs
             if once:

@@ -90,6 +90,11 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (384 dimensions, mean pooling, normalised), run in numpy."""
 
+    # Trained on English sentence pairs with an English WordPiece vocabulary: Welsh comes
+    # out as word pieces with no meaning it learnt, so Welsh replies are left out of its
+    # themes (engine.sentiment.model_reads) rather than grouped by accident.
+    languages = frozenset({"en"})
+
     def __init__(self, *, model_dir: Path | None = None, batch_size: int = 32) -> None:
         # Belt and braces: nothing here calls a hub, and nothing imported later may either.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

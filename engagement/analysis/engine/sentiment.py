@@ -3,6 +3,11 @@
 Labels come from the compound score with VADER's published cut-offs:
 ``compound >= 0.05`` is positive, ``compound <= -0.05`` is negative, anything between is
 neutral.
+
+A model says which languages it reads (``languages``, ISO 639-1 codes; absent means any).
+VADER reads English only: a reply in another language, Welsh say, is not scored as if
+it were English (its Welsh words are unknown to VADER and would come out "neutral"); it
+is labelled "not_analysed" (``sentiment_scores``).
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ from typing import Protocol, runtime_checkable
 
 from django.utils.module_loading import import_string
 
+from engagement.languages import UNDETERMINED, language_primary
+
 from .types import SentimentLabel, SentimentScore
 
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
 DEFAULT_SENTIMENT_MODEL = "engagement.analysis.engine.sentiment.VaderSentimentModel"
+NOT_ANALYSED: SentimentLabel = "not_analysed"
 
 # VADER's lexicon was built from social media in American English. Consultation replies say
 # "I object", "I oppose", "my concern is" far more than tweets do, and VADER scores none of
@@ -73,8 +81,35 @@ def sentiment_label(compound: float) -> SentimentLabel:
     return "neutral"
 
 
+def model_reads(model: object, language: str) -> bool:
+    """Whether ``model`` (a sentiment model or an embedder) reads text in ``language``.
+
+    A model without ``languages`` reads any; a text whose language is unknown ("" or
+    "und", too short to tell) is read, as it always was.
+    """
+    languages = getattr(model, "languages", None)
+    if languages is None or language in ("", UNDETERMINED):
+        return True
+    return language_primary(language) in languages
+
+
+def sentiment_scores(
+    *, model: SentimentModel, texts: Sequence[str], languages: Sequence[str]
+) -> list[SentimentScore]:
+    """One score per text, in order; "not_analysed" for a text the model cannot read."""
+    readable = [index for index, language in enumerate(languages) if model_reads(model, language)]
+    scored = dict(zip(readable, model.score([texts[index] for index in readable]), strict=True))
+    return [
+        scored.get(index, SentimentScore(compound=None, label=NOT_ANALYSED))
+        for index in range(len(texts))
+    ]
+
+
 class VaderSentimentModel:
     """VADER (lexicon and rules, offline), with a consultation vocabulary added."""
+
+    # Its lexicon and rules are English (Welsh words are simply unknown to it).
+    languages = frozenset({"en"})
 
     def __init__(self, *, lexicon_updates: Mapping[str, float] = CONSULTATION_LEXICON) -> None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

@@ -9,11 +9,9 @@ from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from .types import LanguageCount, TermCount
+from engagement.languages import language_detect
 
-UNDETERMINED = "und"
-# Fewer words than this and a language guess is noise ("ok", "Too expensive.").
-MIN_WORDS_FOR_LANGUAGE = 3
+from .types import LanguageCount, TermCount
 
 # scikit-learn's English list plus British forms and the filler of consultation replies.
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {
@@ -56,13 +54,8 @@ def top_terms(texts: Sequence[str], *, n: int = 20) -> list[TermCount]:
 
 
 def language_of(text: str) -> str:
-    """ISO 639-1 code from py3langid (a deterministic naive Bayes model shipped in the wheel)."""
-    if len(words(text)) < MIN_WORDS_FOR_LANGUAGE:
-        return UNDETERMINED
-    import py3langid
-
-    language, _score = py3langid.classify(text)
-    return str(language)
+    """ISO 639-1 code of the text's words, "und" when they do not tell (engagement.languages)."""
+    return language_detect(text)
 
 
 def language_mix(texts: Sequence[str]) -> list[LanguageCount]:

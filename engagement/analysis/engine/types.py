@@ -6,12 +6,14 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Literal
 
-SentimentLabel = Literal["positive", "neutral", "negative"]
+# "not_analysed": written in a language the sentiment model cannot read (a Welsh reply and
+# an English-only model); counted apart, never as neutral.
+SentimentLabel = Literal["positive", "neutral", "negative", "not_analysed"]
 
 
 @dataclass(frozen=True)
 class SentimentScore:
-    compound: float  # in [-1, 1]
+    compound: float | None  # in [-1, 1]; None when not analysed
     label: SentimentLabel
 
 

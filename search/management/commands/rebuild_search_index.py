@@ -25,6 +25,7 @@ from modelsearch.management.commands.rebuild_modelsearch_index import group_mode
 from tqdm import tqdm
 
 from engagement.record.models import Response
+from search import fulltext
 from search.services import search_index_drain, search_index_enqueue
 
 
@@ -99,4 +100,8 @@ class Command(BaseCommand):
                             count += len(chunk)
                             bar.update(len(chunk))
                 rebuilder.finish()
+                if is_database and Response in models:
+                    # The public search's documents and their full-text index (search.fulltext).
+                    written = fulltext.documents_rebuild(chunk_size=chunk_size)
+                    self.stdout.write(f"{backend_name}: {written} search documents written")
         return count

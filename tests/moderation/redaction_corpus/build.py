@@ -44,6 +44,7 @@ CODES = {
     "c": "card",
     "l": "link",
     "m": "mention",
+    "n": "name",
 }
 MARK = re.compile(r"\[\[(?P<code>[a-z]+)\|(?P<text>.+?)\]\]")
 
@@ -960,6 +961,10 @@ def main() -> None:
     write(
         HERE / "handwritten_unseen.jsonl",
         handwritten(HERE / "handwritten_unseen.txt", prefix="hu"),
+    )
+    write(
+        HERE / "handwritten_welsh.jsonl",
+        handwritten(HERE / "handwritten_welsh.txt", prefix="hc"),
     )
     write(HERE / "composed.jsonl", composed(COMPOSED_COUNT, seed=SEED))
 
