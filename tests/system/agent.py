@@ -50,6 +50,7 @@ def setup(out: Path) -> None:
         channels[channel.network] = {
             "base_url": channel.base_url,
             "handle": channel.handle,
+            "display_name": channel.display_name,
             "root": _announcement_root(consultation, channel),
         }
     out.write_text(
