@@ -88,8 +88,9 @@ def _publish(number: int) -> None:
                 closes_at=now + timedelta(days=30),
             )
         )
-        for channel in ChannelAccount.objects.filter(department=demo.department, is_active=True):
-            ConsultationChannel.objects.get_or_create(page=page, channel=channel)
+    # Outside the "if": a request that failed after the page was made is retried in full.
+    for channel in ChannelAccount.objects.filter(department=demo.department, is_active=True):
+        ConsultationChannel.objects.get_or_create(page=page, channel=channel)
     # What the publish signal does once the publish commits.
     delivery_schedule_for_consultation(page=page)
 
