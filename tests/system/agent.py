@@ -156,7 +156,14 @@ def reconcile(path: Path) -> None:
     from django.db.models import Q
     from modelsearch.backends import get_search_backend
 
-    from connectors.models import Delivery, DeliveryPost, DeliveryStatus, QuarantinedPayload
+    from connectors.models import (
+        ChannelAccount,
+        Delivery,
+        DeliveryPost,
+        DeliveryStatus,
+        QuarantinedPayload,
+    )
+    from consultations.models import ConsultationPage
     from engagement.record.models import Response
     from engagement.record.selectors import accountability_counts
 
@@ -207,6 +214,16 @@ def reconcile(path: Path) -> None:
         for d in Delivery.objects.filter(kind="announce")
         .exclude(status=DeliveryStatus.DELIVERED)
         .select_related("channel")
+    ]
+    # A consultation published without a delivery row at all is in neither list above.
+    networks = ChannelAccount.objects.filter(is_active=True).count()
+    deliveries["unannounced"] = [
+        page.slug
+        for page in ConsultationPage.objects.live()
+        if Delivery.objects.filter(
+            consultation_id=page.pk, kind="announce", status=DeliveryStatus.DELIVERED
+        ).count()
+        < networks
     ]
 
     backend = get_search_backend()

@@ -723,6 +723,8 @@ def test_the_hub_loses_and_duplicates_nothing_through_faults_under_load(hub, mon
     assert figures["replies"]["duplicated"] == 0, figures["duplicated_replies"]
     assert figures["web"]["lost"] == []
     assert figures["deliveries"]["duplicated"] == [] and figures["deliveries"]["missing"] == []
+    assert figures["deliveries"]["not_delivered"] == []
+    assert figures["deliveries"]["unannounced"] == []
     assert figures["index"]["missing_from_index"] == 0 and figures["index"]["stale_in_index"] == 0
     assert (
         figures["ledger"]["collected"]
