@@ -515,7 +515,7 @@ CELERY_BEAT_SCHEDULE["search-drain-index"] = {
 CACHE_URL = ENV.CACHE_URL
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "cms.cache_backends.OutageTolerantRedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hub"}
     )
