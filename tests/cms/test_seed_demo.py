@@ -16,6 +16,7 @@ from connectors.demo import WELSH_DEMO_NETWORKS, WELSH_DEMO_REPLIES
 from connectors.models import ChannelAccount
 from connectors.sandbox import sandbox_api_class, start_sandbox
 from consultations.models import ConsultationPage, Department
+from engagement.analysis.models import AnalysisRun, ResponseAnalysis
 from engagement.record.models import ModerationState, Response
 from engagement.record.selectors import accountability_counts, public_responses
 from engagement.record.services import RespondentInput, response_record
@@ -50,6 +51,18 @@ def test_seed_demo_twice_creates_one_of_each_and_serves_the_consultation(client)
     response = client.get(consultation.url)
     assert response.status_code == 200
     assert "Clean air zones" in response.text
+
+
+@pytest.mark.django_db
+def test_seed_demo_with_no_analysis_seeds_the_responses_and_leaves_them_unanalysed():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("seed_demo", "--no-analysis", stdout=out, stderr=err)
+
+    consultation = ConsultationPage.objects.get()
+    assert Response.objects.filter(consultation=consultation).exists()
+    assert not AnalysisRun.objects.exists()
+    assert not ResponseAnalysis.objects.exists()
+    assert "nalysed" not in out.getvalue() + err.getvalue()
 
 
 def _start_demo_sandboxes(path) -> dict:

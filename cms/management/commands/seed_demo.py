@@ -255,8 +255,14 @@ class Command(BaseCommand):
             help="close the demo consultation now and publish its outcome: the hub replies "
             "with it in each sandbox announcement thread",
         )
+        parser.add_argument(
+            "--no-analysis",
+            action="store_true",
+            help="leave the seeded responses unanalysed (themes come at the next scheduled "
+            "run): for a deployment check that does not look at themes",
+        )
 
-    def handle(self, *args, publish_outcome: bool = False, **options):
+    def handle(self, *args, publish_outcome: bool = False, no_analysis: bool = False, **options):
         if publish_outcome:
             self.publish_demo_outcome()
             return
@@ -277,7 +283,7 @@ class Command(BaseCommand):
         seeded = self.seed_social_replies(consultation, moderator)
         seeded += self.seed_offline_responses(consultation, moderator)
         seeded += self.seed_welsh_web_responses(consultation, moderator)
-        if seeded:
+        if seeded and not no_analysis:
             self.analyse(consultation)
 
     def publish_demo_outcome(self) -> None:
