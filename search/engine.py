@@ -100,6 +100,25 @@ def _aggregation(name: str) -> dict:
     return {"terms": {"field": FIELD[name], "size": FACET_SIZE}}
 
 
+# A node that answers but cannot search now: 503 while its shards recover after a restart
+# ("search_phase_execution_exception", all shards failed), 429 when it sheds load, 502/504
+# from a proxy in front of it. The pages treat it as the node being away (search.selectors).
+NODE_BUSY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class SearchNodeBusy(Exception):
+    """The search node answered, but cannot search now (``NODE_BUSY_STATUSES``)."""
+
+
+def node_busy(error: BaseException) -> bool:
+    """Whether a client error is the node answering that it cannot search now."""
+    # opensearch-py's TransportError has .status_code; elasticsearch 8's ApiError .meta.status.
+    status = getattr(error, "status_code", None)
+    if status is None:
+        status = getattr(getattr(error, "meta", None), "status", None)
+    return status in NODE_BUSY_STATUSES
+
+
 class EngineSearch:
     """One public search against the node: built once, asked for a window of hits."""
 
@@ -137,12 +156,18 @@ class EngineSearch:
 
     def _search(self, body: dict, **params: Any) -> dict:
         body = {"query": self.query, "post_filter": self.post_filter, "sort": self.sort, **body}
-        if getattr(self.backend, "use_new_elasticsearch_api", False):
-            # The Elasticsearch 8+ client takes the body's keys as arguments ("from" is a keyword).
-            if "from" in body:
-                body["from_"] = body.pop("from")
-            return self.backend.es.search(index=self.index, **body, **params)
-        return self.backend.es.search(index=self.index, body=body, **params)
+        try:
+            if getattr(self.backend, "use_new_elasticsearch_api", False):
+                # The Elasticsearch 8+ client takes the body's keys as arguments ("from" is
+                # a keyword).
+                if "from" in body:
+                    body["from_"] = body.pop("from")
+                return self.backend.es.search(index=self.index, **body, **params)
+            return self.backend.es.search(index=self.index, body=body, **params)
+        except Exception as error:
+            if node_busy(error):
+                raise SearchNodeBusy(str(error)) from error
+            raise
 
     def first(self, *, offset: int, size: int) -> EngineAnswer:
         """The total, the facets and (within the hit window) the hits from ``offset``."""

@@ -98,11 +98,12 @@ class ResponseSearch:
 
 def _search_node_errors() -> tuple[type[BaseException], ...]:
     """What the node's clients raise when the node cannot be reached (refused, dropped,
-    timed out); a bad query is a bug and is not among them."""
+    timed out) or answers that it cannot search now (recovering its shards, shedding
+    load); a bad query is a bug and is not among them."""
     from elastic_transport import TransportError as ElasticsearchTransportError
     from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
-    return (OpenSearchConnectionError, ElasticsearchTransportError)
+    return (OpenSearchConnectionError, ElasticsearchTransportError, engine.SearchNodeBusy)
 
 
 # The search node is away: the public pages say so rather than fail (search/views.py).
@@ -469,4 +470,10 @@ def consultations_search(*, q: str, limit: int = 10) -> list[ConsultationPage]:
     words = plain_query(q)
     if not words:
         return []
-    return list(consultations_public().order_by().search(words, operator="and")[:limit])
+    try:
+        return list(consultations_public().order_by().search(words, operator="and")[:limit])
+    except Exception as error:
+        # Through modelsearch, the node's "cannot search now" is the client's own error.
+        if engine.node_busy(error):
+            raise engine.SearchNodeBusy(str(error)) from error
+        raise

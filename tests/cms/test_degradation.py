@@ -8,6 +8,8 @@ closed port, so the error the hub sees is psycopg's own, wrapped by Django as it
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
 import threading
 from contextlib import contextmanager
@@ -287,3 +289,68 @@ def test_two_deletion_sweeps_at_once_enqueue_each_batch_once(page_cache):
     assert first_result == [3]
     assert third_result == 3
     assert enqueued == pairs + pairs  # the first run's and the third's, never the second's
+
+
+# --- The search node recovering --------------------------------------------------------
+
+# What OpenSearch answers a search while its shards recover after a restart (the system
+# test's OpenSearch fault, tests/system/test_faults.py, saw it for minutes).
+RECOVERING = {
+    "error": {
+        "root_cause": [],
+        "type": "search_phase_execution_exception",
+        "reason": "all shards failed",
+        "phase": "query",
+        "grouped": True,
+        "failed_shards": [],
+    },
+    "status": 503,
+}
+
+
+@pytest.fixture
+def search_node_recovering(settings, page_cache):
+    """The configured node's backend, pointed at a node that answers every search 503."""
+    if settings.SEARCH.is_database:
+        pytest.skip("the database backend is in use: there is no search node")
+
+    class Recovering(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            body = json.dumps(RECOVERING).encode()
+            self.send_response(503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_HEAD = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recovering)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    backend = dict(settings.WAGTAILSEARCH_BACKENDS["default"])
+    settings.WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            **backend,
+            "BACKEND": settings.SEARCH.backend,
+            "URLS": [f"http://127.0.0.1:{server.server_address[1]}"],
+            "INDEX_PREFIX": "hubtest_recovering_",
+            "TIMEOUT": 2,
+        }
+    }
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path", [LISTING, "/search/"])
+def test_a_search_node_recovering_its_shards_is_search_unavailable_not_an_error(
+    client, published, search_node_recovering, path
+):
+    answer = client.get(path, {"q": "buses"})
+
+    assert answer.status_code == 503
+    assert "Search is not available at the moment" in answer.text
