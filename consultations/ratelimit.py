@@ -46,14 +46,27 @@ def rate_limit_subject(address: str) -> str:
     return str(ip)
 
 
+class RateLimitUnavailable(Exception):
+    """The shared cache that counts attempts cannot be reached (Redis restarting): the
+    caller decides, it is neither "over the limit" nor "under it"."""
+
+
 def rate_limit_exceeded(request, *, scope: str, limit: int, window: int) -> bool:
-    """Count this attempt in ``scope``; True once the client is over ``limit`` per ``window`` s."""
+    """Count this attempt in ``scope``; True once the client is over ``limit`` per ``window`` s.
+
+    Raises RateLimitUnavailable when the count cannot be kept.
+    """
     subject = rate_limit_subject(client_address(request))
     key = f"hub:{scope}-rate:" + hashlib.sha256(subject.encode()).hexdigest()[:32]
-    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            count = 1
+    except ValueError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever the cache backend's client raises
+        raise RateLimitUnavailable(f"{type(error).__name__}: {error}") from error
     return count > limit

@@ -22,7 +22,7 @@ from consultations.models import (
     Department,
     retention_periods_described,
 )
-from consultations.ratelimit import rate_limit_exceeded
+from consultations.ratelimit import RateLimitUnavailable, rate_limit_exceeded
 from consultations.selectors import (
     consultation_translation,
     consultations_public,
@@ -116,12 +116,31 @@ def consultation_respond(request, page: ConsultationPage):
         )
         return _render(request, page, "consultations/respond.html", {"form": form})
 
-    if rate_limit_exceeded(
-        request,
-        scope="respond",
-        limit=settings.HUB_RESPONSE_RATE_LIMIT,
-        window=settings.HUB_RESPONSE_RATE_WINDOW,
-    ):
+    try:
+        limited = rate_limit_exceeded(
+            request,
+            scope="respond",
+            limit=settings.HUB_RESPONSE_RATE_LIMIT,
+            window=settings.HUB_RESPONSE_RATE_WINDOW,
+        )
+    except RateLimitUnavailable:
+        # Redis is away: nothing is recorded unchecked; the form comes back with what was
+        # typed, to send again in a few minutes (as when the database is away).
+        logger.exception("The rate limit's cache is unreachable; a web response was not taken")
+        form = ConsultationResponseForm(
+            request.POST, questions=questions, translated_questions=translated_questions
+        )
+        form.is_valid()
+        unavailable = _render(
+            request,
+            page,
+            "consultations/respond.html",
+            {"form": form, "service_unavailable": True},
+            status=503,
+        )
+        unavailable["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return unavailable
+    if limited:
         response = _render(
             request,
             page,

@@ -8,6 +8,7 @@ matches nothing gets the same page whatever the reason, after the same one query
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from consultations.ratelimit import rate_limit_exceeded
+from consultations.ratelimit import RateLimitUnavailable, rate_limit_exceeded
 from consultations.selectors import consultations_public
 from engagement.record.models import (
     ModerationReason,
@@ -32,6 +33,8 @@ from engagement.record.models import (
 )
 from engagement.record.services import REFERENCE_ALPHABET
 from search.selectors import public_response
+
+logger = logging.getLogger(__name__)
 
 _SEPARATORS = re.compile(r"[\s\-–—_.]+")
 _REFERENCE = re.compile(rf"HUB([{REFERENCE_ALPHABET}]{{4}})([{REFERENCE_ALPHABET}]{{4}})")
@@ -178,12 +181,18 @@ def response_status_lookup(request: HttpRequest) -> HttpResponse:
     form = ReferenceForm(data if "reference" in data else None)
     status = None
     if form.is_bound:
-        if rate_limit_exceeded(
-            request,
-            scope="status",
-            limit=settings.HUB_STATUS_LOOKUP_LIMIT,
-            window=settings.HUB_STATUS_LOOKUP_WINDOW,
-        ):
+        try:
+            limited = rate_limit_exceeded(
+                request,
+                scope="status",
+                limit=settings.HUB_STATUS_LOOKUP_LIMIT,
+                window=settings.HUB_STATUS_LOOKUP_WINDOW,
+            )
+        except RateLimitUnavailable:
+            # Uncounted lookups would let references be guessed: none until Redis is back.
+            logger.exception("The rate limit's cache is unreachable; a status lookup waits")
+            limited = True
+        if limited:
             return render(
                 request,
                 "search/response_status_too_many.html",

@@ -354,3 +354,58 @@ def test_a_search_node_recovering_its_shards_is_search_unavailable_not_an_error(
 
     assert answer.status_code == 503
     assert "Search is not available at the moment" in answer.text
+
+
+# --- Redis away -------------------------------------------------------------------------
+
+
+def test_a_form_sent_while_redis_is_away_comes_back_to_send_again(client, settings, published):
+    """The rate limit's count lives in the shared cache; with Redis restarting the form is
+    neither taken unchecked nor lost (the system test's Redis fault)."""
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "cms.cache_backends.OutageTolerantRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    typed = "Please keep the number 7 bus running past the hospital."
+    before = Response.objects.count()
+    answers = _answers(published["consultation"], typed)
+
+    answer = client.post(FORM, answers)
+
+    assert answer.status_code == 503
+    assert "Try again in a few minutes" in answer.text
+    assert typed in answer.text
+    assert Response.objects.count() == before
+
+    settings.CACHES = working
+    resent = client.post(FORM, answers)
+    assert resent.status_code == 302
+    assert Response.objects.count() == before + 1
+
+
+def test_a_status_lookup_while_redis_is_away_waits_rather_than_going_uncounted(
+    client, settings, published
+):
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "cms.cache_backends.OutageTolerantRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+    answer = client.get("/response-status/", {"reference": published["pending"].reference})
+    settings.CACHES = working
+
+    assert answer.status_code == 429
+    # The lookup was not made: no state of the response is told.
+    assert "waiting" not in answer.text.lower()
+    assert (
+        client.get("/response-status/", {"reference": published["pending"].reference}).status_code
+        == 200
+    )
