@@ -121,14 +121,17 @@ def test_seed_demo_publish_outcome_replies_once_in_each_sandbox_announcement_thr
     call_command("seed_demo", "--publish-outcome", stdout=out)
     call_command("seed_demo", "--publish-outcome", stdout=io.StringIO())  # says it once only
 
-    consultation = ConsultationPage.objects.get(slug="clean-air-zones")
+    consultation = ConsultationPage.objects.get(
+        slug="clean-air-zones", locale__language_code="en-gb"
+    )
     assert consultation.outcome_is_public
     for channel in ChannelAccount.objects.filter(department=consultation.department):
+        # The English announcement's thread (a Welsh one, where posted, has its own reply).
         announcement = Delivery.objects.get(
-            consultation=consultation, channel=channel, kind=DeliveryKind.ANNOUNCE
+            consultation=consultation, channel=channel, kind=DeliveryKind.ANNOUNCE, language=""
         )
         reply = Delivery.objects.get(
-            consultation=consultation, channel=channel, kind=DeliveryKind.OUTCOME
+            consultation=consultation, channel=channel, kind=DeliveryKind.OUTCOME, language=""
         )
         assert reply.status == DeliveryStatus.DELIVERED, (channel.network, reply.last_error)
         sandbox = SandboxChannel(
@@ -140,4 +143,21 @@ def test_seed_demo_publish_outcome_replies_once_in_each_sandbox_announcement_thr
         replies = own_replies_on_network(sandbox, channel.network, last_part)
         assert len(replies) == 1, (channel.network, replies)
         assert "/consultations/clean-air-zones/summary/" in replies[0]
+        assert reply.first_url in out.getvalue()
+    # Each Welsh announcement gets the outcome in Welsh, in its own thread.
+    welsh = Delivery.objects.filter(
+        consultation=consultation,
+        kind=DeliveryKind.ANNOUNCE,
+        language="cy",
+        status=DeliveryStatus.DELIVERED,
+    )
+    assert welsh.exists()
+    for announcement in welsh:
+        reply = Delivery.objects.get(
+            consultation=consultation,
+            channel=announcement.channel,
+            kind=DeliveryKind.OUTCOME,
+            language="cy",
+        )
+        assert reply.status == DeliveryStatus.DELIVERED, (reply.channel.network, reply.last_error)
         assert reply.first_url in out.getvalue()

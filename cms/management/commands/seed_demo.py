@@ -287,7 +287,10 @@ class Command(BaseCommand):
             self.analyse(consultation)
 
     def publish_demo_outcome(self) -> None:
-        consultation = ConsultationPage.objects.filter(slug=DEMO_CONSULTATION_SLUG).first()
+        # The consultation is its English page (the Welsh one shares its slug).
+        consultation = ConsultationPage.objects.filter(
+            slug=DEMO_CONSULTATION_SLUG, locale=Locale.get_default()
+        ).first()
         if consultation is None:
             self.stderr.write("No demo consultation: run seed_demo first.")
             return
