@@ -4,7 +4,7 @@ The default language's pages (home, the consultations index, each consultation w
 questions and outcome) and privacy notices are the sources; a translation is their copy in
 another locale (Wagtail's ``translation_key``). A translation is out of date when its source
 changed after the translation was last published (pages) or saved (privacy notices): the
-translator's publishing is what says "this version follows the source" (docs/adr/0016).
+translator's publishing is what says "this version follows the source" (docs/adr/0018).
 """
 
 from __future__ import annotations

@@ -217,7 +217,7 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = ENV.TIME_ZONE
 USE_I18N = True
 # The public site in English (the default, unprefixed URLs) and Welsh (/cy/...); pages,
-# their questions and the privacy notices are translated in the CMS (docs/adr/0016).
+# their questions and the privacy notices are translated in the CMS (docs/adr/0018).
 LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES

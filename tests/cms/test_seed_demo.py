@@ -36,7 +36,7 @@ def test_seed_demo_twice_creates_one_of_each_and_serves_the_consultation(client)
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
 
-    # One of each in English, and one of each in Welsh (docs/adr/0016).
+    # One of each in English, and one of each in Welsh (docs/adr/0018).
     assert sorted(HomePage.objects.values_list("locale__language_code", flat=True)) == [
         "cy",
         "en-gb",
