@@ -112,7 +112,7 @@ def test_the_demo_replies_are_posted_on_every_sandbox_and_collected(home_page, d
         slug="clean-air-zones", locale__language_code="en-gb"
     )
     collected = list(_social(consultation))
-    # The replies to the Welsh announcement (its own post, docs/adr/0016), apart.
+    # The replies to the Welsh announcement (its own post, docs/adr/0018), apart.
     welsh = [r for r in collected if r.language == "cy"]
     social = [r for r in collected if r.language != "cy"]
     assert len({r.channel for r in welsh}) == WELSH_DEMO_NETWORKS
