@@ -3,6 +3,7 @@ violations, says lang="cy" and offers the switch to English."""
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from consultations.models import PrivacyNotice
 from consultations.translations import privacy_notice_translation_create
@@ -89,14 +90,19 @@ def test_welsh_form_with_errors_and_confirmation_are_accessible(
 ):
     browser.get(live_server.url + "/cy/consultations/quieter-streets/respond/")
     browser.find_element(By.CSS_SELECTOR, "button.govuk-button[type=submit]").click()
-    browser.find_element(By.CLASS_NAME, "govuk-error-summary")
+    # The click returns before the answer has loaded: wait for it.
+    WebDriverWait(browser, 15).until(
+        lambda b: b.find_elements(By.CLASS_NAME, "govuk-error-summary")
+    )
 
     assert "Mae problem wedi codi" in browser.page_source
     assert axe_violations(browser) == []
 
     browser.find_element(By.CSS_SELECTOR, "textarea").send_keys("Syniad da iawn.")
     browser.find_element(By.CSS_SELECTOR, "button.govuk-button[type=submit]").click()
-    browser.find_element(By.CLASS_NAME, "govuk-panel--confirmation")
+    WebDriverWait(browser, 15).until(
+        lambda b: b.find_elements(By.CLASS_NAME, "govuk-panel--confirmation")
+    )
 
     assert "Ymateb wedi’i anfon" in browser.page_source
     assert axe_violations(browser) == []
