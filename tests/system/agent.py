@@ -32,10 +32,13 @@ def _setup() -> None:
 
 
 def _demo():
+    from wagtail.models import Locale
+
     from cms.management.commands.seed_demo import DEMO_CONSULTATION_SLUG
     from consultations.models import ConsultationPage
 
-    return ConsultationPage.objects.get(slug=DEMO_CONSULTATION_SLUG)
+    # The consultation is its English page; its Welsh version shares the slug.
+    return ConsultationPage.objects.get(slug=DEMO_CONSULTATION_SLUG, locale=Locale.get_default())
 
 
 def setup(out: Path) -> None:
@@ -155,6 +158,7 @@ def reconcile(path: Path) -> None:
     """Count, for everything the test sent, what the record and the networks hold."""
     from django.db.models import Q
     from modelsearch.backends import get_search_backend
+    from wagtail.models import Locale
 
     from connectors.models import (
         ChannelAccount,
@@ -219,7 +223,8 @@ def reconcile(path: Path) -> None:
     networks = ChannelAccount.objects.filter(is_active=True).count()
     deliveries["unannounced"] = [
         page.slug
-        for page in ConsultationPage.objects.live()
+        # Translations post under their consultation (the English page), in their language.
+        for page in ConsultationPage.objects.live().filter(locale=Locale.get_default())
         if Delivery.objects.filter(
             consultation_id=page.pk, kind="announce", status=DeliveryStatus.DELIVERED
         ).count()
