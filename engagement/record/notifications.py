@@ -162,14 +162,21 @@ def email_erase_when_done(
 
 def _claim(notification_id: int, column: str, condition: Q) -> object | None:
     """Set ``column`` to now if it is empty and ``condition`` holds; the moment, or None."""
-    moment = timezone.now()
-    claimed = (
-        ResponseNotification.objects.filter(
-            condition, pk=notification_id, **{f"{column}__isnull": True}
-        )
+    eligible = (
+        ResponseNotification.objects.filter(condition, pk=notification_id)
         .exclude(response__respondent__email="")
-        .update(**{column: moment})
+        .exists()
     )
+    if not eligible:
+        return None
+    # The claim itself names only the row's own columns. With a join (the conditions
+    # above), Django updates "WHERE id IN (subquery)", and PostgreSQL does not re-run the
+    # subquery for a second worker that waited on the row lock: both claimed the email.
+    # On the row alone, the waiting worker re-reads "IS NULL" after the first commits.
+    moment = timezone.now()
+    claimed = ResponseNotification.objects.filter(
+        pk=notification_id, **{f"{column}__isnull": True}
+    ).update(**{column: moment})
     return moment if claimed else None
 
 
