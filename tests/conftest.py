@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page
 
@@ -214,3 +215,13 @@ def reread_environment():
     env.environment.cache_clear()
     yield
     env.environment.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language. A request to a /cy/ page activates
+    Welsh in the test's thread (LocaleMiddleware), and it would stay active for the next
+    test's gettext calls."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
