@@ -264,6 +264,20 @@ class Connector(ABC):
         """The link a person follows to see the post."""
         return ""
 
+    def published(self, post: OutgoingPost, post_id: str) -> ExternalPost:
+        """What we just posted as ``post_id``, for a network whose answer gives only its id:
+        our words, our account, now, in ``post``'s thread (its own root when it starts one)."""
+        return ExternalPost(
+            id=post_id,
+            url=self.public_url(post_id),
+            text=post.text,
+            created_at=datetime.now(tz=UTC),
+            author_id=self.credentials.account_id,
+            author_handle=self.credentials.handle,
+            reply_to_id=post.reply_to.id if post.reply_to else "",
+            root_id=post.root.id if post.root else post_id,
+        )
+
     @classmethod
     def mention_handle(cls, *, handle: str, base_url: str) -> str:
         """How people mention the account in a post (without "@"), to keep it unredacted."""

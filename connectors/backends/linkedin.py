@@ -462,16 +462,7 @@ class LinkedInConnector(Connector):
             )
         if not post_id:
             raise OutcomeUnknown("LinkedIn answered the post without its id (x-restli-id)")
-        return ExternalPost(
-            id=post_id,
-            url=self.public_url(post_id),
-            text=post.text,
-            created_at=datetime.now(tz=UTC),
-            author_id=self.credentials.account_id,
-            author_handle=self.credentials.handle,
-            reply_to_id=post.reply_to.id if post.reply_to else "",
-            root_id=post.root.id if post.root else post_id,
-        )
+        return self.published(post, post_id)
 
     def delete(self, post: ExternalPost) -> None:
         found = COMMENT_URN.match(post.id)

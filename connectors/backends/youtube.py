@@ -247,16 +247,7 @@ class YouTubeConnector(Connector):
         comment_id = str(created.get("id") or "")
         if not comment_id:
             raise OutcomeUnknown("YouTube answered the comment without its id")
-        return ExternalPost(
-            id=comment_id,
-            url=self.public_url(comment_id),
-            text=post.text,
-            created_at=datetime.now(tz=UTC),
-            author_id=self.credentials.account_id,
-            author_handle=self.credentials.handle,
-            reply_to_id=post.reply_to.id if post.reply_to else "",
-            root_id=post.root.id if post.root else comment_id,
-        )
+        return self.published(post, comment_id)
 
     def delete(self, post: ExternalPost) -> None:
         try:
