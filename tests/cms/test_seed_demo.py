@@ -58,7 +58,7 @@ def test_seed_demo_with_no_analysis_seeds_the_responses_and_leaves_them_unanalys
     out, err = io.StringIO(), io.StringIO()
     call_command("seed_demo", "--no-analysis", stdout=out, stderr=err)
 
-    consultation = ConsultationPage.objects.get()
+    consultation = ConsultationPage.objects.get(locale__language_code="en-gb")
     assert Response.objects.filter(consultation=consultation).exists()
     assert not AnalysisRun.objects.exists()
     assert not ResponseAnalysis.objects.exists()
