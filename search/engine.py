@@ -135,6 +135,10 @@ class EngineSearch:
         self.backend = backend
         self.index = backend.get_index_for_model(Response).name
         text = text_query(q) if q else None
+        if q and text is None:
+            # Typed, but nothing to match (punctuation only): no results, as on the
+            # database backends, rather than every response under "results for '?!'".
+            text = {"match_none": {}}
         ranked = sort == "relevance" and text is not None
         scope: list[dict] = [{"terms": {FIELD["consultation"]: list(consultation_ids)}}]
         if text is not None and not ranked:

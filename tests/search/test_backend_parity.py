@@ -41,6 +41,11 @@ def test_facet_counts_are_identical_on_the_database_backend_and_opensearch(
         ResponseFilters(q="buses", question_ids=(free_text.pk,)),
         ResponseFilters(q="HIDDENWORD"),
         ResponseFilters(q='"buses" ('),
+        # No letters or digits: nothing to match, so nothing on either backend.
+        ResponseFilters(q="?!"),
+        ResponseFilters(q='""'),
+        # Stop words only: dropped by both analysers.
+        ResponseFilters(q="the"),
     ]
 
     for filters in questions:
