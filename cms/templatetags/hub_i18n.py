@@ -25,17 +25,14 @@ class Alternate:
     current: bool
 
 
-def _page_alternate(request, page: Page, language_code: str) -> tuple[str, bool]:
+def _page_alternate(
+    request, page: Page, language_code: str, translations: dict[str, Page]
+) -> tuple[str, bool]:
     """The page's translation (with the sub-route the visitor is on, e.g. respond/), or,
     when it has none, the nearest ancestor that has one."""
     page_url = page.get_url(request=request) or ""
     remainder = request.path[len(page_url) :] if request.path.startswith(page_url) else ""
-    translated = (
-        page.get_translations(inclusive=True)
-        .live()
-        .filter(locale__language_code=language_code)
-        .first()
-    )
+    translated = translations.get(language_code)
     if translated is not None:
         return (translated.get_url(request=request) or "/") + remainder, True
     for ancestor in page.get_ancestors().live().order_by("-depth"):
@@ -51,6 +48,16 @@ def _page_alternate(request, page: Page, language_code: str) -> tuple[str, bool]
         return ("/" if language_code == settings.LANGUAGE_CODE else f"/{language_code}/"), False
 
 
+def _live_translations(page: Page) -> dict[str, Page]:
+    """The page in each language it is live in, from one query (the page itself included,
+    without asking for it again). Every public page draws the switch: it must be cheap."""
+    translations = {page.locale.language_code: page} if page.live else {}
+    others = page.get_translations().live().select_related("locale")
+    for other in others:
+        translations.setdefault(other.locale.language_code, other)
+    return translations
+
+
 @register.simple_tag(takes_context=True)
 def language_alternates(context) -> list[Alternate]:
     """Each language of the site, with where this page is in it."""
@@ -60,9 +67,10 @@ def language_alternates(context) -> list[Alternate]:
     page = context.get("page")
     current = translation.get_language()
     alternates = []
+    translations = _live_translations(page) if isinstance(page, Page) else {}
     for language_code, name in settings.LANGUAGES:
         if isinstance(page, Page):
-            url, same_page = _page_alternate(request, page, language_code)
+            url, same_page = _page_alternate(request, page, language_code, translations)
             if same_page and request.GET:
                 url = f"{url}?{request.GET.urlencode()}"
         else:
