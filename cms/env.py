@@ -243,6 +243,11 @@ class HubEnvironment(BaseSettings):
         gt=0,
         description="days after a consultation's outcome is published during which the hub still replies with it in each announcement thread (so an old outcome is not announced late, e.g. on a newly connected channel)",
     )
+    HUB_RESPONDENT_REPLY_HOURLY_CAP: int = Field(
+        30,
+        gt=0,
+        description="replies to respondents (the optional outcome reply to each person who replied, where a consultation's channel turns it on) the hub schedules per channel per hour; the rest wait for a later run",
+    )
     HUB_SANDBOX_CREDENTIALS: str = Field(
         "",
         description="a JSON file of sandbox accounts (written by `manage.py sandbox --credentials-file`); `seed_demo` links the demo department's channels to them",

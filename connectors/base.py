@@ -142,6 +142,10 @@ class Connector(ABC):
     #: True when the network shows an edited text without saying when it was edited: a
     #: changed text is then taken as an edit seen at collection time.
     edits_untimed: ClassVar[bool] = False
+    #: True when the network's published rules allow an automated reply to each person who
+    #: replied to our post (the optional outcome reply to respondents; the README gives
+    #: each network's rules and sources). Off unless a network's module says so.
+    automated_replies_allowed: ClassVar[bool] = False
     #: True when the network pushes changes to a webhook (``webhook_*`` below); polling
     #: stays the safety net.
     receives_webhooks: ClassVar[bool] = False
@@ -263,6 +267,12 @@ class Connector(ABC):
     def public_url(self, post_id: str) -> str:
         """The link a person follows to see the post."""
         return ""
+
+    @classmethod
+    def reply_target(cls, *, post_id: str, raw: Mapping[str, Any]) -> ExternalPost:
+        """Someone's collected post as a post to reply to, from its id and the payload it
+        was collected with (a network that needs more than the id to reply says so)."""
+        return ExternalPost(id=post_id)
 
     def published(self, post: OutgoingPost, post_id: str) -> ExternalPost:
         """What we just posted as ``post_id``, for a network whose answer gives only its id:

@@ -14,7 +14,7 @@ from wagtail.models import Orderable
 
 from connectors import outbound
 from connectors.crypto import credentials_decrypt, credentials_encrypt
-from connectors.registry import network_choices
+from connectors.registry import network_allows_respondent_replies, network_choices
 from connectors.types import ChannelCredentials
 
 
@@ -105,8 +105,19 @@ class ConsultationChannel(Orderable):
         related_name="cross_post_channels",
     )
     channel = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    # Off by default: once the outcome is out, one reply to each public top-level reply
+    # collected on this channel (connectors.respondent_replies), where the network allows it.
+    reply_to_respondents = models.BooleanField(
+        default=False,
+        verbose_name="Reply to each respondent with the outcome",
+        help_text=(
+            "Once the outcome is published, reply once to each public reply to our posts "
+            "on this channel, linking to the summary. Only on networks whose rules allow "
+            "automated replies to people (the README says which)."
+        ),
+    )
 
-    panels = [FieldPanel("channel")]
+    panels = [FieldPanel("channel"), FieldPanel("reply_to_respondents")]
 
     class Meta(Orderable.Meta):
         constraints = [
@@ -125,6 +136,17 @@ class ConsultationChannel(Orderable):
             raise ValidationError(
                 {"channel": f"{self.channel} belongs to another department than this consultation."}
             )
+        if self.reply_to_respondents and not network_allows_respondent_replies(
+            self.channel.network
+        ):
+            raise ValidationError(
+                {
+                    "reply_to_respondents": (
+                        f"{self.channel.get_network_display()}'s rules do not allow automated "
+                        "replies to people who did not ask for them (see the README)."
+                    )
+                }
+            )
 
 
 class DeliveryKind(models.TextChoices):
@@ -134,6 +156,8 @@ class DeliveryKind(models.TextChoices):
     CLOSED = "closed", gettext_lazy("Now closed")
     # A reply in the announcement's thread once the outcome is published (connectors.outcomes).
     OUTCOME = "outcome", gettext_lazy("Outcome published")
+    # One reply to one respondent's top-level reply, with the outcome (connectors.respondent_replies).
+    RESPONDENT_REPLY = "respondent_reply", gettext_lazy("Outcome reply to a respondent")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -144,6 +168,8 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
     DELETED = "deleted", "Deleted"
+    # Not sent, for good: what it answered was withdrawn, hidden or deleted before it went.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Delivery(models.Model):
@@ -155,6 +181,14 @@ class Delivery(models.Model):
     )
     channel = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="deliveries")
     kind = models.CharField(max_length=20, choices=DeliveryKind.choices)
+    # The response a respondent reply answers (kind ``respondent_reply`` only): one each.
+    response = models.ForeignKey(
+        "record.Response",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outcome_replies",
+    )
     # Empty for the consultation's own language; else the translation it posts ("cy"), as a
     # post of its own: replies under it are heard in that language.
     language = models.CharField(max_length=20, blank=True, default="")
@@ -182,8 +216,20 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["consultation", "channel", "kind", "language"],
+                condition=~models.Q(kind="respondent_reply"),
                 name="connectors_delivery_once_per_language",
-            )
+            ),
+            # One reply per response, whichever worker or beat run scheduled it.
+            models.UniqueConstraint(
+                fields=["response"],
+                condition=models.Q(kind="respondent_reply"),
+                name="connectors_respondent_reply_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="respondent_reply", response__isnull=False)
+                | (~models.Q(kind="respondent_reply") & models.Q(response__isnull=True)),
+                name="connectors_delivery_response_iff_respondent_reply",
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_at"])]
 
@@ -236,6 +282,7 @@ class DeliveryEventAction(models.TextChoices):
     RETRY_REQUESTED = "retry_requested", "Retry requested"
     DELETE_REQUESTED = "delete_requested", "Deletion requested"
     DELETED = "deleted", "Deleted"
+    CANCELLED = "cancelled", "Cancelled before sending"
 
 
 class DeliveryEvent(models.Model):

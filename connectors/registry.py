@@ -125,6 +125,14 @@ def network_choices() -> list[tuple[str, str]]:
     return [(network, connector_class(network).label) for network in connector_names()]
 
 
+def network_allows_respondent_replies(network: str) -> bool:
+    """Whether the network's rules let the hub reply, unasked, to each person who replied
+    (``Connector.automated_replies_allowed``); an unregistered name does not."""
+    if network not in settings.HUB_CONNECTORS:
+        return False
+    return connector_class(network).automated_replies_allowed
+
+
 def network_label(network: str) -> str:
     """The network's label; an unregistered name (a network since removed) as it is."""
     if network in settings.HUB_CONNECTORS:

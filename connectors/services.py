@@ -54,6 +54,7 @@ from connectors.models import (
     DeliveryStatus,
 )
 from connectors.registry import connector_backend_options, connector_class, credentials_validate
+from connectors.respondent_replies import respondent_reply_refusal, respondent_reply_thread
 from connectors.selectors import deliveries_due
 from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
 from consultations.selectors import consultation_translation
@@ -188,6 +189,13 @@ def _delivery_message(*, page, kind: str) -> Message:
             "here is what we heard and what we will do."
         ) % {"title": title}
         return Message(text=text, link=consultation_summary_link(page), hashtag=page.hashtag)
+    elif kind == DeliveryKind.RESPONDENT_REPLY:
+        # To one person: no hashtag, nothing about them (see connectors.respondent_replies).
+        text = gettext(
+            "Thank you for taking part in %(title)s. The outcome is published: "
+            "here is what we heard and what we will do."
+        ) % {"title": title}
+        return Message(text=text, link=consultation_summary_link(page))
     else:
         text = gettext(
             "%(title)s is now closed. Thank you to everyone who responded: "
@@ -498,10 +506,19 @@ def _send_parts(delivery: Delivery, connector: Connector, *, outcome_unknown: bo
     if delivery.kind == DeliveryKind.OUTCOME:
         # The outcome continues the announcement's thread: it answers its last part.
         thread_root, answers = _announcement_thread(delivery)
+    elif delivery.kind == DeliveryKind.RESPONDENT_REPLY:
+        thread_root, answers = respondent_reply_thread(delivery=delivery, connector=connector)
     plan = _plan(delivery, connector)
     saved = {post.position: post for post in delivery.posts.all()}
     if outcome_unknown and not connector.idempotent_writes and len(saved) < len(plan):
         _recover_unknown_parts(delivery, connector, plan, saved, answers=answers)
+    if delivery.kind == DeliveryKind.RESPONDENT_REPLY and len(saved) < len(plan):
+        # Read again now, after any reply of a killed worker was adopted: never to
+        # someone who withdrew, was erased or hidden, or deleted their post meanwhile.
+        refusal = respondent_reply_refusal(delivery=delivery, connector=connector)
+        if refusal:
+            _cancel(delivery, refusal)
+            return
     for position, part in enumerate(plan):
         if position in saved:
             continue
@@ -534,6 +551,15 @@ def _send_parts(delivery: Delivery, connector: Connector, *, outcome_unknown: bo
         delivery.last_error = ""
         delivery.save(update_fields=["status", "delivered_at", "last_error", "updated_at"])
         _event(delivery, DeliveryEventAction.DELIVERED, message=f"{len(plan)} part(s)")
+
+
+def _cancel(delivery: Delivery, reason: str) -> None:
+    with transaction.atomic():
+        delivery.status = DeliveryStatus.CANCELLED
+        delivery.last_error = reason
+        delivery.save(update_fields=["status", "last_error", "updated_at"])
+        _event(delivery, DeliveryEventAction.CANCELLED, message=reason)
+    logger.info("Delivery %s cancelled: %s", delivery.pk, reason)
 
 
 def delivery_give_up(*, delivery_id: int, reason: str) -> Delivery:

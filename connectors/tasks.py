@@ -16,6 +16,7 @@ from connectors.exceptions import ConnectorError, RateLimited, TransientError
 from connectors.metrics import post_metrics_refresh
 from connectors.models import ChannelAccount, Delivery, DeliveryStatus
 from connectors.outcomes import outcome_replies_schedule
+from connectors.respondent_replies import respondent_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
 from connectors.services import deliveries_enqueue_due, delivery_give_up, delivery_send
 from consultations.locks import task_lock
@@ -76,6 +77,16 @@ def announce_outcomes() -> int:
     per consultation and channel keeps each reply single even without the lock."""
     with task_lock("connectors:announce-outcomes", seconds=BEAT_LOCK_SECONDS) as held:
         return len(outcome_replies_schedule()) if held else 0
+
+
+@shared_task
+def reply_to_respondents() -> int:
+    """Celery beat: schedule the outcome reply to each respondent where a consultation's
+    channel asks for it (``connectors.respondent_replies``), up to each channel's hourly
+    cap. One run at a time, so two runs cannot both fill a channel's cap; the deliveries'
+    uniqueness per response keeps each reply single even without the lock."""
+    with task_lock("connectors:reply-to-respondents", seconds=BEAT_LOCK_SECONDS) as held:
+        return len(respondent_replies_schedule()) if held else 0
 
 
 # --- Collecting replies ---------------------------------------------------------------

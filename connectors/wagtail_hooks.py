@@ -159,6 +159,8 @@ class DeliveryViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
         "consultation",
         "channel",
         "kind",
+        # For a reply to a respondent: the response (by reference) it answers.
+        "response",
         "status",
         "due_at",
         "attempts",

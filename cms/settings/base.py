@@ -395,6 +395,7 @@ HUB_CONNECTOR_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in ENV.HUB_CONN
 HUB_DELIVERY_RETRY_BASE = ENV.HUB_DELIVERY_RETRY_BASE
 # The outcome's reply in each announcement thread (connectors/outcomes.py), for this many days.
 HUB_OUTCOME_REPLY_MAX_AGE = ENV.HUB_OUTCOME_REPLY_MAX_AGE
+HUB_RESPONDENT_REPLY_HOURLY_CAP = ENV.HUB_RESPONDENT_REPLY_HOURLY_CAP
 # The demo: seed_demo reads the sandbox command's credentials file from here, when set.
 HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
 # Collecting replies: beat looks for due polls every HUB_COLLECT_TICK seconds; each
@@ -448,6 +449,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "connectors-announce-outcomes": {
         "task": "connectors.tasks.announce_outcomes",
+        "schedule": 60.0,
+        "options": beat_expires(60.0),
+    },
+    # The optional outcome reply to each respondent (connectors.respondent_replies).
+    "connectors-reply-to-respondents": {
+        "task": "connectors.tasks.reply_to_respondents",
         "schedule": 60.0,
         "options": beat_expires(60.0),
     },

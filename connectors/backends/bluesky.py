@@ -10,7 +10,9 @@ refuses it or cannot be reached, one fresh login through the channel's address f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -128,6 +130,9 @@ class BlueskyConnector(Connector):
     network = "bluesky"
     label = "Bluesky"
     default_base_url = "https://bsky.social"
+    #: Bluesky's guidelines act against unsolicited automated interactions; a reply
+    #: to someone who replied to us first is not unsolicited (the README).
+    automated_replies_allowed = True
     secrets_schema = BlueskySecrets
     # 300 grapheme clusters, links as written: long ones are shown shortened, whole in a facet.
     text_rules = NetworkRules(network="Bluesky", limit=300, shorten_links_over=40, facets=True)
@@ -230,6 +235,11 @@ class BlueskyConnector(Connector):
         )
 
     # --- Publishing -------------------------------------------------------------------------
+
+    @classmethod
+    def reply_target(cls, *, post_id: str, raw: Mapping[str, Any]) -> ExternalPost:
+        # A reply names its parent by a strong reference: the collected view carries the cid.
+        return ExternalPost(id=post_id, cid=str(raw.get("cid") or ""))
 
     def publish(self, post: OutgoingPost) -> ExternalPost:
         reply_to = None

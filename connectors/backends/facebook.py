@@ -129,6 +129,9 @@ class FacebookConnector(Connector):
     network = "facebook"
     label = "Facebook"
     default_base_url = "https://graph.facebook.com"
+    #: A Page answering comments on its own posts is what the Graph API's comment
+    #: endpoints are for (the README).
+    automated_replies_allowed = True
     secrets_schema = FacebookSecrets
     # A Page post's message: 63,206 characters; links count as written.
     text_rules = NetworkRules(network="Facebook", limit=63_206)

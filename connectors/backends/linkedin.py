@@ -170,6 +170,9 @@ class LinkedInConnector(Connector):
     network = "linkedin"
     label = "LinkedIn"
     default_base_url = "https://api.linkedin.com"
+    #: LinkedIn's User Agreement forbids automated commenting that drives
+    #: inauthentic engagement (the README).
+    automated_replies_allowed = False
     secrets_schema = LinkedInSecrets
     # A post's commentary: 3,000 characters; links count as written.
     text_rules = NetworkRules(network="LinkedIn", limit=3_000)

@@ -143,6 +143,8 @@ class MastodonConnector(Connector):
     network = "mastodon"
     label = "Mastodon"
     default_base_url = "https://mastodon.social"
+    #: No network-wide rule forbids it; a server's own rules apply (the README).
+    automated_replies_allowed = True
     secrets_schema = MastodonSecrets
     # Mastodon's defaults; ``rules()`` reads the instance's own configuration.
     text_rules = NetworkRules(network="Mastodon", limit=500, url_length=23)

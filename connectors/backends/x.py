@@ -99,6 +99,9 @@ class XConnector(Connector):
     network = "x"
     label = "X"
     default_base_url = "https://api.x.com"
+    #: X's automation rules allow an automated reply only to people who opted in to
+    #: be contacted (and can opt out); a reply to a consultation post is not that.
+    automated_replies_allowed = False
     secrets_schema = XSecrets
     text_rules = NetworkRules(
         network="X",

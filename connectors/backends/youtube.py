@@ -118,6 +118,9 @@ class YouTubeConnector(Connector):
     network = "youtube"
     label = "YouTube"
     default_base_url = "https://youtube.googleapis.com"
+    #: Replies are one level deep: ours would be one more templated comment per
+    #: respondent in our own thread, what YouTube's spam policy calls repetitive comments.
+    automated_replies_allowed = False
     secrets_schema = YouTubeSecrets
     # A comment's text: 10,000 characters; links count as written.
     text_rules = NetworkRules(network="YouTube", limit=10_000)
