@@ -31,6 +31,7 @@ from connectors.exceptions import ConnectorError, OutcomeUnknown, PermanentError
 from connectors.formatting import URL_PATTERN, NetworkRules
 from connectors.schemas import IncomingReplyPayload, SecretsSchema, validation_message
 from connectors.types import (
+    MENTIONED_ROUTE,
     ChannelCredentials,
     CollectionScope,
     ExternalAccount,
@@ -73,6 +74,15 @@ def _cursor_load(cursor: str | None) -> dict:
     if not isinstance(state.get("routes"), dict):
         state["routes"] = {}
     return state
+
+
+def cursor_restart(cursor: str | None) -> str:
+    """The cursor a fresh cycle (a backfill) starts from: every walk from the start, but
+    the comments a webhook named and no poll has read yet (``MENTIONED_ROUTE``) still
+    waiting, since no walk of the network will ever list them again."""
+    waiting = _cursor_load(cursor)["routes"].get(MENTIONED_ROUTE)
+    routes = {MENTIONED_ROUTE: waiting} if isinstance(waiting, dict) and waiting else {}
+    return json.dumps({"current": None, "routes": routes}, sort_keys=True)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -320,7 +330,9 @@ class Connector(ABC):
             state["current"], has_more = None, False
         gaps = () if has_more else tuple(state.pop("gaps", ()))
         replies = page.replies
-        if scope.since is not None:
+        # A backfill leaves out what it walks past before ``since``; a comment a webhook
+        # named was never read, so it is kept whatever its age.
+        if scope.since is not None and route != MENTIONED_ROUTE:
             # Networks give times to the second or millisecond: compare at whole seconds.
             since = scope.since.replace(microsecond=0)
             replies = tuple(
