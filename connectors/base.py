@@ -169,6 +169,9 @@ class Connector(ABC):
             if attribute in self.backend_options.values():
                 setattr(self, attribute, value)
         self.base_url = (credentials.base_url or self.default_base_url).rstrip("/")
+        #: Units of the network's daily quota (``quota_units``) this connector's requests
+        #: spent: what a service outside a poll charges to the channel afterwards.
+        self.units_spent = 0
         try:
             self.secrets: Any = self.secrets_schema.model_validate(dict(credentials.secrets))
         except ValidationError as error:
@@ -357,6 +360,11 @@ class Connector(ABC):
         the network's own names; a post the network does not answer for is left out.
         A network that gives no public counts gives nothing."""
         return {}
+
+    def post_metrics_cost(self, count: int) -> int:
+        """The most units of the daily quota ``post_metrics`` of ``count`` posts may spend
+        (0 on a network without a quota)."""
+        return 0
 
     @staticmethod
     def reply_validate(route: str, fields: dict, raw: dict) -> IncomingReply | QuarantinedItem:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,6 +64,9 @@ RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 RATE_PAUSE_SECONDS = 60
 # comments.list takes at most 50 ids per call.
 LOOKUP_BATCH = 50
+# Units of the daily quota each call costs, by method (developers.google.com/youtube/v3/
+# determine_quota_cost): every list 1; an insert, an update or a delete 50.
+QUOTA_COSTS = {"list": 1, "insert": 50, "update": 50, "delete": 50}
 VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 VIDEO_IN_URL = re.compile(r"(?:[?&]v=|youtu\.be/|/shorts/|/embed/|/live/)([A-Za-z0-9_-]{11})")
 
@@ -164,6 +168,8 @@ class YouTubeConnector(Connector):
     # --- Requests and errors -----------------------------------------------------------------
 
     def _execute(self, what: str, request, *, write: bool = False) -> dict:
+        # Google charges every request, a refused one too ("at least one point").
+        self.units_spent += QUOTA_COSTS.get(what.rpartition(".")[2], 1)
         answer = self._call(what, request.execute, num_retries=0, write=write)
         return answer if isinstance(answer, dict) else {}
 
@@ -484,6 +490,10 @@ class YouTubeConnector(Connector):
             for comment_id in batch:
                 states[comment_id] = PostState.LIVE if comment_id in found else PostState.DELETED
         return states
+
+    def post_metrics_cost(self, count: int) -> int:
+        # A commentThreads.list for each batch of ids, and a comments.list for the replies.
+        return 2 * math.ceil(count / LOOKUP_BATCH)
 
     def post_metrics(self, ids) -> dict[str, dict[str, int]]:
         """The public counts of the hub's own comments: a video's ``statistics`` are the

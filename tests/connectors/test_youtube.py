@@ -15,7 +15,8 @@ import pytest
 
 from connectors.backends.youtube import video_id_from
 from connectors.collection import StopReason, replies_collect, responses_sweep
-from connectors.models import CollectionState
+from connectors.metrics import post_metrics_refresh
+from connectors.models import CollectionState, DeliveryPost
 from connectors.sandbox import start_sandbox
 from connectors.selectors import collection_gaps_for
 from engagement.record.models import Response, WithdrawalReason
@@ -147,3 +148,68 @@ def test_a_comment_deleted_on_youtube_is_withdrawn_by_the_sweep(youtube, home_pa
         path for method, path in youtube.server.state.request_log if path == "/youtube/v3/comments"
     ]
     assert lookups  # comments.list by ids
+
+
+# --- The public counts of the hub's comment: read from the same daily quota ------------------
+
+
+def _units_counted(announced) -> int:
+    return sum(
+        CollectionState.objects.filter(channel=announced.channel).values_list(
+            "quota_units_used", flat=True
+        )
+    )
+
+
+def _metrics(announced) -> int:
+    return post_metrics_refresh(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+
+
+@pytest.mark.sandbox_only
+def test_reading_the_counts_and_sweeping_spend_the_units_google_charges(own_sandbox, home_page):
+    server = own_sandbox["youtube"]
+    announced = announce(home_page, make_sandbox_channel(own_sandbox, "youtube"))
+    kept = announced.reply(announced.root_id, "ana", "Good idea.")
+    _collect(announced)
+    spent_at_google = server.state.quota_used[announced.channel.account_id]
+    counted = _units_counted(announced)
+
+    assert _metrics(announced) == 1
+    responses_sweep(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+
+    google_spent = server.state.quota_used[announced.channel.account_id] - spent_at_google
+    assert google_spent == 2  # a commentThreads.list by id, and a comments.list by id
+    assert _units_counted(announced) - counted == google_spent
+    assert Response.objects.get(external_id=kept).withdrawn_at is None
+
+
+def test_the_counts_are_not_read_when_the_quota_left_is_for_collection(
+    youtube, home_page, settings, caplog
+):
+    connector_options_set(settings, "youtube", QUOTA_UNITS=2)
+    announced = announce(home_page, youtube)
+    announced.reply(announced.root_id, "ana", "Good idea.")
+    assert _collect(announced).complete  # one page: one unit of the two
+    requests_before = len(youtube.server.state.request_log)
+
+    with caplog.at_level("WARNING", logger="connectors.metrics"):
+        assert _metrics(announced) == 0
+
+    # Two units might be spent (threads by id, then replies by id): one is left.
+    assert len(youtube.server.state.request_log) == requests_before
+    assert "skipped: 1 units of the YouTube quota left today" in caplog.text
+    assert DeliveryPost.objects.get(external_id=announced.root_id).metrics_at is None
+    assert _units_counted(announced) == 1
+
+
+@pytest.mark.sandbox_only
+def test_googles_quota_exceeded_skips_the_counts_without_an_error(own_sandbox, home_page, caplog):
+    server = own_sandbox["youtube"]
+    announced = announce(home_page, make_sandbox_channel(own_sandbox, "youtube"))
+    server.state.quota_units = server.state.quota_used[announced.channel.account_id]
+
+    with caplog.at_level("WARNING", logger="connectors.metrics"):
+        assert _metrics(announced) == 0
+
+    assert "quotaExceeded" in caplog.text
+    assert DeliveryPost.objects.get(external_id=announced.root_id).public_metrics == {}
