@@ -73,6 +73,16 @@ def test_little_text_escapes_every_reserved_character():
     assert little_text_shown("Buses on the (A40) corridor") == "Buses on the "
 
 
+def test_a_hashtag_stays_littles_hashtag_element_and_any_other_hash_is_escaped():
+    text = "Say #CleanAir or #AerGlân2026 (C# #1 a#b #clean_air)."
+
+    escaped = little_text_escape(text)
+
+    assert escaped == r"Say #CleanAir or #AerGlân2026 \(C\# \#1 a\#b \#clean\_air\)."
+    assert little_text_shown(escaped) == text
+    assert little_text_plain(escaped) == text
+
+
 def test_a_post_with_brackets_and_a_hashtag_survives_whole(linkedin):
     text = "Have your say on the clean air zone (A40 corridor) #CleanAir @council_team"
     published = _connector(linkedin).publish(OutgoingPost(text=text))
@@ -82,6 +92,7 @@ def test_a_post_with_brackets_and_a_hashtag_survives_whole(linkedin):
     assert post["author"] == f"urn:li:organization:{linkedin.account.id}"
     assert post["lifecycleState"] == "PUBLISHED" and post["visibility"] == "PUBLIC"
     assert "\\(A40 corridor\\)" in post["commentary"]
+    assert post["commentary"].endswith(" #CleanAir \\@council\\_team")  # a hashtag, still
     assert little_text_shown(post["commentary"]) == text
 
 
