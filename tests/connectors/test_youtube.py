@@ -92,8 +92,10 @@ def test_a_thread_with_more_replies_than_it_carries_is_read_by_comments_list(you
 
 def test_the_daily_quota_stops_collection_and_says_it_is_incomplete(youtube, home_page, settings):
     settings.HUB_COLLECT_PAGE_SIZE = 2
-    connector_options_set(settings, "youtube", QUOTA_UNITS=3)
+    # The announcement (commentThreads.insert) costs 50 units; three pages then leave none.
+    connector_options_set(settings, "youtube", QUOTA_UNITS=53)
     announced = announce(home_page, youtube)
+    assert CollectionState.objects.get(consultation=announced.page).quota_units_used == 50
     for n in range(10):
         announced.reply(youtube.account.credentials["video"], f"c{n}", f"Comment {n}")
     before = datetime.now(tz=UTC)
@@ -103,7 +105,7 @@ def test_the_daily_quota_stops_collection_and_says_it_is_incomplete(youtube, hom
     assert outcome.stopped_by == StopReason.QUOTA
     assert outcome.pages == 3  # one unit a page
     state = CollectionState.objects.get(consultation=announced.page)
-    assert state.quota_units_used == 3
+    assert state.quota_units_used == 53
     assert state.next_poll_at == _next_pacific_midnight(before)
     gaps = collection_gaps_for(announced.page)
     assert [gap.network for gap in gaps] == ["youtube"]
@@ -166,13 +168,17 @@ def _metrics(announced) -> int:
 
 
 @pytest.mark.sandbox_only
-def test_reading_the_counts_and_sweeping_spend_the_units_google_charges(own_sandbox, home_page):
+def test_posting_collecting_counting_and_sweeping_spend_the_units_google_charges(
+    own_sandbox, home_page
+):
     server = own_sandbox["youtube"]
     announced = announce(home_page, make_sandbox_channel(own_sandbox, "youtube"))
     kept = announced.reply(announced.root_id, "ana", "Good idea.")
     _collect(announced)
     spent_at_google = server.state.quota_used[announced.channel.account_id]
     counted = _units_counted(announced)
+    # Publishing (an insert, 50) and the poll's one page: what Google counted, we counted.
+    assert counted == spent_at_google
 
     assert _metrics(announced) == 1
     responses_sweep(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
@@ -186,10 +192,10 @@ def test_reading_the_counts_and_sweeping_spend_the_units_google_charges(own_sand
 def test_the_counts_are_not_read_when_the_quota_left_is_for_collection(
     youtube, home_page, settings, caplog
 ):
-    connector_options_set(settings, "youtube", QUOTA_UNITS=2)
+    connector_options_set(settings, "youtube", QUOTA_UNITS=52)
     announced = announce(home_page, youtube)
     announced.reply(announced.root_id, "ana", "Good idea.")
-    assert _collect(announced).complete  # one page: one unit of the two
+    assert _collect(announced).complete  # 50 units for the announcement, 1 for the page
     requests_before = len(youtube.server.state.request_log)
 
     with caplog.at_level("WARNING", logger="connectors.metrics"):
@@ -199,7 +205,7 @@ def test_the_counts_are_not_read_when_the_quota_left_is_for_collection(
     assert len(youtube.server.state.request_log) == requests_before
     assert "skipped: 1 units of the YouTube quota left today" in caplog.text
     assert DeliveryPost.objects.get(external_id=announced.root_id).metrics_at is None
-    assert _units_counted(announced) == 1
+    assert _units_counted(announced) == 51
 
 
 @pytest.mark.sandbox_only
