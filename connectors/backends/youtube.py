@@ -19,6 +19,7 @@ import http.client
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -412,7 +413,9 @@ class YouTubeConnector(Connector):
         quarantined: list[QuarantinedItem] = []
         own = self._own_channel_id
         for raw, thread_id in comments:
-            item = self._reply_from(raw, thread_id=thread_id, root_id=root_id, own=own)
+            item = self._reply_from(
+                raw, thread_id=thread_id, root_id=root_id, own=own, link=self.public_url
+            )
             if isinstance(item, IncomingReply):
                 replies.append(item)
             elif item is not None:
@@ -427,7 +430,7 @@ class YouTubeConnector(Connector):
 
     @staticmethod
     def _reply_from(
-        raw: Any, *, thread_id: str, root_id: str, own: str
+        raw: Any, *, thread_id: str, root_id: str, own: str, link: Callable[[str], str]
     ) -> IncomingReply | QuarantinedItem | None:
         if not isinstance(raw, dict):
             return QuarantinedItem(
@@ -463,7 +466,8 @@ class YouTubeConnector(Connector):
                 "edited_at": updated
                 if updated is not None and published is not None and updated > published
                 else None,
-                "url": "",
+                # The video with this comment highlighted: the API gives comments no link.
+                "url": link(comment_id),
             }
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             return QuarantinedItem(

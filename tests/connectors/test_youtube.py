@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from connectors.backends.youtube import video_id_from
 from connectors.collection import StopReason, replies_collect, responses_sweep
@@ -88,6 +89,20 @@ def test_a_thread_with_more_replies_than_it_carries_is_read_by_comments_list(you
     )
     assert parents[top] == announced.root_id
     assert {parents[reply] for reply in replies} == {announced.root_id}
+
+
+def test_a_collected_comment_links_to_the_video_with_that_comment_highlighted(youtube, home_page):
+    announced = announce(home_page, youtube)
+    reply = announced.reply(announced.root_id, "ana", "Please extend the zone.")
+
+    _collect(announced)
+
+    video = youtube.account.credentials["video"]
+    url = Response.objects.get(external_id=reply).url
+    assert url == f"{youtube.server.base_url}/watch?v={video}&lc={reply}"
+    # The sandbox's watch page opens that comment, as YouTube's highlights it.
+    opened = requests.get(url, timeout=10)
+    assert opened.status_code == 200 and "Please extend the zone." in opened.text
 
 
 def test_the_daily_quota_stops_collection_and_says_it_is_incomplete(youtube, home_page, settings):
