@@ -59,8 +59,10 @@ from connectors.types import (
     QuarantinedItem,
 )
 
-# LinkedIn versions its Marketing APIs by month and sunsets each about a year later.
-LINKEDIN_VERSION = "202510"
+# LinkedIn versions its Marketing APIs by month and sunsets each about a year later:
+# 202603 is served until 16 March 2027 (learn.microsoft.com/linkedin/marketing/integrations/
+# migrations); move on before then.
+LINKEDIN_VERSION = "202603"
 # The "little" text format of a post's commentary: these are markup unless escaped.
 LITTLE_TEXT_RESERVED = frozenset("\\|{}@[]()<>#*_~")
 # Little's hashtag element (learn.microsoft.com/linkedin/marketing/community-management/
