@@ -31,6 +31,7 @@ from connectors.exceptions import ConnectorError, OutcomeUnknown, PermanentError
 from connectors.formatting import URL_PATTERN, NetworkRules
 from connectors.schemas import IncomingReplyPayload, SecretsSchema, validation_message
 from connectors.types import (
+    MENTIONED_ROUTE,
     ChannelCredentials,
     CollectionScope,
     ExternalAccount,
@@ -73,6 +74,15 @@ def _cursor_load(cursor: str | None) -> dict:
     if not isinstance(state.get("routes"), dict):
         state["routes"] = {}
     return state
+
+
+def cursor_restart(cursor: str | None) -> str:
+    """The cursor a fresh cycle (a backfill) starts from: every walk from the start, but
+    the comments a webhook named and no poll has read yet (``MENTIONED_ROUTE``) still
+    waiting, since no walk of the network will ever list them again."""
+    waiting = _cursor_load(cursor)["routes"].get(MENTIONED_ROUTE)
+    routes = {MENTIONED_ROUTE: waiting} if isinstance(waiting, dict) and waiting else {}
+    return json.dumps({"current": None, "routes": routes}, sort_keys=True)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -163,6 +173,9 @@ class Connector(ABC):
             if attribute in self.backend_options.values():
                 setattr(self, attribute, value)
         self.base_url = (credentials.base_url or self.default_base_url).rstrip("/")
+        #: Units of the network's daily quota (``quota_units``) this connector's requests
+        #: spent: what a service outside a poll charges to the channel afterwards.
+        self.units_spent = 0
         try:
             self.secrets: Any = self.secrets_schema.model_validate(dict(credentials.secrets))
         except ValidationError as error:
@@ -330,7 +343,9 @@ class Connector(ABC):
             state["current"], has_more = None, False
         gaps = () if has_more else tuple(state.pop("gaps", ()))
         replies = page.replies
-        if scope.since is not None:
+        # A backfill leaves out what it walks past before ``since``; a comment a webhook
+        # named was never read, so it is kept whatever its age.
+        if scope.since is not None and route != MENTIONED_ROUTE:
             # Networks give times to the second or millisecond: compare at whole seconds.
             since = scope.since.replace(microsecond=0)
             replies = tuple(
@@ -355,6 +370,11 @@ class Connector(ABC):
         the network's own names; a post the network does not answer for is left out.
         A network that gives no public counts gives nothing."""
         return {}
+
+    def post_metrics_cost(self, count: int) -> int:
+        """The most units of the daily quota ``post_metrics`` of ``count`` posts may spend
+        (0 on a network without a quota)."""
+        return 0
 
     @staticmethod
     def reply_validate(route: str, fields: dict, raw: dict) -> IncomingReply | QuarantinedItem:

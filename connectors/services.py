@@ -120,6 +120,21 @@ def _channel_keep_session(channel: ChannelAccount, connector: Connector) -> None
     channel.save(update_fields=["credentials_ciphertext", "updated_at"])
 
 
+def _channel_quota_charge(delivery: Delivery, connector: Connector) -> None:
+    """What posting or deleting spent of a daily quota (an insert or a delete costs far
+    more than a read) counts against the channel, as the collection's reads do."""
+    # why: connectors.collection imports this module; importing it at the top would loop.
+    from connectors.collection.budgets import quota_charge
+
+    quota_charge(
+        consultation_id=delivery.consultation_id,
+        channel_id=delivery.channel_id,
+        network=delivery.channel.network,
+        now=timezone.now(),
+        units=connector.units_spent,
+    )
+
+
 def channel_account_verify(*, channel: ChannelAccount) -> ExternalAccount:
     """Ask the network who the credentials belong to; record the outcome on the channel.
 
@@ -446,6 +461,7 @@ def delivery_send(*, delivery_id: int) -> Delivery:
         finally:
             if connector is not None:
                 _channel_keep_session(delivery.channel, connector)
+                _channel_quota_charge(delivery, connector)
     if failure is not None:
         raise failure
     return delivery
@@ -604,6 +620,7 @@ def delivery_delete_posts(*, delivery_id: int, triggered_by=None) -> Delivery:
             post.save(update_fields=["deleted_at"])
     finally:
         _channel_keep_session(delivery.channel, connector)
+        _channel_quota_charge(delivery, connector)
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         delivery.status = DeliveryStatus.DELETED

@@ -50,6 +50,8 @@ class ConnectionColumn(Column):
         context["test_url"] = reverse("connectors_channel_test", args=[instance.pk])
         request = parent_context.get("request")
         context["csrf_token"] = get_token(request) if request else ""
+        expires = instance.credentials_expire_at
+        context["credentials_expired"] = expires is not None and expires <= timezone.now()
         return context
 
 

@@ -379,7 +379,7 @@ HUB_CONNECTORS = {
     "linkedin": {
         "BACKEND": "connectors.backends.linkedin.LinkedInConnector",
         # The LinkedIn-Version is pinned: LinkedIn sunsets each monthly version after a year.
-        "OPTIONS": {"LINKEDIN_VERSION": "202510", **env.network_options("linkedin")},
+        "OPTIONS": {"LINKEDIN_VERSION": "202603", **env.network_options("linkedin")},
         "SANDBOX": "connectors.sandbox.linkedin.LinkedInApi",
     },
 }

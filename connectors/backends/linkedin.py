@@ -59,10 +59,16 @@ from connectors.types import (
     QuarantinedItem,
 )
 
-# LinkedIn versions its Marketing APIs by month and sunsets each about a year later.
-LINKEDIN_VERSION = "202510"
+# LinkedIn versions its Marketing APIs by month and sunsets each about a year later:
+# 202603 is served until 16 March 2027 (learn.microsoft.com/linkedin/marketing/integrations/
+# migrations); move on before then.
+LINKEDIN_VERSION = "202603"
 # The "little" text format of a post's commentary: these are markup unless escaped.
 LITTLE_TEXT_RESERVED = frozenset("\\|{}@[]()<>#*_~")
+# Little's hashtag element (learn.microsoft.com/linkedin/marketing/community-management/
+# shares/little-text-format): "#" starting a word of letters and digits, at least one a
+# letter. A word with "_" is escaped whole: a stray "_" would cut the text.
+LITTLE_TEXT_HASHTAG = re.compile(r"(?<!\w)#(?=[^\W_]*[^\W\d_])[^\W_]+(?!\w)")
 # A 429 that names a DAY limit lasts until midnight UTC; any other (LinkedIn's
 # "infrastructure protection") passes by itself: a minute lets it.
 DAY_LIMIT = re.compile(r"\bDAY\b", re.IGNORECASE)
@@ -86,8 +92,13 @@ COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<target>urn:li:[A-Za-z]+:[^,]+),
 
 def little_text_escape(text: str) -> str:
     """Commentary in LinkedIn's little text format: each reserved character escaped, so
-    "(A40)" or "#CleanAir" is shown as written rather than cut off or read as markup."""
-    return "".join(f"\\{char}" if char in LITTLE_TEXT_RESERVED else char for char in text)
+    "(A40)" or "C#" is shown as written rather than cut off or read as markup; but a
+    hashtag ("#CleanAir") is left as little's hashtag element, so it stays a hashtag."""
+    hashtags = {found.start() for found in LITTLE_TEXT_HASHTAG.finditer(text)}
+    return "".join(
+        f"\\{char}" if char in LITTLE_TEXT_RESERVED and index not in hashtags else char
+        for index, char in enumerate(text)
+    )
 
 
 def little_text_plain(text: str) -> str:

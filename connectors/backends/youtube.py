@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -63,6 +65,9 @@ RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 RATE_PAUSE_SECONDS = 60
 # comments.list takes at most 50 ids per call.
 LOOKUP_BATCH = 50
+# Units of the daily quota each call costs, by method (developers.google.com/youtube/v3/
+# determine_quota_cost): every list 1; an insert, an update or a delete 50.
+QUOTA_COSTS = {"list": 1, "insert": 50, "update": 50, "delete": 50}
 VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 VIDEO_IN_URL = re.compile(r"(?:[?&]v=|youtu\.be/|/shorts/|/embed/|/live/)([A-Za-z0-9_-]{11})")
 
@@ -167,6 +172,8 @@ class YouTubeConnector(Connector):
     # --- Requests and errors -----------------------------------------------------------------
 
     def _execute(self, what: str, request, *, write: bool = False) -> dict:
+        # Google charges every request, a refused one too ("at least one point").
+        self.units_spent += QUOTA_COSTS.get(what.rpartition(".")[2], 1)
         answer = self._call(what, request.execute, num_retries=0, write=write)
         return answer if isinstance(answer, dict) else {}
 
@@ -409,7 +416,9 @@ class YouTubeConnector(Connector):
         quarantined: list[QuarantinedItem] = []
         own = self._own_channel_id
         for raw, thread_id in comments:
-            item = self._reply_from(raw, thread_id=thread_id, root_id=root_id, own=own)
+            item = self._reply_from(
+                raw, thread_id=thread_id, root_id=root_id, own=own, link=self.public_url
+            )
             if isinstance(item, IncomingReply):
                 replies.append(item)
             elif item is not None:
@@ -424,7 +433,7 @@ class YouTubeConnector(Connector):
 
     @staticmethod
     def _reply_from(
-        raw: Any, *, thread_id: str, root_id: str, own: str
+        raw: Any, *, thread_id: str, root_id: str, own: str, link: Callable[[str], str]
     ) -> IncomingReply | QuarantinedItem | None:
         if not isinstance(raw, dict):
             return QuarantinedItem(
@@ -460,7 +469,8 @@ class YouTubeConnector(Connector):
                 "edited_at": updated
                 if updated is not None and published is not None and updated > published
                 else None,
-                "url": "",
+                # The video with this comment highlighted: the API gives comments no link.
+                "url": link(comment_id),
             }
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             return QuarantinedItem(
@@ -487,6 +497,10 @@ class YouTubeConnector(Connector):
             for comment_id in batch:
                 states[comment_id] = PostState.LIVE if comment_id in found else PostState.DELETED
         return states
+
+    def post_metrics_cost(self, count: int) -> int:
+        # A commentThreads.list for each batch of ids, and a comments.list for the replies.
+        return 2 * math.ceil(count / LOOKUP_BATCH)
 
     def post_metrics(self, ids) -> dict[str, dict[str, int]]:
         """The public counts of the hub's own comments: a video's ``statistics`` are the

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Sum
 
 from connectors.collection.outcomes import StopReason
@@ -66,6 +67,37 @@ def quota_spend(state: CollectionState, network: str, now: datetime, units: int)
         return
     _quota_used_today(state, network, now)
     state.quota_units_used += units
+
+
+def quota_left(*, channel_id: int, network: str, now: datetime) -> int | None:
+    """Units of the network's daily quota the channel has left today (None: no quota)."""
+    quota = connector_options(network).quota_units
+    if quota is None:
+        return None
+    used = (
+        CollectionState.objects.filter(
+            channel_id=channel_id, quota_day=quota_day(network, now)
+        ).aggregate(total=Sum("quota_units_used"))["total"]
+        or 0
+    )
+    return max(0, quota - used)
+
+
+def quota_charge(
+    *, consultation_id: int, channel_id: int, network: str, now: datetime, units: int
+) -> None:
+    """Count ``units`` spent outside a poll (the public counts, the deletion sweep) against
+    the channel's daily quota, on the consultation's collection row."""
+    if units <= 0 or connector_options(network).quota_units is None:
+        return
+    with transaction.atomic():
+        state, _ = CollectionState.objects.get_or_create(
+            consultation_id=consultation_id, channel_id=channel_id
+        )
+        # A poll holds this row for one page at a time: wait for it, then add to what it saved.
+        state = CollectionState.objects.select_for_update().get(pk=state.pk)
+        quota_spend(state, network, now, units)
+        state.save(update_fields=["quota_day", "quota_units_used", "updated_at"])
 
 
 def budget_problem(state: CollectionState, network: str, now: datetime) -> tuple[str, str]:

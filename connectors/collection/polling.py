@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connectors.base import cursor_restart
 from connectors.collection.budgets import (
     budget_problem,
     mark_incomplete,
@@ -43,7 +44,8 @@ def replies_collect(
     """Collect the replies to one consultation on one channel, page by page, until caught up.
 
     ``since`` makes it a backfill: every route is walked again from the start and
-    replies older than ``since`` are left out. Stops early (and says why in the
+    replies older than ``since`` are left out; comments a webhook named that are still
+    waiting to be read are carried over and read once, as on a poll. Stops early (and says why in the
     outcome and on the collection state) on a rate limit, a used-up budget, an
     error, or after ``max_pages`` (default ``HUB_COLLECT_PAGES_PER_POLL``).
     """
@@ -143,7 +145,9 @@ def _collect_one_page(
         quota_spend(state, network, now, 1)  # a list request costs one unit
         state.last_polled_at = now
         try:
-            result = connector.fetch_replies(scope, cursor=None if fresh_cycle else state.cursor)
+            result = connector.fetch_replies(
+                scope, cursor=cursor_restart(state.cursor) if fresh_cycle else state.cursor
+            )
         except RateLimited as error:
             state.rate_limited_until = error.reset_at
             state.next_poll_at = error.reset_at

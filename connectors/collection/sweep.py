@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connectors.collection.budgets import quota_charge
 from connectors.collection.outcomes import StopReason, SweepOutcome
 from connectors.exceptions import RateLimited
 from connectors.models import ChannelAccount, CollectionState
@@ -62,6 +63,15 @@ def responses_sweep(
         return outcome
     finally:
         _channel_keep_session(channel, connector)
+        # Counted against a daily quota like any read, but never stopped by it: deletions
+        # must be honoured whatever is left.
+        quota_charge(
+            consultation_id=consultation_id,
+            channel_id=channel.pk,
+            network=channel.network,
+            now=timezone.now(),
+            units=connector.units_spent,
+        )
     outcome.checked = len(rows)
     options = connector_options(channel.network)
     by_reason = {

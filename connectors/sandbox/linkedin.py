@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -43,8 +43,10 @@ from .server import (
 MAX_COMMENTARY_LENGTH = 3_000
 MAX_COUNT = 100
 DEFAULT_COUNT = 10
-# Versions LinkedIn serves (monthly, each for about a year); older ones answer 426.
-OLDEST_ACTIVE_VERSION = "202411"
+# A monthly version is served from its month until the middle of the same month a year
+# later (learn.microsoft.com/linkedin/marketing/integrations/migrations: 202510 sunset on
+# 15 October 2026, 202603 on 16 March 2027); before or after, it answers 426.
+SUNSET_DAY = 15
 LITTLE_RESERVED = "\\|{}@[]()<>#*_~"
 HASHTAG = re.compile(r"#(\w+)")
 MENTION = re.compile(r"@\[([^\]\\]*)\]\((urn:li:[a-zA-Z]+:[^)]+)\)")
@@ -53,6 +55,16 @@ ACCESS_TOKEN_SECONDS = 60 * 86_400
 REFRESH_TOKEN_SECONDS = 365 * 86_400
 SCOPES = "r_organization_social,rw_organization_admin,w_organization_social"
 COMMENT_URN = re.compile(r"^urn:li:comment:\((?P<post>urn:li:[A-Za-z]+:[^,]+),(?P<id>\d+)\)$")
+
+
+def version_active(version: str, today: date) -> bool:
+    """Whether LinkedIn serves the ``LinkedIn-Version`` ``version`` (YYYYMM, or YYYYMM.NN) today."""
+    if not re.fullmatch(r"\d{6}(?:\.\d{2})?", version):
+        return False
+    year, month = int(version[:4]), int(version[4:6])
+    if not 1 <= month <= 12:
+        return False
+    return (year, month) <= (today.year, today.month) and today < date(year + 1, month, SUNSET_DAY)
 
 
 def linkedin_error(status: int, code: str, message: str) -> SandboxError:
@@ -674,7 +686,7 @@ class LinkedInApi(NetworkApi):
                 "A version must be present. Please specify a version by adding the "
                 "LinkedIn-Version header.",
             )
-        if not re.fullmatch(r"\d{6}(?:\.\d{2})?", version) or version[:6] < OLDEST_ACTIVE_VERSION:
+        if not version_active(version, datetime.now(UTC).date()):
             raise linkedin_error(
                 426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"
             )

@@ -128,6 +128,17 @@ def test_the_page_tokens_expiry_is_kept_and_shown_in_the_admin(facebook, admin_c
 # --- Collecting ---------------------------------------------------------------------------
 
 
+def test_a_token_past_its_expiry_is_shown_as_expired_not_as_due(facebook, admin_client):
+    past = timezone.now() - timedelta(days=2)
+    type(facebook.channel).objects.filter(pk=facebook.channel.pk).update(credentials_expire_at=past)
+
+    listing = admin_client.get(reverse("channels:index")).content.decode()
+
+    assert f"Token expired {timezone.localtime(past).strftime('%-d %b %Y')}" in listing
+    assert "needs new credentials" in listing
+    assert "Token expires" not in listing
+
+
 def test_a_reply_to_a_reply_joins_its_top_level_comment_as_facebook_shows_it(facebook, home_page):
     announced = announce(home_page, facebook)
     top = announced.reply(announced.root_id, "ana", "Top-level comment.")

@@ -497,6 +497,61 @@ def test_a_mentioning_comment_waits_in_the_cursor_while_facebook_refuses_and_is_
     assert Response.objects.filter(consultation=announced.page, external_id=comment["id"]).exists()
 
 
+def test_a_backfill_before_the_next_poll_reads_a_waiting_mention_once(
+    client, home_page, facebook_channel, django_capture_on_commit_callbacks
+):
+    from connectors.collection import replies_collect
+
+    announced = announce(home_page, facebook_channel)
+    post, comment = _mentioning_comment(
+        announced, facebook_channel, f"Mentioned before the backfill. #{announced.page.hashtag}"
+    )
+    _, older = _mentioning_comment(
+        announced, facebook_channel, f"Mentioned, read late. #{announced.page.hashtag}"
+    )
+    # Read after a long outage: older than the backfill's start, yet never read.
+    announced.state.comments[older["id"]]["created_time"] -= timedelta(hours=3)
+    changes = [
+        {
+            "field": "mention",
+            "value": {"item": "comment", "verb": "add", "post_id": post["id"], "comment_id": cid},
+        }
+        for cid in (comment["id"], older["id"])
+    ]
+    body = json.dumps(
+        {
+            "object": "page",
+            "entry": [
+                {"id": facebook_channel.account.id, "time": int(time.time()), "changes": changes}
+            ],
+        }
+    ).encode()
+    # No worker runs the collection the webhook starts: both wait in the cursor.
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _deliver(client, facebook_channel, body).status_code == 200
+
+    backfill = replies_collect(
+        consultation_id=announced.page.pk,
+        channel_id=announced.channel.pk,
+        since=timezone.now() - timedelta(hours=1),
+    )
+    replies_collect(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+
+    assert backfill.complete
+    for given in (comment, older):
+        assert Response.objects.filter(external_id=given["id"]).count() == 1
+    reads = [
+        path
+        for _, path, *_ in announced.state.request_log
+        if path.endswith((f"/{comment['id']}", f"/{older['id']}"))
+    ]
+    assert len(reads) == 2  # each read once: the poll after found nothing left waiting
+    state = CollectionState.objects.get(
+        consultation=announced.page, channel=facebook_channel.channel
+    )
+    assert comment["id"] not in state.cursor and older["id"] not in state.cursor
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_comment_mentioning_the_page_reaches_the_record_through_the_sandbox_webhook(
     live_server, sandboxes, home_page, eager_tasks

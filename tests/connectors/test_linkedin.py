@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings as settings_module
 from django.urls import reverse
 
 from connectors.backends.linkedin import little_text_escape, little_text_plain
@@ -23,7 +24,7 @@ from connectors.collection import StopReason, replies_collect, responses_sweep
 from connectors.exceptions import PermanentError, RateLimited
 from connectors.models import CollectionState
 from connectors.sandbox import start_sandbox
-from connectors.sandbox.linkedin import little_text_shown
+from connectors.sandbox.linkedin import little_text_shown, version_active
 from connectors.services import channel_account_connector, channel_account_verify
 from connectors.types import OutgoingPost
 from engagement.record.models import Response, WithdrawalReason
@@ -73,6 +74,16 @@ def test_little_text_escapes_every_reserved_character():
     assert little_text_shown("Buses on the (A40) corridor") == "Buses on the "
 
 
+def test_a_hashtag_stays_littles_hashtag_element_and_any_other_hash_is_escaped():
+    text = "Say #CleanAir or #AerGlân2026 (C# #1 a#b #clean_air)."
+
+    escaped = little_text_escape(text)
+
+    assert escaped == r"Say #CleanAir or #AerGlân2026 \(C\# \#1 a\#b \#clean\_air\)."
+    assert little_text_shown(escaped) == text
+    assert little_text_plain(escaped) == text
+
+
 def test_a_post_with_brackets_and_a_hashtag_survives_whole(linkedin):
     text = "Have your say on the clean air zone (A40 corridor) #CleanAir @council_team"
     published = _connector(linkedin).publish(OutgoingPost(text=text))
@@ -82,11 +93,14 @@ def test_a_post_with_brackets_and_a_hashtag_survives_whole(linkedin):
     assert post["author"] == f"urn:li:organization:{linkedin.account.id}"
     assert post["lifecycleState"] == "PUBLISHED" and post["visibility"] == "PUBLIC"
     assert "\\(A40 corridor\\)" in post["commentary"]
+    assert post["commentary"].endswith(" #CleanAir \\@council\\_team")  # a hashtag, still
     assert little_text_shown(post["commentary"]) == text
 
 
 def test_every_request_carries_the_pinned_linkedin_version(linkedin, settings):
-    connector_options_set(settings, "linkedin", LINKEDIN_VERSION="202507")
+    # Last month's version: served today whatever today is, and not the default.
+    version = (datetime.now(tz=UTC).replace(day=1) - timedelta(days=1)).strftime("%Y%m")
+    connector_options_set(settings, "linkedin", LINKEDIN_VERSION=version)
     state = linkedin.server.state
     seen_before = len(state.versions_seen)
 
@@ -94,7 +108,27 @@ def test_every_request_carries_the_pinned_linkedin_version(linkedin, settings):
     connector.verify()
     connector.publish(OutgoingPost(text="Versioned post about school streets"))
 
-    assert state.versions_seen[seen_before:] == ["202507", "202507"]
+    assert state.versions_seen[seen_before:] == [version, version]
+
+
+def test_the_sandbox_serves_a_version_for_the_year_linkedins_migrations_table_gives():
+    # learn.microsoft.com/linkedin/marketing/integrations/migrations: 202411 sunset on
+    # 17 November 2025, 202510 on 15 October 2026, 202603 on 16 March 2027.
+    assert version_active("202411", date(2025, 11, 14))
+    assert not version_active("202411", date(2025, 11, 18))
+    assert version_active("202510", date(2026, 10, 14))
+    assert not version_active("202510", date(2026, 10, 16))
+    assert version_active("202603", date(2027, 3, 14))
+    assert not version_active("202603", date(2026, 2, 27))  # not released yet
+    assert not version_active("2026-03", date(2026, 5, 1))
+
+
+def test_the_pinned_linkedin_version_is_one_linkedin_serves_today():
+    pinned = settings_module.HUB_CONNECTORS["linkedin"]["OPTIONS"]["LINKEDIN_VERSION"]
+
+    assert version_active(pinned, datetime.now(tz=UTC).date()), (
+        f"LinkedIn-Version {pinned} is sunset: move LINKEDIN_VERSION on (LinkedIn's migrations page)"
+    )
 
 
 def test_a_retired_linkedin_version_is_refused_for_good(linkedin, settings):

@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from connectors.backends.youtube import video_id_from
 from connectors.collection import StopReason, replies_collect, responses_sweep
-from connectors.models import CollectionState
+from connectors.metrics import post_metrics_refresh
+from connectors.models import CollectionState, DeliveryPost
 from connectors.sandbox import start_sandbox
 from connectors.selectors import collection_gaps_for
 from engagement.record.models import Response, WithdrawalReason
@@ -89,10 +91,26 @@ def test_a_thread_with_more_replies_than_it_carries_is_read_by_comments_list(you
     assert {parents[reply] for reply in replies} == {announced.root_id}
 
 
+def test_a_collected_comment_links_to_the_video_with_that_comment_highlighted(youtube, home_page):
+    announced = announce(home_page, youtube)
+    reply = announced.reply(announced.root_id, "ana", "Please extend the zone.")
+
+    _collect(announced)
+
+    video = youtube.account.credentials["video"]
+    url = Response.objects.get(external_id=reply).url
+    assert url == f"{youtube.server.base_url}/watch?v={video}&lc={reply}"
+    # The sandbox's watch page opens that comment, as YouTube's highlights it.
+    opened = requests.get(url, timeout=10)
+    assert opened.status_code == 200 and "Please extend the zone." in opened.text
+
+
 def test_the_daily_quota_stops_collection_and_says_it_is_incomplete(youtube, home_page, settings):
     settings.HUB_COLLECT_PAGE_SIZE = 2
-    connector_options_set(settings, "youtube", QUOTA_UNITS=3)
+    # The announcement (commentThreads.insert) costs 50 units; three pages then leave none.
+    connector_options_set(settings, "youtube", QUOTA_UNITS=53)
     announced = announce(home_page, youtube)
+    assert CollectionState.objects.get(consultation=announced.page).quota_units_used == 50
     for n in range(10):
         announced.reply(youtube.account.credentials["video"], f"c{n}", f"Comment {n}")
     before = datetime.now(tz=UTC)
@@ -102,7 +120,7 @@ def test_the_daily_quota_stops_collection_and_says_it_is_incomplete(youtube, hom
     assert outcome.stopped_by == StopReason.QUOTA
     assert outcome.pages == 3  # one unit a page
     state = CollectionState.objects.get(consultation=announced.page)
-    assert state.quota_units_used == 3
+    assert state.quota_units_used == 53
     assert state.next_poll_at == _next_pacific_midnight(before)
     gaps = collection_gaps_for(announced.page)
     assert [gap.network for gap in gaps] == ["youtube"]
@@ -147,3 +165,72 @@ def test_a_comment_deleted_on_youtube_is_withdrawn_by_the_sweep(youtube, home_pa
         path for method, path in youtube.server.state.request_log if path == "/youtube/v3/comments"
     ]
     assert lookups  # comments.list by ids
+
+
+# --- The public counts of the hub's comment: read from the same daily quota ------------------
+
+
+def _units_counted(announced) -> int:
+    return sum(
+        CollectionState.objects.filter(channel=announced.channel).values_list(
+            "quota_units_used", flat=True
+        )
+    )
+
+
+def _metrics(announced) -> int:
+    return post_metrics_refresh(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+
+
+@pytest.mark.sandbox_only
+def test_posting_collecting_counting_and_sweeping_spend_the_units_google_charges(
+    own_sandbox, home_page
+):
+    server = own_sandbox["youtube"]
+    announced = announce(home_page, make_sandbox_channel(own_sandbox, "youtube"))
+    kept = announced.reply(announced.root_id, "ana", "Good idea.")
+    _collect(announced)
+    spent_at_google = server.state.quota_used[announced.channel.account_id]
+    counted = _units_counted(announced)
+    # Publishing (an insert, 50) and the poll's one page: what Google counted, we counted.
+    assert counted == spent_at_google
+
+    assert _metrics(announced) == 1
+    responses_sweep(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+
+    google_spent = server.state.quota_used[announced.channel.account_id] - spent_at_google
+    assert google_spent == 2  # a commentThreads.list by id, and a comments.list by id
+    assert _units_counted(announced) - counted == google_spent
+    assert Response.objects.get(external_id=kept).withdrawn_at is None
+
+
+def test_the_counts_are_not_read_when_the_quota_left_is_for_collection(
+    youtube, home_page, settings, caplog
+):
+    connector_options_set(settings, "youtube", QUOTA_UNITS=52)
+    announced = announce(home_page, youtube)
+    announced.reply(announced.root_id, "ana", "Good idea.")
+    assert _collect(announced).complete  # 50 units for the announcement, 1 for the page
+    requests_before = len(youtube.server.state.request_log)
+
+    with caplog.at_level("WARNING", logger="connectors.metrics"):
+        assert _metrics(announced) == 0
+
+    # Two units might be spent (threads by id, then replies by id): one is left.
+    assert len(youtube.server.state.request_log) == requests_before
+    assert "skipped: 1 units of the YouTube quota left today" in caplog.text
+    assert DeliveryPost.objects.get(external_id=announced.root_id).metrics_at is None
+    assert _units_counted(announced) == 51
+
+
+@pytest.mark.sandbox_only
+def test_googles_quota_exceeded_skips_the_counts_without_an_error(own_sandbox, home_page, caplog):
+    server = own_sandbox["youtube"]
+    announced = announce(home_page, make_sandbox_channel(own_sandbox, "youtube"))
+    server.state.quota_units = server.state.quota_used[announced.channel.account_id]
+
+    with caplog.at_level("WARNING", logger="connectors.metrics"):
+        assert _metrics(announced) == 0
+
+    assert "quotaExceeded" in caplog.text
+    assert DeliveryPost.objects.get(external_id=announced.root_id).public_metrics == {}
