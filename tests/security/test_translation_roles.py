@@ -167,3 +167,16 @@ def test_translating_a_notice_into_a_language_the_department_already_has_is_refu
     assert answer.status_code == 200
     assert "There is already a privacy notice for this department in" in answer.text
     assert PrivacyNotice.objects.filter(department=notice.department).count() == 2
+
+
+def test_the_translations_report_lists_only_the_users_departments(client, welsh_world):
+    own, other = welsh_world.own, welsh_world.other
+    client.force_login(fresh(own.users["comms_officer"]))
+
+    report = client.get(reverse("hub_translations")).text
+
+    assert own.live.title in report
+    assert other.live.title not in report
+    assert "Consultations" in report  # the shared index
+    client.force_login(welsh_world.superuser)
+    assert other.live.title in client.get(reverse("hub_translations")).text
