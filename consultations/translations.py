@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from wagtail.actions.convert_alias import ConvertAliasPageAction
 from wagtail.actions.copy_for_translation import CopyPageForTranslationAction
-from wagtail.models import Locale, Page, PageLogEntry, Revision
+from wagtail.models import GroupPagePermission, Locale, Page, PageLogEntry, Revision, WorkflowPage
 
 from consultations.models import PrivacyNotice
 
@@ -228,6 +229,34 @@ def translation_statuses(*, language_code: str) -> list[TranslationStatus]:
             )
         )
     return statuses
+
+
+@transaction.atomic
+def translations_permissions_follow(*, page: Page) -> None:
+    """Give each translation of ``page`` and of its descendants the group page permissions and
+    workflow its source has (the comms roles' grants sit on the consultations index): a
+    Welsh index made with "Translate" after ``roles_ensure`` ran is otherwise a tree no comms
+    role may add to or edit. Idempotent; takes nothing away."""
+    sources = (
+        Page.objects.descendant_of(page, inclusive=True)
+        .filter(locale_id=page.locale_id)
+        .filter(
+            Q(pk__in=GroupPagePermission.objects.values("page_id"))
+            | Q(pk__in=WorkflowPage.objects.values("page_id"))
+        )
+    )
+    for source in sources:
+        grants = list(GroupPagePermission.objects.filter(page=source))
+        workflow = WorkflowPage.objects.filter(page=source).values_list("workflow_id", flat=True)
+        for translation in source.get_translations():
+            for grant in grants:
+                GroupPagePermission.objects.get_or_create(
+                    group_id=grant.group_id, page=translation, permission_id=grant.permission_id
+                )
+            if workflow:
+                WorkflowPage.objects.get_or_create(
+                    page=translation, defaults={"workflow_id": workflow[0]}
+                )
 
 
 @transaction.atomic

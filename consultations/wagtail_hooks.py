@@ -29,7 +29,11 @@ from consultations.models import (
 )
 from consultations.permissions import DepartmentScopedViewSetMixin
 from consultations.services import ADMINISTRATOR, COMMS_APPROVER, COMMS_OFFICER
-from consultations.translations import STATUS_LABELS, translation_statuses
+from consultations.translations import (
+    STATUS_LABELS,
+    translation_statuses,
+    translations_permissions_follow,
+)
 from engagement.record.models import Response
 
 
@@ -251,6 +255,14 @@ class DepartmentPageTranslationView(SubmitPageTranslationView):
         if not self.request.user.is_superuser and not isinstance(page, ConsultationPage):
             raise PermissionDenied
         return page
+
+    def post(self, request, **kwargs):
+        answer = super().post(request, **kwargs)
+        if answer.status_code == 302 and not isinstance(self.object, ConsultationPage):
+            # A new Welsh index (or home with its subtree): the comms roles' page
+            # permissions and the review workflow follow the English ones onto it.
+            translations_permissions_follow(page=self.object)
+        return answer
 
 
 class PrivacyNoticeTranslationForm(SubmitTranslationForm):

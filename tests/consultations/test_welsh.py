@@ -6,14 +6,17 @@ import re
 
 import pytest
 from django.utils import timezone
+from wagtail.models import GroupPagePermission
 
 from consultations.models import PrivacyNotice
 from consultations.translations import (
     MISSING,
     OUT_OF_DATE,
     UP_TO_DATE,
+    page_translation_create,
     privacy_notice_translation_create,
     translation_statuses,
+    translations_permissions_follow,
 )
 from engagement.record.models import Response
 from tests.factories.consultations import consultation_with_questions, welsh_translation
@@ -330,3 +333,20 @@ def test_english_republished_with_nothing_to_translate_leaves_the_welsh_up_to_da
     row = _row_for(english)
     assert row.status == UP_TO_DATE
     assert row.changed_fields == ()
+
+
+def test_a_translated_index_gets_the_english_ones_role_permissions_and_review(roles, index):
+    def grants(page):
+        return set(
+            GroupPagePermission.objects.filter(page=page).values_list(
+                "group__name", "permission__codename"
+            )
+        )
+
+    welsh_index = page_translation_create(page=index, language_code="cy")
+    assert grants(welsh_index) == set()  # made after the roles were
+
+    translations_permissions_follow(page=index)
+
+    assert grants(welsh_index) == grants(index) != set()
+    assert welsh_index.get_workflow().name == "Comms review"

@@ -9,15 +9,20 @@ from django.urls import resolve, reverse
 from wagtail.models import Locale, Page
 
 from consultations.models import ConsultationIndexPage, ConsultationPage, PrivacyNotice
-from consultations.translations import page_translation_create
 from tests.security.conftest import World, fresh
 
 
 @pytest.fixture
-def welsh_world(world: World) -> World:
-    """The two departments, with the Welsh home page and index a translator files under."""
+def welsh_world(world: World, client) -> World:
+    """The two departments, with the Welsh home page and index a translator files under,
+    made after the roles were (with "Translate", by a superuser, as in the admin)."""
+    Locale.objects.get_or_create(language_code="cy")
     index = ConsultationIndexPage.objects.get(locale=Locale.get_default())
-    welsh_index = page_translation_create(page=index, language_code="cy")
+    client.force_login(world.superuser)
+    for page in (index.get_parent(), index):
+        assert _translate_page(client, page).status_code == 302
+    client.logout()
+    welsh_index = index.get_translation(Locale.objects.get(language_code="cy"))
     for page in Page.objects.ancestor_of(welsh_index, inclusive=True).filter(depth__gt=1):
         page.specific.save_revision().publish()
     return world
@@ -79,6 +84,8 @@ def test_comms_roles_translate_their_own_departments_consultation(client, welsh_
     assert welsh.department_id == own.department_id
     assert not welsh.live  # a draft, for the Comms review to publish
     assert welsh.get_parent().locale.language_code == "cy"
+    # The translator goes on to write it: the Welsh index carries the roles' permissions.
+    assert client.get(answer["Location"]).status_code == 200
 
 
 @pytest.mark.parametrize("role", ["comms_officer", "comms_approver", "department_admin"])
