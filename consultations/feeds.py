@@ -10,7 +10,11 @@ from django.utils.translation import gettext
 from wagtail.models import Locale
 
 from consultations.models import ConsultationStatus
-from consultations.selectors import consultation_translation, consultations_public
+from consultations.selectors import (
+    consultation_outcome_page,
+    consultation_translation,
+    consultations_public,
+)
 
 FEED_SIZE = 50
 
@@ -97,11 +101,17 @@ class OutcomesAtomFeed(ConsultationsAtomFeed):
         return self.index_page.get_site().site_name or "Consultation hub"
 
     def items(self):
-        return list(
+        # The consultations are the default language's pages (their outcome is what is
+        # published); each entry is the feed's language's page where that shows the outcome.
+        source = self.index_page.get_translation_or_none(Locale.get_default()) or self.index_page
+        consultations = list(
             consultations_public(status=ConsultationStatus.OUTCOME_PUBLISHED)
-            .child_of(self.index_page)
+            .child_of(source)
             .order_by("-outcome_published_at", "pk")[:FEED_SIZE]
         )
+        if source.pk == self.index_page.pk:
+            return consultations
+        return [consultation_outcome_page(c, language_code=self.language) for c in consultations]
 
     def item_title(self, item):
         return gettext("Outcome: %(title)s") % {"title": item.title}

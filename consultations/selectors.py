@@ -110,6 +110,16 @@ def consultation_translation(
     return translated if translated is not None else consultation
 
 
+def consultation_outcome_page(
+    consultation: ConsultationPage, *, language_code: str | None = None
+) -> ConsultationPage:
+    """The page that shows ``consultation``'s outcome in the language (the active one by
+    default): its translation once the translation's own outcome is public (each language's
+    editors publish theirs), else the consultation itself."""
+    translated = consultation_translation(consultation, language_code=language_code)
+    return translated if translated.outcome_is_public else consultation
+
+
 def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
     """The privacy notice that applies to ``department``'s consultations (to the hub as a
     whole when None): its own, else the hub-wide one, else the default wording, unsaved;

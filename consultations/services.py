@@ -65,9 +65,13 @@ _PRIVACY_NOTICE_PERMISSIONS = (
     "consultations.add_privacynotice",
     "consultations.change_privacynotice",
 )
+# simple_translation's "Translate": a Welsh draft of a page, or a copy of a privacy notice.
+# Whoever may edit the English may start its translation; which pages and notices that
+# reaches is narrowed to the user's departments (consultations.wagtail_hooks).
+_SUBMIT_TRANSLATION = "simple_translation.submit_translation"
 _MODEL_PERMISSIONS = {
-    COMMS_OFFICER: (),
-    COMMS_APPROVER: _PRIVACY_NOTICE_PERMISSIONS,
+    COMMS_OFFICER: (_SUBMIT_TRANSLATION,),
+    COMMS_APPROVER: (*_PRIVACY_NOTICE_PERMISSIONS, _SUBMIT_TRANSLATION),
     MODERATOR: ("record.view_response", "record.moderate_response"),
     ANALYST: ("record.view_response", "record.export_response"),
     ADMINISTRATOR: (
@@ -82,6 +86,7 @@ _MODEL_PERMISSIONS = {
         "consultations.change_departmentmembership",
         "consultations.delete_departmentmembership",
         *_PRIVACY_NOTICE_PERMISSIONS,
+        _SUBMIT_TRANSLATION,
         "auth.add_user",
         "auth.change_user",
     ),

@@ -5,6 +5,13 @@ questions and outcome) and privacy notices are the sources; a translation is the
 another locale (Wagtail's ``translation_key``). A translation is out of date when its source
 changed after the translation was last published (pages) or saved (privacy notices): the
 translator's publishing is what says "this version follows the source" (docs/adr/0018).
+
+For a page, "changed" is judged field by field: the source's revision that was live when
+the translation was last published (Wagtail's publish log names it) against the source's
+live revision now. The report names what differs (the title, the summary, each body block,
+each question's text, hint or options, the dates the Welsh copy keeps its own of), and a
+source republished with none of those changed leaves its translation up to date. Without
+that revision (published before the log, or purged) it falls back to the dates alone.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from wagtail.actions.convert_alias import ConvertAliasPageAction
 from wagtail.actions.copy_for_translation import CopyPageForTranslationAction
-from wagtail.models import Locale, Page
+from wagtail.models import GroupPagePermission, Locale, Page, PageLogEntry, Revision, WorkflowPage
 
 from consultations.models import PrivacyNotice
 
@@ -39,6 +47,9 @@ class TranslationStatus:
     status: str
     source_changed_at: datetime | None
     translation_changed_at: datetime | None
+    # What changed in the source since the translation followed it, for an out-of-date page
+    # (empty when only the dates could tell, or for a privacy notice, which keeps no history).
+    changed_fields: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -53,6 +64,118 @@ def _status(source_at: datetime | None, translation, translation_at: datetime | 
     if source_at is not None and (translation_at is None or source_at > translation_at):
         return OUT_OF_DATE
     return UP_TO_DATE
+
+
+# Wagtail's log actions that make a revision live (by hand, by workflow, or when scheduled).
+_PUBLISH_ACTIONS = ("wagtail.publish", "wagtail.publish.scheduled")
+# The fields a translation has its own copy of, and how the report names them. The dates
+# are not words, but the Welsh page keeps its own and its form opens and closes by them.
+_PAGE_FIELDS = (
+    ("title", "Title"),
+    ("summary", "Summary"),
+    ("introduction", "Introduction"),
+    ("body", "Body"),
+    ("opens_at", "Opens"),
+    ("closes_at", "Closes"),
+    ("outcome", "Outcome"),
+    ("outcome_published_at", "Outcome published"),
+)
+_QUESTION_FIELDS = (("text", "text"), ("help_text", "hint"), ("options", "options"))
+
+
+def _live_revision_at(page: Page, moment: datetime) -> Revision | None:
+    """The revision of ``page`` that was live at ``moment``: the last one published by then."""
+    revision_id = (
+        PageLogEntry.objects.filter(
+            page_id=page.pk,
+            action__in=_PUBLISH_ACTIONS,
+            revision__isnull=False,
+            timestamp__lte=moment,
+        )
+        .order_by("-timestamp", "-pk")
+        .values_list("revision_id", flat=True)
+        .first()
+    )
+    return Revision.objects.filter(pk=revision_id).first() if revision_id else None
+
+
+def _stream_changes(label: str, before, after) -> list[str]:
+    """The blocks of a StreamField added, changed or removed, by position in ``after``
+    (blocks keep their ids across edits, so a block moved is not a block changed)."""
+    child_blocks = after.stream_block.child_blocks
+
+    def name(block_type: str) -> str:
+        child = child_blocks.get(block_type)
+        return str(child.label) if child is not None else block_type
+
+    earlier = {block["id"]: block for block in before.get_prep_value()}
+    changes = []
+    for position, block in enumerate(after.get_prep_value(), start=1):
+        old = earlier.pop(block["id"], None)
+        if old is None:
+            changes.append(f"{label}: block {position} ({name(block['type'])}) added")
+        elif (old["type"], old["value"]) != (block["type"], block["value"]):
+            changes.append(f"{label}: block {position} ({name(block['type'])})")
+    changes.extend(f"{label}: a {name(old['type'])} block removed" for old in earlier.values())
+    return changes
+
+
+def _question_changes(before: Page, after: Page) -> list[str]:
+    """Questions added, removed or reworded, matched by their ``translation_key`` (the
+    Welsh page's questions share it), numbered as the source asks them now."""
+
+    def ordered(page):
+        return sorted(page.questions.all(), key=lambda question: question.sort_order or 0)
+
+    earlier = {str(question.translation_key): question for question in ordered(before)}
+    changes = []
+    for position, question in enumerate(ordered(after), start=1):
+        old = earlier.pop(str(question.translation_key), None)
+        if old is None:
+            changes.append(f"Question {position} added")
+            continue
+        changes.extend(
+            f"Question {position}: {label}"
+            for field, label in _QUESTION_FIELDS
+            if getattr(old, field) != getattr(question, field)
+        )
+    changes.extend(f"Question “{old.text}” removed" for old in earlier.values())
+    return changes
+
+
+def page_fields_changed(*, before: Page, after: Page) -> tuple[str, ...]:
+    """What a translator must follow between two versions of a source page: the names of
+    the fields (and body blocks, and questions) that differ, in the page's order."""
+    changes: list[str] = []
+    for field, label in _PAGE_FIELDS:
+        if not hasattr(after, field):
+            continue
+        old, new = getattr(before, field), getattr(after, field)
+        if hasattr(new, "stream_block"):
+            changes.extend(_stream_changes(label, old, new))
+        elif old != new:
+            changes.append(label)
+    if hasattr(after, "questions"):
+        changes.extend(_question_changes(before, after))
+    return tuple(changes)
+
+
+def _page_status(source: Page, translated: Page | None) -> tuple[str, tuple[str, ...]]:
+    if translated is None or not translated.live:
+        return _status(source.last_published_at, translated, None, False), ()
+    followed = (
+        _live_revision_at(source, translated.last_published_at)
+        if translated.last_published_at
+        else None
+    )
+    if followed is None:
+        return (
+            _status(source.last_published_at, translated, translated.last_published_at, True),
+            (),
+        )
+    current = source.live_revision.as_object() if source.live_revision_id else source
+    changed = page_fields_changed(before=followed.as_object(), after=current)
+    return (OUT_OF_DATE if changed else UP_TO_DATE), changed
 
 
 def translation_statuses(*, language_code: str) -> list[TranslationStatus]:
@@ -73,18 +196,15 @@ def translation_statuses(*, language_code: str) -> list[TranslationStatus]:
     }
     for source in sources:
         translated = translations.get(source.translation_key)
+        status, changed_fields = _page_status(source, translated)
         statuses.append(
             TranslationStatus(
                 source=source,
                 translation=translated,
-                status=_status(
-                    source.last_published_at,
-                    translated,
-                    translated.last_published_at if translated else None,
-                    bool(translated and translated.live),
-                ),
+                status=status,
                 source_changed_at=source.last_published_at,
                 translation_changed_at=translated.last_published_at if translated else None,
+                changed_fields=changed_fields,
             )
         )
     notices = PrivacyNotice.objects.filter(locale=default).select_related("department")
@@ -109,6 +229,34 @@ def translation_statuses(*, language_code: str) -> list[TranslationStatus]:
             )
         )
     return statuses
+
+
+@transaction.atomic
+def translations_permissions_follow(*, page: Page) -> None:
+    """Give each translation of ``page`` and of its descendants the group page permissions and
+    workflow its source has (the comms roles' grants sit on the consultations index): a
+    Welsh index made with "Translate" after ``roles_ensure`` ran is otherwise a tree no comms
+    role may add to or edit. Idempotent; takes nothing away."""
+    sources = (
+        Page.objects.descendant_of(page, inclusive=True)
+        .filter(locale_id=page.locale_id)
+        .filter(
+            Q(pk__in=GroupPagePermission.objects.values("page_id"))
+            | Q(pk__in=WorkflowPage.objects.values("page_id"))
+        )
+    )
+    for source in sources:
+        grants = list(GroupPagePermission.objects.filter(page=source))
+        workflow = WorkflowPage.objects.filter(page=source).values_list("workflow_id", flat=True)
+        for translation in source.get_translations():
+            for grant in grants:
+                GroupPagePermission.objects.get_or_create(
+                    group_id=grant.group_id, page=translation, permission_id=grant.permission_id
+                )
+            if workflow:
+                WorkflowPage.objects.get_or_create(
+                    page=translation, defaults={"workflow_id": workflow[0]}
+                )
 
 
 @transaction.atomic

@@ -166,6 +166,8 @@ def consultation_respond(request, page: ConsultationPage):
             choice_labels=form.choice_labels(),
             # The language of the page answered: a hint the language detection may overrule.
             language="" if consultation.pk == page.pk else page.locale.language_code,
+            # The language the person read the form in: their emails are written in it.
+            form_language=getattr(request, "LANGUAGE_CODE", ""),
             name=form.cleaned_data.get("name", ""),
             email=form.cleaned_data.get("email", ""),
             publish_name=bool(form.cleaned_data.get("publish_name")),

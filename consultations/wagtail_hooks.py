@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -9,6 +9,11 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import PageStatusColumn, PageTitleColumn
 from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
+from wagtail.contrib.simple_translation.forms import SubmitTranslationForm
+from wagtail.contrib.simple_translation.views import (
+    SubmitPageTranslationView,
+    SubmitSnippetTranslationView,
+)
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -24,7 +29,11 @@ from consultations.models import (
 )
 from consultations.permissions import DepartmentScopedViewSetMixin
 from consultations.services import ADMINISTRATOR, COMMS_APPROVER, COMMS_OFFICER
-from consultations.translations import STATUS_LABELS, translation_statuses
+from consultations.translations import (
+    STATUS_LABELS,
+    translation_statuses,
+    translations_permissions_follow,
+)
 from engagement.record.models import Response
 
 
@@ -178,12 +187,26 @@ def _may_see_translations(user) -> bool:
     )
 
 
+def _in_reach(user, source) -> bool:
+    """Whether the report shows ``source`` to ``user``: shared pages and the hub-wide notice
+    to everyone who may see the report, a department's consultations and notice to its
+    members only (their Welsh drafts' titles are not other departments' to read)."""
+    if user.is_superuser:
+        return True
+    department_id = getattr(source, "department_id", None)
+    return department_id is None or department_id in department_ids_for_user(user)
+
+
 def translations_report(request):
     """Each page and privacy notice in English, with its Welsh translation's state."""
     if not _may_see_translations(request.user):
         raise PermissionDenied
     language_code = "cy"
-    rows = translation_statuses(language_code=language_code)
+    rows = [
+        row
+        for row in translation_statuses(language_code=language_code)
+        if _in_reach(request.user, row.source)
+    ]
     return TemplateResponse(
         request,
         "consultations/admin/translations.html",
@@ -213,3 +236,82 @@ def register_translations_menu_item():
     return TranslationsMenuItem(
         "Translations", reverse("hub_translations"), icon_name="site", order=900
     )
+
+
+# --- "Translate": simple_translation, narrowed to the user's departments -------------------
+
+
+class DepartmentPageTranslationView(SubmitPageTranslationView):
+    """simple_translation's "Translate page", for a department's own consultations.
+
+    Wagtail lets whoever may edit a page translate it, with its subtree. The comms roles'
+    page permissions sit on the shared consultations index, so "Translate" on the index
+    with its subtree would copy every department's consultations: the shared pages (home,
+    index) are translated by superusers, a consultation by its department's comms roles
+    (``DepartmentPagePermissionTester`` refuses another department's page)."""
+
+    def get_object(self):
+        page = super().get_object()
+        if not self.request.user.is_superuser and not isinstance(page, ConsultationPage):
+            raise PermissionDenied
+        return page
+
+    def post(self, request, **kwargs):
+        answer = super().post(request, **kwargs)
+        if answer.status_code == 302 and not isinstance(self.object, ConsultationPage):
+            # A new Welsh index (or home with its subtree): the comms roles' page
+            # permissions and the review workflow follow the English ones onto it.
+            translations_permissions_follow(page=self.object)
+        return answer
+
+
+class PrivacyNoticeTranslationForm(SubmitTranslationForm):
+    def __init__(self, instance, *args, **kwargs):
+        super().__init__(instance, *args, **kwargs)
+        self.instance = instance
+
+    def clean_locales(self):
+        locales = self.cleaned_data["locales"]
+        # One notice per department and language: one written directly in the language
+        # (not as a translation) would make the copy break the database's constraint.
+        taken = PrivacyNotice.objects.filter(
+            locale__in=locales, department_id=self.instance.department_id
+        ).select_related("locale")
+        if taken:
+            raise ValidationError(
+                "There is already a privacy notice for this department in %(languages)s: "
+                "edit that one instead.",
+                params={"languages": ", ".join(n.locale.get_display_name() for n in taken)},
+            )
+        return locales
+
+
+class DepartmentSnippetTranslationView(SubmitSnippetTranslationView):
+    """simple_translation's "Translate" for a snippet. Its check (the model's permission
+    policy, "change" on this object) already keeps a privacy notice to its department's
+    editors (``DepartmentPermissionPolicy``); the form refuses a language the department
+    already has a notice in."""
+
+    def get_form(self):
+        if not isinstance(self.object, PrivacyNotice):
+            return super().get_form()
+        data = self.request.POST if self.request.method == "POST" else None
+        return PrivacyNoticeTranslationForm(self.object, data)
+
+
+# The same addresses as simple_translation's own, resolved before them (order=-1), so its
+# buttons and links lead to these views.
+@hooks.register("register_admin_urls", order=-1)
+def register_department_translation_urls():
+    return [
+        path(
+            "translation/submit/page/<int:page_id>/",
+            DepartmentPageTranslationView.as_view(),
+            name="hub_submit_page_translation",
+        ),
+        path(
+            "translation/submit/snippet/<slug:app_label>/<slug:model_name>/<str:pk>/",
+            DepartmentSnippetTranslationView.as_view(),
+            name="hub_submit_snippet_translation",
+        ),
+    ]

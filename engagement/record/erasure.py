@@ -34,6 +34,7 @@ from engagement.record.models import (
     ModerationState,
     Respondent,
     Response,
+    ResponseNotification,
     ResponseRevision,
 )
 from engagement.record.services import (
@@ -271,6 +272,8 @@ def respondent_erase(
 def _responses_erase(response_ids: list[int], *, moment) -> None:
     ResponseRevision.objects.filter(response_id__in=response_ids).delete()
     Answer.objects.filter(response_id__in=response_ids).delete()
+    # Which language's form the person used goes with the language of their words.
+    ResponseNotification.objects.filter(response_id__in=response_ids).update(language="")
     for response in Response.objects.select_for_update().filter(pk__in=response_ids):
         if response.external_id and not response.external_id.startswith(ERASED_PREFIX):
             response.external_id = erased_identifier(

@@ -483,6 +483,9 @@ class ResponseNotification(models.Model):
     outcome_sent_at = models.DateTimeField(null=True, blank=True)
     # The one-click unsubscribe (RFC 8058) from the outcome email.
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # The language of the form the response was sent from ("cy" on /cy/): the emails are
+    # written in it, whatever language the detection records for the words themselves.
+    language = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

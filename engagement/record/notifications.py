@@ -36,7 +36,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from consultations.models import ConsultationStatus
-from consultations.selectors import consultation_translation, consultations_public
+from consultations.selectors import (
+    consultation_outcome_page,
+    consultation_translation,
+    consultations_public,
+)
 from engagement.languages import WELSH, language_primary
 from engagement.record.models import (
     Respondent,
@@ -64,9 +68,10 @@ def absolute_url(path: str) -> str:
 
 
 def notification_create(
-    *, response: Response, email: str, wants_outcome: bool
+    *, response: Response, email: str, wants_outcome: bool, language: str = ""
 ) -> ResponseNotification:
-    """Record that ``response``'s author gave ``email``, and send the confirmation on commit."""
+    """Record that ``response``'s author gave ``email`` on a form in ``language`` (the emails
+    are written in it), and send the confirmation on commit."""
     email = email.strip()
     if not email:
         raise ValueError("A notification needs the address the response was sent with.")
@@ -74,7 +79,7 @@ def notification_create(
     # outcome email erased it, the person has just given it again for this response.
     Respondent.objects.filter(pk=response.respondent_id, email="").update(email=email)
     notification = ResponseNotification.objects.create(
-        response=response, wants_outcome=wants_outcome
+        response=response, wants_outcome=wants_outcome, language=language
     )
     # Imported here: the task module calls back into this one.
     from engagement.record.tasks import send_confirmation_email
@@ -203,10 +208,12 @@ def status_url(*, reference: str) -> str:
     )
 
 
-def email_language(*, response: Response) -> str:
-    """The language to write to this person in: Welsh when they answered in Welsh (a Welsh
-    page's response is recorded as ``cy``), otherwise the site's default."""
-    return WELSH if language_primary(response.language) == WELSH else settings.LANGUAGE_CODE
+def email_language(*, notification: ResponseNotification) -> str:
+    """The language to write to this person in: the one of the form they used, Welsh on the
+    Welsh page even when they wrote in English (what the detection records for their
+    words); for a notification kept before the form's language was, the response's."""
+    language = notification.language or notification.response.language
+    return WELSH if language_primary(language) == WELSH else settings.LANGUAGE_CODE
 
 
 def confirmation_email_send(*, notification_id: int) -> bool:
@@ -218,7 +225,7 @@ def confirmation_email_send(*, notification_id: int) -> bool:
         "response__respondent", "response__consultation"
     ).get(pk=notification_id)
     response = notification.response
-    with override(email_language(response=response)):
+    with override(email_language(notification=notification)):
         # Welsh links (/cy/...) and the Welsh title, where the consultation has one.
         title = consultation_translation(response.consultation).title
         context = {
@@ -264,9 +271,10 @@ def outcome_email_send(*, notification_id: int, audit_run: RetentionRun | None =
     ).get(pk=notification_id)
     response = notification.response
     consultation = response.consultation
-    with override(email_language(response=response)):
-        # The outcome on the consultation's page in the person's language, where it has one.
-        page = consultation_translation(consultation)
+    with override(email_language(notification=notification)):
+        # The outcome on the consultation's page in the person's language, where that page
+        # shows it already; else on the consultation's own page.
+        page = consultation_outcome_page(consultation)
         unsubscribe = unsubscribe_url(notification_id=notification.pk)
         context = {
             "reference": response.reference,

@@ -535,6 +535,7 @@ def web_response_record(
     user_agent: str = "",
     wants_outcome: bool = False,
     language: str = "",
+    form_language: str = "",
     question_texts: Mapping[int, str] | None = None,
     choice_labels: Mapping[str, str] | None = None,
 ) -> Response:
@@ -542,7 +543,8 @@ def web_response_record(
 
     With an ``email``, its author is sent a confirmation once the response is committed
     and, if ``wants_outcome``, one email when the outcome is published
-    (``engagement.record.notifications``).
+    (``engagement.record.notifications``), both in ``form_language``, the language of the
+    form they used. ``language`` is only a hint for the detection of the words' language.
 
     ``answers`` maps question ids to what was given: the text of a free-text
     question, one option, or a list of options. The whole response's text is each
@@ -592,5 +594,10 @@ def web_response_record(
             language=language,
         )
         if email:
-            notification_create(response=response, email=email, wants_outcome=wants_outcome)
+            notification_create(
+                response=response,
+                email=email,
+                wants_outcome=wants_outcome,
+                language=form_language,
+            )
     return response

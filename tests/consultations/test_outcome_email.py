@@ -29,7 +29,7 @@ from engagement.record.models import (
 from engagement.record.notifications import outcome_email_send
 from engagement.record.services import web_response_record
 from engagement.record.tasks import send_confirmation_email, send_due_outcome_emails
-from tests.factories.consultations import consultation_with_questions
+from tests.factories.consultations import consultation_with_questions, welsh_translation
 
 FORM = "/consultations/quieter-streets/respond/"
 ADDRESS = "ada@example.org"
@@ -100,7 +100,8 @@ def _respond(client, page, django_capture_on_commit_callbacks, **extra):
 
 def _publish_outcome(page: ConsultationPage) -> None:
     now = timezone.now()
-    ConsultationPage.objects.filter(pk=page.pk).update(
+    # The page and its translations, as the editors publish each language's outcome.
+    ConsultationPage.objects.filter(translation_key=page.translation_key).update(
         closes_at=now - timedelta(days=2), outcome_published_at=now - timedelta(minutes=1)
     )
 
@@ -132,6 +133,85 @@ def test_a_web_response_with_an_address_is_confirmed_with_its_reference_and_stat
     # Sent once: the task run again (a retry that raced the first) sends nothing.
     assert send_confirmation_email.apply(args=[notification.pk]).get() is False
     assert len(smtp_sink.messages) == 1
+
+
+WELSH_FORM = "/cy/consultations/quieter-streets/respond/"
+ENGLISH_WORDS = "Fewer lorries past the school in the mornings, and a safer crossing by the park."
+WELSH_WORDS = "Llai o loriau heibio’r ysgol yn y bore, a chroesfan fwy diogel wrth y parc."
+
+
+def _free_text_answer(client, form, page, words, django_capture_on_commit_callbacks):
+    question = page.questions.get(kind="free_text")
+    data = {f"question_{question.pk}": words, "email": ADDRESS, "notify_outcome": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(form, data)
+    assert answer.status_code == 302, answer.content
+    return ResponseNotification.objects.select_related("response").get()
+
+
+def test_an_english_reply_from_the_welsh_form_gets_its_emails_in_welsh(
+    client, open_consultation, smtp_sink, tasks_in_process, django_capture_on_commit_callbacks
+):
+    welsh_translation(open_consultation, outcome=[("rich_text", "<p>Fe ddywedoch chi.</p>")])
+    notification = _free_text_answer(
+        client, WELSH_FORM, open_consultation, ENGLISH_WORDS, django_capture_on_commit_callbacks
+    )
+
+    # The words are recorded as English; the person read the form in Welsh.
+    assert notification.response.language == "en"
+    assert notification.language == "cy"
+    [confirmation] = smtp_sink.messages
+    assert confirmation["Subject"].strip().startswith("Eich ymateb i “Strydoedd tawelach”: HUB-")
+    assert "https://hub.example/cy/response-status/?reference=" in confirmation.get_content()
+
+    _publish_outcome(open_consultation)
+    assert send_due_outcome_emails.apply().get() == {"sent": 1, "failed": 0}
+
+    [outcome] = smtp_sink.with_subject("Canlyniad")
+    assert outcome["Subject"].strip() == "Canlyniad “Strydoedd tawelach”"
+    body = outcome.get_content()
+    assert "https://hub.example/cy/consultations/quieter-streets/#outcome" in body
+    assert "https://hub.example/cy/consultations/quieter-streets/summary/" in body
+
+
+def test_the_welsh_outcome_email_links_the_english_outcome_until_the_welsh_page_shows_one(
+    client, open_consultation, smtp_sink, tasks_in_process, django_capture_on_commit_callbacks
+):
+    welsh_translation(open_consultation)
+    _free_text_answer(
+        client, WELSH_FORM, open_consultation, ENGLISH_WORDS, django_capture_on_commit_callbacks
+    )
+    now = timezone.now()
+    ConsultationPage.objects.filter(pk=open_consultation.pk).update(
+        closes_at=now - timedelta(days=2), outcome_published_at=now - timedelta(minutes=1)
+    )
+
+    assert send_due_outcome_emails.apply().get() == {"sent": 1, "failed": 0}
+
+    [outcome] = smtp_sink.with_subject("Canlyniad")
+    body = outcome.get_content()
+    assert "https://hub.example/consultations/quieter-streets/#outcome" in body
+    assert "/cy/consultations/quieter-streets/#outcome" not in body
+
+
+def test_a_welsh_reply_from_the_english_form_gets_its_emails_in_english(
+    client, open_consultation, smtp_sink, tasks_in_process, django_capture_on_commit_callbacks
+):
+    welsh_translation(open_consultation)
+    notification = _free_text_answer(
+        client, FORM, open_consultation, WELSH_WORDS, django_capture_on_commit_callbacks
+    )
+
+    assert notification.response.language == "cy"
+    [confirmation] = smtp_sink.messages
+    assert confirmation["Subject"].strip().startswith("Your response to “Quieter streets”: HUB-")
+    assert "https://hub.example/response-status/?reference=" in confirmation.get_content()
+
+    _publish_outcome(open_consultation)
+    assert send_due_outcome_emails.apply().get() == {"sent": 1, "failed": 0}
+
+    [outcome] = smtp_sink.with_subject("The outcome of")
+    assert "https://hub.example/consultations/quieter-streets/#outcome" in outcome.get_content()
 
 
 def test_a_response_without_an_address_sends_nothing(

@@ -6,14 +6,17 @@ import re
 
 import pytest
 from django.utils import timezone
+from wagtail.models import GroupPagePermission
 
 from consultations.models import PrivacyNotice
 from consultations.translations import (
     MISSING,
     OUT_OF_DATE,
     UP_TO_DATE,
+    page_translation_create,
     privacy_notice_translation_create,
     translation_statuses,
+    translations_permissions_follow,
 )
 from engagement.record.models import Response
 from tests.factories.consultations import consultation_with_questions, welsh_translation
@@ -265,10 +268,85 @@ def test_privacy_notice_translation_goes_out_of_date_when_english_changes(db):
 
 def test_translations_report_lists_states_for_comms_staff(admin_client, welsh):
     english = welsh.source_consultation
+    english.summary = "Should every residential street have a 20mph limit?"
     english.save_revision().publish()
 
     response = admin_client.get("/admin/translations/")
 
     assert response.status_code == 200
-    assert 'data-status="out_of_date"' in response.text
-    assert "Quieter streets" in response.text
+    row = re.search(r'<tr data-status="out_of_date">.*?</tr>', response.text, re.S)
+    assert row, "no out-of-date row"
+    assert "Quieter streets" in row[0]
+    changed = re.search(r'<td class="changed-fields">(.*?)</td>', row[0], re.S)[1]
+    assert re.findall(r"<li>(.*?)</li>", changed) == ["Summary"]
+
+
+def _row_for(page):
+    return next(row for row in translation_statuses(language_code="cy") if row.source.pk == page.pk)
+
+
+def test_out_of_date_names_the_one_english_field_that_changed(welsh):
+    english = welsh.source_consultation
+    assert _row_for(english).changed_fields == ()
+
+    english.title = "Quieter residential streets"
+    english.save_revision().publish()
+
+    row = _row_for(english)
+    assert row.status == OUT_OF_DATE
+    assert row.changed_fields == ("Title",)
+
+
+def test_out_of_date_names_a_changed_question_option_and_a_changed_body_block(welsh):
+    english = welsh.source_consultation
+    english.body = [
+        ("rich_text", "<p>Slower traffic.</p>"),
+        ("rich_text", "<p>Fewer accidents.</p>"),
+    ]
+    english.save_revision().publish()
+    welsh.refresh_from_db()
+    welsh.body = [("rich_text", "<p>Traffig arafach.</p>"), ("rich_text", "<p>Llai.</p>")]
+    welsh.save_revision().publish()
+    assert _row_for(english).status == UP_TO_DATE
+
+    english = type(english).objects.get(pk=english.pk)
+    blocks = english.body.get_prep_value()  # as an editor's form sends them: ids kept
+    blocks[1]["value"] = "<p>Fewer accidents near schools.</p>"
+    english.body = blocks
+    questions = list(english.questions.all())
+    for question in questions:
+        if question.text == "How do you travel?":
+            question.options = "Car\nBus\nBicycle\nOn foot"
+    english.questions = questions  # into the revision, as the editor's inline panel does
+    english.save_revision().publish()
+
+    row = _row_for(english)
+    assert row.status == OUT_OF_DATE
+    assert row.changed_fields == ("Body: block 2 (Rich text)", "Question 2: options")
+
+
+def test_english_republished_with_nothing_to_translate_leaves_the_welsh_up_to_date(welsh):
+    english = welsh.source_consultation
+    english.hashtag = "QuieterStreets"  # the Welsh page does not show it
+    english.save_revision().publish()
+
+    row = _row_for(english)
+    assert row.status == UP_TO_DATE
+    assert row.changed_fields == ()
+
+
+def test_a_translated_index_gets_the_english_ones_role_permissions_and_review(roles, index):
+    def grants(page):
+        return set(
+            GroupPagePermission.objects.filter(page=page).values_list(
+                "group__name", "permission__codename"
+            )
+        )
+
+    welsh_index = page_translation_create(page=index, language_code="cy")
+    assert grants(welsh_index) == set()  # made after the roles were
+
+    translations_permissions_follow(page=index)
+
+    assert grants(welsh_index) == grants(index) != set()
+    assert welsh_index.get_workflow().name == "Comms review"

@@ -228,7 +228,8 @@ def test_a_welsh_response_gets_its_emails_in_welsh_with_welsh_links(
     assert "https://hub.example/cy/response-status/?reference=" in confirmation.body
 
     now = timezone.now()
-    ConsultationPage.objects.filter(pk=english.pk).update(
+    # Each language's page publishes its outcome (the Welsh one links the Welsh page).
+    ConsultationPage.objects.filter(translation_key=english.translation_key).update(
         closes_at=now - timedelta(days=2), outcome_published_at=now - timedelta(minutes=1)
     )
     assert outcome_email_send(notification_id=ResponseNotification.objects.get().pk)

@@ -21,6 +21,7 @@ from engagement.record.models import (
     ErasureRequest,
     ModerationState,
     Response,
+    ResponseNotification,
 )
 from engagement.record.selectors import accountability_counts
 from engagement.record.services import (
@@ -102,6 +103,7 @@ def planted(home_page, search_backend, admin_user, settings):
         publish_name=True,
         consent_to_publish=True,
         user_agent=f"Mozilla/5.0 {MARK}",
+        form_language="cy",
     )
     social = response_record(
         consultation=consultation,
@@ -208,6 +210,7 @@ def test_erasure_leaves_the_marker_in_no_store_and_the_ledger_adds_up(planted, c
         assert MARK in before[name], name
     for name in ("site search", "api search"):
         assert planted["web"].reference in before[name], name
+    assert ResponseNotification.objects.get(response=planted["web"]).language == "cy"
 
     dry = _erase("--channel", "mastodon", "--platform-id", PLATFORM_ID, "--dry-run")
     assert "Dry run: would erase 1 responses" in dry and "quarantined payloads 1" in dry
@@ -229,6 +232,8 @@ def test_erasure_leaves_the_marker_in_no_store_and_the_ledger_adds_up(planted, c
         else:
             assert MARK not in text and MARK.lower() not in text, name
     assert after[planted["web"].reference] == ""  # the erased response's page is gone
+    # Which language's form they used goes with the language of their words.
+    assert ResponseNotification.objects.get(response=planted["web"]).language == ""
 
     # The bystander's words, quarantined payload, theme and campaign remain.
     bystander = planted["bystander"]
