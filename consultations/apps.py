@@ -10,9 +10,36 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self):
         # why: the policies import models, which may not load before the app registry is ready.
+        from django.db.models.signals import post_migrate
+
         from consultations import permissions
 
         permissions.register()
+        post_migrate.connect(roles_follow_migrations, dispatch_uid="consultations.roles")
+
+
+def roles_follow_migrations(sender, using="default", **kwargs) -> None:
+    """After ``migrate``, bring the hub's groups up to this release's permissions.
+
+    A release that gives a role a new permission (translating, say) reaches an existing
+    deployment without anyone running ``seed_demo``. Run once, for the last app: by then
+    every app's permissions exist. A database with no consultation index yet (a fresh
+    one, or a test's) has nothing to attach the page permissions to, so it is left alone.
+    """
+    from django.apps import apps
+    from django.conf import settings
+
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if not with_models or sender is not with_models[-1]:
+        return
+    from consultations.models import ConsultationIndexPage
+    from consultations.services import roles_ensure
+
+    indexes = ConsultationIndexPage.objects.using(using).filter(
+        locale__language_code=settings.LANGUAGE_CODE
+    )
+    for index in indexes:
+        roles_ensure(index_page=index)
 
 
 class HubUsersConfig(WagtailUsersAppConfig):
