@@ -207,6 +207,9 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The next attempt after a rate limit or a temporary failure, as the task's retry keeps
+    # it: beat's sweep for due deliveries leaves the delivery to that retry until then.
+    retry_at = models.DateTimeField("next retry", null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 

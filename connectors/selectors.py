@@ -74,10 +74,12 @@ def delivered_posts_for(page) -> list[DeliveredPost]:
 
 
 def deliveries_due(*, now: datetime) -> QuerySet[Delivery]:
-    """Deliveries of live consultations whose time has come and that no task is working on."""
+    """Deliveries of live consultations whose time has come and that no task is working on
+    or waiting to retry: a rate-limited network is not asked again before its reset."""
     return Delivery.objects.filter(
         Q(status=DeliveryStatus.PENDING)
         | Q(status=DeliveryStatus.SENDING, updated_at__lt=now - STUCK_AFTER),
+        Q(retry_at__isnull=True) | Q(retry_at__lte=now),
         due_at__lte=now,
         consultation__live=True,
         channel__is_active=True,

@@ -431,7 +431,10 @@ def delivery_send(*, delivery_id: int) -> Delivery:
             delivery.status = DeliveryStatus.SENDING
             delivery.attempts += 1
             delivery.last_attempt_at = timezone.now()
-            delivery.save(update_fields=["status", "attempts", "last_attempt_at", "updated_at"])
+            delivery.retry_at = None
+            delivery.save(
+                update_fields=["status", "attempts", "last_attempt_at", "retry_at", "updated_at"]
+            )
             _event(delivery, DeliveryEventAction.ATTEMPT, message=f"attempt {delivery.attempts}")
         # Committed: from here a crash leaves "sending" behind for the next attempt to find.
         # No transaction around the sending: each part's record commits as soon as the
@@ -491,8 +494,11 @@ def _record_retryable(delivery: Delivery, error: ConnectorError, action: str, *,
     # "sending" stays only when the write may have happened; otherwise it is plainly pending again.
     if not unknown and not delivery.posts.exists():
         delivery.status = DeliveryStatus.PENDING
+    if isinstance(error, RateLimited):
+        # Saved with the failure, so no beat run between the two asks before the reset.
+        delivery.retry_at = error.reset_at
     delivery.last_error = str(error)
-    delivery.save(update_fields=["status", "last_error", "updated_at"])
+    delivery.save(update_fields=["status", "last_error", "retry_at", "updated_at"])
     _event(delivery, action, message=str(error))
 
 
@@ -590,6 +596,14 @@ def delivery_give_up(*, delivery_id: int, reason: str) -> Delivery:
     return delivery
 
 
+def delivery_retry_planned(*, delivery_id: int, retry_at: datetime) -> None:
+    """Record when the task's own retry will try a delivery again; until then beat's sweep
+    for due deliveries leaves it alone (``connectors.selectors.deliveries_due``)."""
+    Delivery.objects.filter(
+        pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    ).update(retry_at=retry_at)
+
+
 def delivery_retry(*, delivery_id: int, triggered_by=None) -> Delivery:
     """An administrator asks for another attempt at a failed (or stuck) delivery."""
     with transaction.atomic():
@@ -599,7 +613,8 @@ def delivery_retry(*, delivery_id: int, triggered_by=None) -> Delivery:
         # After any earlier attempt a write may have happened: check before posting again.
         delivery.status = DeliveryStatus.SENDING if delivery.attempts else DeliveryStatus.PENDING
         delivery.due_at = min(delivery.due_at, timezone.now())
-        delivery.save(update_fields=["status", "due_at", "updated_at"])
+        delivery.retry_at = None
+        delivery.save(update_fields=["status", "due_at", "retry_at", "updated_at"])
         _event(delivery, DeliveryEventAction.RETRY_REQUESTED, actor=triggered_by)
         transaction.on_commit(lambda: _enqueue([delivery_id]))
     return delivery

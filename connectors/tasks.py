@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -18,7 +18,12 @@ from connectors.models import ChannelAccount, Delivery, DeliveryStatus
 from connectors.outcomes import outcome_replies_schedule
 from connectors.respondent_replies import respondent_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
-from connectors.services import deliveries_enqueue_due, delivery_give_up, delivery_send
+from connectors.services import (
+    deliveries_enqueue_due,
+    delivery_give_up,
+    delivery_retry_planned,
+    delivery_send,
+)
 from consultations.locks import task_lock
 from consultations.models import ConsultationPage
 
@@ -57,9 +62,11 @@ def deliver(self, delivery_id: int) -> str:
             # In-process (no broker): never block the request that published; beat picks it up.
             logger.warning("Delivery %s will be retried later: %s", delivery_id, error)
             return "retry"
-        raise self.retry(
-            countdown=retry_countdown(error, self.request.retries), exc=error
-        ) from error
+        countdown = retry_countdown(error, self.request.retries)
+        delivery_retry_planned(
+            delivery_id=delivery_id, retry_at=timezone.now() + timedelta(seconds=countdown)
+        )
+        raise self.retry(countdown=countdown, exc=error) from error
 
 
 @shared_task

@@ -169,6 +169,7 @@ class DeliveryViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
         "last_error",
         "triggered_by",
         "last_attempt_at",
+        "retry_at",
         "delivered_at",
         "deleted_at",
     ]

@@ -7,8 +7,16 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
-from connectors.models import ChannelAccount, DeliveryEventAction, DeliveryKind, DeliveryStatus
+from connectors.models import (
+    ChannelAccount,
+    ConsultationChannel,
+    DeliveryEventAction,
+    DeliveryKind,
+    DeliveryStatus,
+)
 from connectors.services import delivery_schedule_for_consultation, delivery_send
 from tests.connectors.conftest import make_sandbox_channel
 from tests.factories.connectors import DepartmentFactory, consultation_page
@@ -196,3 +204,104 @@ def test_someone_outside_the_department_cannot_retry(client, home_page, sandboxe
 
     assert response.status_code in (302, 403)
     assert not delivery.events.filter(action=DeliveryEventAction.RETRY_REQUESTED).exists()
+
+
+# --- The page editor's "Cross-post to" inline ------------------------------------------------
+
+
+def _page_editor_data(client, page) -> dict:
+    """What the page editor posts back unchanged: every field and inline form as shown."""
+    form = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).context["form"]
+    data = {}
+    forms = [form]
+    for formset in form.formsets.values():
+        management = formset.management_form
+        data.update(
+            {management.add_prefix(name): value for name, value in management.initial.items()}
+        )
+        forms.extend(formset.forms)
+    for each in forms:
+        for name, field in each.fields.items():
+            if name in getattr(each, "formsets", {}):
+                continue
+            value = each.initial.get(name, field.initial)
+            if callable(value):
+                value = value()
+            if isinstance(value, bool):
+                if value:
+                    data[each.add_prefix(name)] = "on"
+                continue
+            data[each.add_prefix(name)] = "" if value is None else value
+    data.update(
+        {
+            "opens_at": timezone.localtime(page.opens_at).strftime("%Y-%m-%d %H:%M"),
+            "closes_at": timezone.localtime(page.closes_at).strftime("%Y-%m-%d %H:%M"),
+            "body-count": "0",
+            "outcome-count": "0",
+        }
+    )
+    return data
+
+
+@pytest.mark.parametrize("network", ["mastodon", "bluesky", "facebook"])
+def test_the_page_editor_switches_on_the_reply_to_each_respondent(
+    admin_client, sandboxes, home_page, network
+):
+    sandbox = make_sandbox_channel(sandboxes, network)
+    page = consultation_page(home_page, sandbox.channel.department, channels=[sandbox.channel])
+    data = _page_editor_data(admin_client, page)
+    assert data["cross_post_channels-0-channel"] == sandbox.channel.pk
+    assert "cross_post_channels-0-reply_to_respondents" not in data  # off by default
+
+    data["cross_post_channels-0-reply_to_respondents"] = "on"
+    data["action-publish"] = "action-publish"
+    response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
+
+    assert response.status_code == 302, (
+        response.context["form"].formsets["cross_post_channels"].errors
+    )
+    page.refresh_from_db()
+    assert page.live is True
+    link = ConsultationChannel.objects.get(page_id=page.pk)
+    assert link.channel_id == sandbox.channel.pk
+    assert link.reply_to_respondents is True
+
+    # And off again.
+    data = _page_editor_data(admin_client, page)
+    assert data["cross_post_channels-0-reply_to_respondents"] == "on"
+    del data["cross_post_channels-0-reply_to_respondents"]
+    data["action-publish"] = "action-publish"
+    response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
+    assert response.status_code == 302
+    assert ConsultationChannel.objects.get(page_id=page.pk).reply_to_respondents is False
+
+
+@pytest.mark.parametrize("network", ["x", "youtube", "linkedin"])
+def test_the_page_editor_refuses_the_reply_to_each_respondent_where_the_rules_forbid_it(
+    admin_client, sandboxes, home_page, network
+):
+    sandbox = make_sandbox_channel(sandboxes, network)
+    page = consultation_page(home_page, sandbox.channel.department, channels=[sandbox.channel])
+    data = _page_editor_data(admin_client, page)
+    data["cross_post_channels-0-reply_to_respondents"] = "on"
+    data["action-publish"] = "action-publish"
+
+    response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
+
+    assert response.status_code == 200
+    (inline,) = response.context["form"].formsets["cross_post_channels"].forms
+    (error,) = inline.errors["reply_to_respondents"]
+    assert "rules do not allow automated replies" in error
+    assert sandbox.channel.get_network_display() in error
+    # A field error on the checkbox itself (Wagtail's, read out by screen readers with it).
+    html = response.content.decode()
+    checkbox = re.search(
+        r'<input type="checkbox" name="cross_post_channels-0-reply_to_respondents"[^>]*>', html
+    ).group(0)
+    assert 'aria-invalid="true"' in checkbox
+    errors_id = re.search(r'aria-describedby="[^"]*?(\S+-errors)"', checkbox).group(1)
+    errors = re.search(rf'id="{errors_id}">(.*?)</div>', html, re.S).group(1)
+    assert 'class="error-message"' in errors and escape(error) in errors
+    page.refresh_from_db()
+    assert page.live is False
+    assert ConsultationChannel.objects.get(page_id=page.pk).reply_to_respondents is False

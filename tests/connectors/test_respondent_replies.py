@@ -6,6 +6,7 @@ PDS) and read back from the network's own state.
 
 from __future__ import annotations
 
+import signal
 from datetime import timedelta
 
 import pytest
@@ -25,7 +26,11 @@ from engagement.moderation.services import responses_hold
 from engagement.record.models import ModerationReason, Response
 from tests.connectors.conftest import REFERENCE, SandboxChannel, make_sandbox_channel
 from tests.connectors.sandbox_posts import post_id, post_parent, post_text
-from tests.connectors.test_outcome_replies import _announced, _publish_outcome
+from tests.connectors.test_outcome_replies import (
+    REPLY_WRITE_PATHS,
+    _announced,
+    _publish_outcome,
+)
 from tests.worker_processes import wait_for
 
 ALLOWED = ("mastodon", "bluesky", "facebook")
@@ -150,6 +155,57 @@ def test_each_top_level_reply_gets_the_outcome_once_from_a_real_worker(
     for parent in (first, second):
         assert len(replies_under(sandbox_channel, network, parent)) == 1
     assert _respondent_replies(page).count() == 2
+
+
+@pytest.mark.celery_worker
+@pytest.mark.sandbox_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("network", ALLOWED)
+def test_a_worker_killed_after_replying_to_a_respondent_does_not_reply_twice(
+    processes, sandboxes, home_page, network
+):
+    sandbox = make_sandbox_channel(sandboxes, network)
+    page, announced = _announced(home_page, sandbox)
+    respondent = _reply(sandbox, network, announced, "ana", "Please include the ring road.")
+    _collect(sandbox, page)
+    _switch_on(page, sandbox)
+    _outcome_out(page, sandbox)
+    # The reply is written, but its answer is held back until the worker is dead.
+    sandbox.server.inject_fault(
+        "hold_after_write", path=REPLY_WRITE_PATHS[network], method="POST", hold=120
+    )
+    try:
+        group = processes()
+        worker = group.worker()
+        reply_to_respondents.apply_async(queue=group.queue)
+        wait_for(
+            lambda: len(replies_under(sandbox, network, respondent)) == 1,
+            timeout=60,
+            what=lambda: f"the reply to the respondent to be written\n{group.log('worker.log')}",
+            interval=0.01,
+        )
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        sandbox.server.clear_faults()
+
+    delivery = _respondent_replies(page).get()
+    assert delivery.response.external_id == respondent
+    assert delivery.status == DeliveryStatus.SENDING
+    assert not delivery.posts.exists()
+
+    group.worker()
+    result = deliver.apply_async(args=[delivery.pk], queue=group.queue)
+    assert result.get(timeout=120) == DeliveryStatus.DELIVERED, group.log("worker.log")
+    replies = replies_under(sandbox, network, respondent)
+    assert len(replies) == 1, replies
+    # The reply found under the respondent's post was adopted as the delivery's own.
+    assert delivery.events.filter(action="recovered").exists()
+    assert delivery.posts.count() == 1
+    assert _respondent_replies(page).count() == 1
+    # Beat's next runs neither schedule nor send another.
+    assert reply_to_respondents.apply_async(queue=group.queue).get(timeout=60) == 0
+    assert len(replies_under(sandbox, network, respondent)) == 1
 
 
 @pytest.mark.django_db

@@ -68,14 +68,20 @@ def test_inactive_channels_and_other_departments_channels_are_skipped(home_page)
     assert delivery_schedule_for_consultation(page=page) == []
 
 
-def test_every_message_carries_the_link_and_the_hashtag(home_page, settings):
+def test_every_message_carries_the_link_and_the_hashtag_but_a_reply_to_one_person(
+    home_page, settings
+):
     settings.HUB_BASE_URL = "https://consult.example.gov.uk"
     page = consultation_page(home_page, DepartmentFactory(), hashtag="CleanAirZones")
 
     for kind in DeliveryKind.values:
         message = delivery_message(page=page, kind=kind)
-        # The outcome's reply links to "you said, we did"; the rest to the consultation.
-        path = f"{page.url}summary/" if kind == DeliveryKind.OUTCOME else page.url
+        # The outcome's replies (in the thread, to each respondent) link to "you said, we
+        # did"; the rest to the consultation.
+        outcome_kinds = (DeliveryKind.OUTCOME, DeliveryKind.RESPONDENT_REPLY)
+        path = f"{page.url}summary/" if kind in outcome_kinds else page.url
         assert message.link == f"https://consult.example.gov.uk{path}"
-        assert message.hashtag == "CleanAirZones"
+        # A reply to one person carries no hashtag: it is not a post for the campaign.
+        hashtag = "" if kind == DeliveryKind.RESPONDENT_REPLY else "CleanAirZones"
+        assert message.hashtag == hashtag
         assert page.title.rstrip(".") in message.text

@@ -6,12 +6,18 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from connectors.exceptions import RateLimited, TransientError
 from connectors.models import Delivery, DeliveryEventAction, DeliveryKind, DeliveryStatus
 from connectors.selectors import delivered_posts_for, deliveries_due
-from connectors.services import delivery_schedule_for_consultation, delivery_send
+from connectors.services import (
+    delivery_retry,
+    delivery_retry_planned,
+    delivery_schedule_for_consultation,
+    delivery_send,
+)
 from connectors.tasks import MAX_RETRIES, deliver, retry_countdown, send_due_reminders
 from tests.connectors.conftest import WRITE_PATHS, make_sandbox_channel
 from tests.factories.connectors import consultation_page
@@ -87,6 +93,61 @@ def test_beat_picks_due_reminders_of_live_consultations_only(home_page, sandboxe
     page.refresh_from_db()
     page.unpublish()
     assert reminder not in deliveries_due(now=reminder.due_at + timedelta(seconds=1))
+
+
+def _live_announcement(home_page, sandbox) -> Delivery:
+    page = consultation_page(
+        home_page, sandbox.channel.department, channels=[sandbox.channel], live=True
+    )
+    return Delivery.objects.create(
+        consultation=page,
+        channel=sandbox.channel,
+        kind=DeliveryKind.ANNOUNCE,
+        due_at=timezone.now(),
+    )
+
+
+def test_beat_does_not_ask_a_rate_limited_network_again_before_its_reset(home_page, sandboxes):
+    sandbox = make_sandbox_channel(sandboxes, "mastodon")
+    delivery = _live_announcement(home_page, sandbox)
+    sandbox.server.inject_fault("rate_limit", path=WRITE_PATHS["mastodon"], reset_in=1200)
+
+    with pytest.raises(RateLimited) as limited:
+        delivery_send(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.retry_at == limited.value.reset_at
+    assert delivery.retry_at > timezone.now() + timedelta(minutes=15)
+    # Beat's runs every 5 minutes until the reset leave it to the task's own retry.
+    for minutes in (5, 10, 15):
+        with time_machine.travel(timezone.now() + timedelta(minutes=minutes), tick=False):
+            assert delivery not in deliveries_due(now=timezone.now())
+    with time_machine.travel(delivery.retry_at + timedelta(seconds=1), tick=False):
+        assert delivery in deliveries_due(now=timezone.now())
+
+    # An administrator's retry (it enqueues the send itself) goes now, whatever the network said.
+    assert delivery_retry(delivery_id=delivery.pk).retry_at is None
+    delivered = delivery_send(delivery_id=delivery.pk)
+    assert delivered.status == DeliveryStatus.DELIVERED
+    assert delivered.retry_at is None
+    assert len(sandbox.posts) == 1
+
+
+def test_beat_leaves_a_stuck_send_to_its_planned_retry(home_page, sandboxes):
+    """A send whose outcome is unknown stays "sending"; its backoff may be longer than the
+    15 minutes after which beat takes a "sending" delivery for lost."""
+    sandbox = make_sandbox_channel(sandboxes, "x")
+    delivery = _live_announcement(home_page, sandbox)
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENDING)
+    retry_at = timezone.now() + timedelta(minutes=40)
+
+    delivery_retry_planned(delivery_id=delivery.pk, retry_at=retry_at)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=False):
+        assert delivery not in deliveries_due(now=timezone.now())
+    with time_machine.travel(retry_at + timedelta(seconds=1), tick=False):
+        assert delivery in deliveries_due(now=timezone.now())
 
 
 def test_delivered_posts_are_listed_for_the_consultation_page(home_page, sandboxes):
