@@ -33,7 +33,8 @@ FTS_TABLE = f"{DOCUMENTS}_fts"
 POSTGRES_CONFIG = {"en": "english", "cy": "simple"}
 
 
-def _vendor() -> str:
+def vendor() -> str:
+    """The database the full-text documents live in: "postgresql" or "sqlite"."""
     return connections[router.db_for_read(ResponseDocument)].vendor
 
 
@@ -215,7 +216,7 @@ def matching_ids(q: str) -> RawSQL | None:
     words, phrases = query_parts(q)
     if not words and not phrases:
         return None
-    if _vendor() == "postgresql":
+    if vendor() == "postgresql":
         where, params = _postgres_match(words, phrases)
         # The SQL is the module's own text; everything the public typed is a parameter.
         sql = f"SELECT response_id FROM {DOCUMENTS} WHERE {where}"  # noqa: S608
@@ -227,7 +228,7 @@ def matching_ids(q: str) -> RawSQL | None:
 def ranked_ids(q: str, documents: QuerySet[ResponseDocument], *, offset: int, size: int) -> list:
     """A page of ``documents`` (already matched and filtered), most relevant first."""
     words, phrases = query_parts(q)
-    if _vendor() == "postgresql":
+    if vendor() == "postgresql":
         scores = []
         params: list[str] = []
         for analyser, config in POSTGRES_CONFIG.items():
