@@ -159,6 +159,17 @@ class Connector(ABC):
     #: True when the network pushes changes to a webhook (``webhook_*`` below); polling
     #: stays the safety net.
     receives_webhooks: ClassVar[bool] = False
+    #: For a network whose posts are comments on a video: an example of the video links it
+    #: takes, for the error an editor sees when a consultation's video link is not one.
+    video_url_examples: ClassVar[str] = ""
+    #: The video a consultation names (its link), set by ``channel_account_connector`` for
+    #: that consultation's posting and collection; "" leaves the channel's own.
+    video_url: str = ""
+
+    @classmethod
+    def video_id_from_url(cls, url: str) -> str:
+        """The network's id of the video a link points at; "" when it is not one of its."""
+        return ""
 
     def __init__(
         self,

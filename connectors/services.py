@@ -57,6 +57,7 @@ from connectors.registry import connector_backend_options, connector_class, cred
 from connectors.respondent_replies import respondent_reply_refusal, respondent_reply_thread
 from connectors.selectors import deliveries_due
 from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
+from consultations.models import ConsultationPage
 from consultations.selectors import consultation_translation
 
 logger = logging.getLogger(__name__)
@@ -70,12 +71,33 @@ _DELIVERY_LOCK_SPACE = 7013
 # --- Channels ---------------------------------------------------------------------------
 
 
-def channel_account_connector(*, channel: ChannelAccount) -> Connector:
-    return connector_class(channel.network)(
+def channel_account_connector(
+    *, channel: ChannelAccount, consultation: ConsultationPage | None = None
+) -> Connector:
+    """The channel's connector; for ``consultation``, pointed at the video it names."""
+    connector = connector_class(channel.network)(
         channel.channel_credentials(),
         timeout=settings.HUB_CONNECTOR_TIMEOUT,
         options=connector_backend_options(channel.network),
     )
+    if consultation is not None:
+        connector.video_url = consultation_video_url(consultation=consultation, connector=connector)
+    return connector
+
+
+def consultation_video_url(*, consultation: ConsultationPage, connector: Connector) -> str:
+    """The link of the video a consultation names for the network: its own video link, or
+    else the first video in its body the network recognises; "" for the channel's video."""
+    if consultation.video_url:
+        return consultation.video_url
+    for block in consultation.body or ():
+        if block.block_type != "video":
+            continue
+        embed = block.value.get("video")
+        url = str(getattr(embed, "url", "") or "")
+        if url and connector.video_id_from_url(url):
+            return url
+    return ""
 
 
 def channel_account_create(
@@ -443,7 +465,9 @@ def delivery_send(*, delivery_id: int) -> Delivery:
         failure: ConnectorError | None = None
         connector = None
         try:
-            connector = channel_account_connector(channel=delivery.channel)
+            connector = channel_account_connector(
+                channel=delivery.channel, consultation=delivery.consultation
+            )
             _send_parts(delivery, connector, outcome_unknown=outcome_unknown)
         except RateLimited as error:
             failure = error

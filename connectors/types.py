@@ -196,6 +196,9 @@ class WebhookEvent:
     #: (comment id, post id) of comments that mention the account on posts not ours: no
     #: list of them can be read later, so each is kept for the ``MENTIONED_ROUTE`` to fetch.
     mentioned_comments: tuple[tuple[str, str], ...] = ()
+    #: (comment id, ``PostState``) of comments the delivery says were deleted or hidden at
+    #: the source: withdrawn from the record at once, as the deletion sweep would later.
+    withdrawn_comments: tuple[tuple[str, str], ...] = ()
     #: Changes in the delivery that could not be read, kept with the reason.
     quarantined: tuple[QuarantinedItem, ...] = ()
 

@@ -25,6 +25,7 @@ def network_webhook(request: HttpRequest, network: str) -> HttpResponse:
             "accepted": outcome.accepted,
             "replayed": outcome.replayed,
             "too_old": outcome.too_old,
+            "withdrawn": outcome.withdrawn,
             "collections": len(outcome.collections),
         }
     )

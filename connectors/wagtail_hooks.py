@@ -30,6 +30,7 @@ from connectors.models import (
     QuarantinedPayload,
 )
 from connectors.outbound import error_reason
+from connectors.registry import connector_class, connector_names
 from connectors.selectors import delivered_posts_for, engagement_per_delivery
 from connectors.services import channel_account_verify, delivery_delete_posts, delivery_retry
 from consultations.models import department_ids_for_user
@@ -371,3 +372,17 @@ def add_engagement_per_delivery(consultation):
 @hooks.register("analysis_summary_context")
 def add_public_engagement_per_post(consultation):
     return {"post_engagement": engagement_per_delivery(consultation=consultation)}
+
+
+@hooks.register("consultation_video_url_check")
+def check_consultation_video_url(url: str) -> str:
+    """A consultation's video link must be one a network posting on videos recognises."""
+    on_videos = [
+        backend
+        for backend in (connector_class(name) for name in connector_names())
+        if backend.video_url_examples
+    ]
+    if not on_videos or any(backend.video_id_from_url(url) for backend in on_videos):
+        return ""  # recognised, or no network here posts on videos (the link is only shown)
+    examples = " or ".join(backend.video_url_examples for backend in on_videos)
+    return f"Enter a video link in the correct format, like {examples}"

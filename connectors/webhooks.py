@@ -5,6 +5,8 @@ channel it names; a delivery already acted on (the same key) or older than
 ``HUB_WEBHOOK_MAX_AGE`` is refused, so a replay does nothing. What a delivery is about
 is only a reason to collect now: the replies themselves are read from the network
 through the connector, as every poll reads them, and polling stays the safety net.
+A comment the delivery says was deleted or hidden is withdrawn from the record at once,
+as the deletion sweep would withdraw it later (the sweep stays the safety net for those).
 
 A comment that mentions the account on someone else's post is the exception: the network
 lists such comments nowhere, so the delivery is the only word of it. Its id is kept in the
@@ -32,10 +34,18 @@ from connectors.crypto import CredentialsUnreadable
 from connectors.models import ChannelAccount, CollectionState, DeliveryPost, WebhookReceipt
 from connectors.registry import connector_class
 from connectors.selectors import collection_pairs
-from connectors.types import MENTIONED_ROUTE
+from connectors.types import MENTIONED_ROUTE, PostState
 from consultations.models import ConsultationPage
+from engagement.moderation.services import responses_withdraw
+from engagement.record.models import Response, WithdrawalReason
 
 logger = logging.getLogger(__name__)
+
+# What the source says of a comment, and the reason its response is withdrawn: as the sweep.
+_WITHDRAWAL_REASONS = {
+    PostState.DELETED: WithdrawalReason.DELETED_AT_SOURCE,
+    PostState.PRIVATE: WithdrawalReason.PRIVATE_AT_SOURCE,
+}
 
 
 class WebhookRefused(Exception):
@@ -54,6 +64,8 @@ class WebhookOutcome:
     too_old: int = 0
     #: Comments that mention the account, kept for the consultations' collections to read.
     mentioned: int = 0
+    #: Responses withdrawn because the delivery says their comment was deleted or hidden.
+    withdrawn: int = 0
     quarantined: int = 0
     #: (consultation id, channel id) whose collection was started.
     collections: list[tuple[int, int]] = field(default_factory=list)
@@ -134,6 +146,10 @@ def webhook_receive(
                 outcome.quarantined += payloads_quarantine(
                     channel=channels[0], consultation=None, items=event.quarantined
                 )
+            if event.withdrawn_comments:
+                outcome.withdrawn += _responses_withdraw_now(
+                    network=network, channels=channels, withdrawn=event.withdrawn_comments
+                )
             if event.mentioned_comments:
                 outcome.mentioned += len(event.mentioned_comments)
                 pairs.update(
@@ -161,6 +177,36 @@ def webhook_receive(
         raise WebhookRefused(403, "the delivery is too old to be trusted")
     # A replay is acknowledged (so the network stops sending it) but acted on only once.
     return outcome
+
+
+def _responses_withdraw_now(
+    *, network: str, channels: Sequence[ChannelAccount], withdrawn: Sequence[tuple[str, str]]
+) -> int:
+    """Withdraw the collected responses the delivery says were deleted or hidden at the
+    source, as the deletion sweep would on its next turn (the same tombstone and automatic
+    moderation decision). Only responses to consultations announced on the signing channels
+    are touched, so one Page's deliveries cannot withdraw another's comments. Idempotent: a
+    response already withdrawn is left as it is."""
+    announced_on = DeliveryPost.objects.filter(delivery__channel__in=channels).values(
+        "delivery__consultation_id"
+    )
+    withdrawn_count = 0
+    for source_state, reason in _WITHDRAWAL_REASONS.items():
+        comment_ids = [comment_id for comment_id, found in withdrawn if found == source_state]
+        if not comment_ids:
+            continue
+        collected = Response.objects.filter(
+            channel=network,
+            external_id__in=comment_ids,
+            consultation_id__in=announced_on,
+            withdrawn_at__isnull=True,
+        ).values_list("external_id", flat=True)
+        external_ids = [external_id for external_id in collected if external_id]
+        if external_ids:
+            withdrawn_count += responses_withdraw(
+                channel=network, external_ids=external_ids, reason=reason
+            )
+    return withdrawn_count
 
 
 def _mentions_keep(

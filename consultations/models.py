@@ -45,6 +45,9 @@ HASHTAG_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # - "consultation_page_context": fn(request, page) -> dict, merged into the page's context.
 PAGE_VIEWS_HOOK = "register_consultation_page_views"
 PAGE_CONTEXT_HOOK = "consultation_page_context"
+# Each function registered under it takes a consultation's video link and returns an error
+# for the editor ("" when the link will do): the networks that post on videos know theirs.
+VIDEO_URL_CHECK_HOOK = "consultation_video_url_check"
 
 
 def page_view(name: str):
@@ -587,6 +590,14 @@ class ConsultationPage(RoutablePageMixin, Page):
         blank=True,
         help_text="When the outcome is shown to the public; leave empty until it is ready.",
     )
+    video_url = models.URLField(
+        "Video link",
+        max_length=500,
+        blank=True,
+        help_text="The department's video this consultation is announced on, where a "
+        "network posts comments on videos. Leave empty to use the channel's video, or the "
+        "first video in the body.",
+    )
     auto_approve_responses = models.BooleanField(
         default=False,
         help_text="Publish new responses without waiting for a moderator, unless the "
@@ -609,6 +620,7 @@ class ConsultationPage(RoutablePageMixin, Page):
                 FieldRowPanel([FieldPanel("department"), FieldPanel("topic")]),
                 FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
                 FieldPanel("hashtag"),
+                FieldPanel("video_url"),
             ],
             heading="Who and when",
         ),
@@ -725,6 +737,11 @@ class ConsultationPage(RoutablePageMixin, Page):
                         f"#{self.hashtag} is already used by “{clash.title}”, which is open "
                         "at the same time; choose another hashtag."
                     )
+        if self.video_url:
+            for check in hooks.get_hooks(VIDEO_URL_CHECK_HOOK):
+                error = check(self.video_url)
+                if error:
+                    errors.setdefault("video_url", []).append(error)
         if self.outcome_published_at and not self.outcome:
             errors.setdefault("outcome", []).append(
                 "Write the outcome before setting when it is published."

@@ -73,6 +73,10 @@ METRIC_FIELDS = (
     "reactions.limit(0).summary(total_count),comments.limit(0).summary(total_count),shares"
 )
 MAX_MARK_IDS = 100
+# The Page ``feed`` webhook's verbs (Meta's Page webhooks reference: add, block, edit, edited,
+# delete, follow, hide, mute, remove, unblock, unhide, update) that take a comment out of
+# public view, and what the deletion sweep would find at the source afterwards.
+WITHDRAWING_VERBS = {"remove": PostState.DELETED, "hide": PostState.PRIVATE}
 # Mentioning comments read per page of the ``mentioned`` route (one Graph request each).
 MENTIONED_PER_PAGE = 25
 
@@ -686,6 +690,7 @@ class FacebookConnector(Connector):
                 changes = []
             post_ids = []
             mentioned: dict[str, str] = {}
+            withdrawn: dict[str, str] = {}
             quarantined: list[QuarantinedItem] = []
             for change in changes:
                 value = change.get("value") if isinstance(change, dict) else None
@@ -718,6 +723,30 @@ class FacebookConnector(Connector):
                                 external_id=str(comment_id or ""),
                             )
                         )
+                # A comment removed (by its author or the Page) or hidden by the Page: the
+                # record withdraws it now, rather than at the deletion sweep's next turn.
+                # Nothing is left to read, so no collection is started for it.
+                if (
+                    change.get("field") == "feed"
+                    and value.get("item") == "comment"
+                    and value.get("verb") in WITHDRAWING_VERBS
+                ):
+                    comment_id = value.get("comment_id")
+                    if (
+                        comment_id
+                        and isinstance(comment_id, str | int)
+                        and not isinstance(comment_id, bool)
+                    ):
+                        withdrawn.setdefault(str(comment_id), WITHDRAWING_VERBS[value["verb"]])
+                    else:
+                        quarantined.append(
+                            QuarantinedItem(
+                                route="feed",
+                                raw=jsonable(change),
+                                error=f"a comment {value['verb']} change without its comment_id",
+                            )
+                        )
+                    continue
                 # A comment on one of our posts (``feed``), or a post or comment that
                 # mentions the Page (``mention``): a post that mentions it names no post
                 # of ours, and the ``tagged`` route's poll brings it.
@@ -738,6 +767,7 @@ class FacebookConnector(Connector):
                     occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
                     post_ids=tuple(dict.fromkeys(post_ids)),
                     mentioned_comments=tuple(mentioned.items()),
+                    withdrawn_comments=tuple(withdrawn.items()),
                     quarantined=tuple(quarantined),
                 )
             )

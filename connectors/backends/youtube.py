@@ -8,8 +8,9 @@ sandbox, or the real ``youtube.googleapis.com``). Its requests go through
 an access token) over an ``httplib2.Http`` of ``connectors.outbound``.
 
 A consultation is announced as the channel's own top-level comment on the department's
-video (the channel's ``video``); citizens' comment threads on that video, and every reply
-in them, are its responses. The API meters a daily quota in units (a list costs 1, an
+video: the one the consultation names (its video link, or else the first YouTube video in
+its body), or else the channel's ``video``; citizens' comment threads on that video, and
+every reply in them, are its responses. The API meters a daily quota in units (a list costs 1, an
 insert or a delete 50): ``quota_units`` is ours of it, counted per channel.
 """
 
@@ -22,6 +23,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import httplib2
@@ -81,6 +83,30 @@ def video_id_from(value: str) -> str:
     return found.group(1) if found else ""
 
 
+# The links an editor may give for a consultation's video: a watch page or a short link.
+WATCH_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com"})
+SHORT_HOSTS = frozenset({"youtu.be"})
+
+
+def video_id_from_link(url: str) -> str:
+    """The id of the video a ``youtube.com/watch?v=`` or ``youtu.be/`` link points at; ""
+    for anything else (a channel, a playlist, a bare id, another site)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https"):
+        return ""
+    if host in WATCH_HOSTS and parts.path.rstrip("/") == "/watch":
+        found = (parse_qs(parts.query).get("v") or [""])[0]
+    elif host in SHORT_HOSTS:
+        found = parts.path.strip("/")
+    else:
+        return ""
+    return found if VIDEO_ID.match(found) else ""
+
+
 def next_quota_reset(now: datetime | None = None) -> datetime:
     """The next midnight Pacific Time, when Google gives the day's units back."""
     local = (now or datetime.now(tz=UTC)).astimezone(QUOTA_TIMEZONE)
@@ -122,6 +148,9 @@ def error_reasons(error: HttpError) -> list[str]:
 class YouTubeConnector(Connector):
     network = "youtube"
     label = "YouTube"
+    video_url_examples = (
+        "https://www.youtube.com/watch?v=aBcDeFgHiJk or https://youtu.be/aBcDeFgHiJk"
+    )
     default_base_url = "https://youtube.googleapis.com"
     #: Replies are one level deep: ours would be one more templated comment per
     #: respondent in our own thread, what YouTube's spam policy calls repetitive comments.
@@ -145,7 +174,6 @@ class YouTubeConnector(Connector):
 
     def __init__(self, credentials, *, timeout=10.0, options=None):
         super().__init__(credentials, timeout=timeout, options=options)
-        self.video_id = self.secrets.video
         token_uri = (
             GOOGLE_TOKEN_URI if self.base_url == self.default_base_url else f"{self.base_url}/token"
         )
@@ -222,6 +250,15 @@ class YouTubeConnector(Connector):
             handle=str(snippet.get("customUrl") or channel["id"]).lstrip("@"),
             display_name=str(snippet.get("title") or ""),
         )
+
+    @classmethod
+    def video_id_from_url(cls, url: str) -> str:
+        return video_id_from_link(url)
+
+    @property
+    def video_id(self) -> str:
+        """The consultation's own video when it names one, else the channel's."""
+        return self.video_id_from_url(self.video_url) or self.secrets.video
 
     def _channel_id(self) -> str:
         return self._own_channel_id or self.verify().id

@@ -58,7 +58,7 @@ def replies_collect(
         outcome.stopped_by = StopReason.NOTHING_TO_COLLECT
         return outcome
     try:
-        connector = channel_account_connector(channel=channel)
+        connector = channel_account_connector(channel=channel, consultation=consultation)
     except (PermanentError, CredentialsUnreadable) as error:
         _poll_failed(state.pk, str(error))
         outcome.stopped_by = StopReason.ERROR

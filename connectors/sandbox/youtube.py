@@ -127,6 +127,11 @@ class YouTubeState(NetworkState):
         self.videos[video["id"]] = video
         return video
 
+    def upload_video(self, channel_id: str, title: str) -> str:
+        """The channel uploads another video (a consultation may name it); its id."""
+        with self.lock:
+            return str(self._video(self.channels[channel_id], title)["id"])
+
     def create_account(self, *, handle: str, display_name=None, password=None) -> SandboxAccount:
         with self.lock:
             if any(c["handle"] == handle for c in self.channels.values()):

@@ -24,7 +24,10 @@ from django.utils import timezone
 from cms.celery import app as celery_app
 from connectors.backends.facebook import GRAPH_API_VERSION
 from connectors.models import CollectionState, QuarantinedPayload, WebhookReceipt
-from engagement.record.models import Response
+from connectors.webhooks import _collect_now
+from engagement.moderation.models import ModerationDecision
+from engagement.record.models import ModerationState, Response, WithdrawalReason
+from engagement.record.selectors import public_responses
 from tests.collection.conftest import announce
 from tests.conftest import PROJECT_DIR
 from tests.connectors.conftest import make_sandbox_channel
@@ -144,7 +147,13 @@ def test_a_replayed_delivery_is_acted_on_once(
     assert first.status_code == 200
     assert first.json()["accepted"] == 1 and first.json()["collections"] == 1
     assert replay.status_code == 200  # acknowledged, so Meta stops sending it...
-    assert replay.json() == {"accepted": 0, "replayed": 1, "too_old": 0, "collections": 0}
+    assert replay.json() == {
+        "accepted": 0,
+        "replayed": 1,
+        "too_old": 0,
+        "withdrawn": 0,
+        "collections": 0,
+    }
     assert started == [] and len(announced.state.request_log) == requests_after_first
     assert Response.objects.filter(external_id=comment["id"]).count() == 1
 
@@ -603,3 +612,177 @@ def test_a_mention_is_kept_only_for_consultations_still_collected(
     assert comment["id"] in kept.cursor
     closed = CollectionState.objects.filter(consultation=long_closed.page).first()
     assert closed is None or comment["id"] not in closed.cursor
+
+
+# --- Comments removed or hidden: withdrawn at once, not at the next sweep -------------------
+
+
+def _feed_change(*, page_id: str, moment: int, **value) -> bytes:
+    """A Page ``feed`` change about a comment (the Page webhook reference: ``item`` comment,
+    ``verb`` one of add, edited, remove, hide, unhide, ...; no ``message`` once removed)."""
+    value = {"item": "comment", **value}
+    entry = {"id": page_id, "time": moment, "changes": [{"field": "feed", "value": value}]}
+    return json.dumps({"object": "page", "entry": [entry]}).encode()
+
+
+def _published(announced, text: str) -> Response:
+    """A citizen's comment, collected and approved, so the public sees it."""
+    from connectors.collection import replies_collect
+
+    comment = announced.state.citizen_reply(announced.root_id, handle="citizen", text=text)
+    replies_collect(consultation_id=announced.page.pk, channel_id=announced.channel.pk)
+    Response.objects.filter(external_id=comment["id"]).update(
+        moderation_state=ModerationState.APPROVED, published_text=text
+    )
+    response = Response.objects.get(external_id=comment["id"])
+    assert list(public_responses(consultation=announced.page)) == [response]
+    return response
+
+
+@pytest.mark.parametrize(
+    ("verb", "reason"),
+    [("remove", WithdrawalReason.DELETED_AT_SOURCE), ("hide", WithdrawalReason.PRIVATE_AT_SOURCE)],
+)
+def test_a_signed_remove_or_hide_change_withdraws_the_response_at_once_and_once(
+    client, home_page, facebook_channel, verb, reason, django_capture_on_commit_callbacks
+):
+    announced = announce(home_page, facebook_channel)
+    response = _published(announced, "Withdraw me when I go.")
+    requests_before = len(announced.state.request_log)
+
+    def deliver(moment: int):
+        body = _feed_change(
+            page_id=facebook_channel.account.id,
+            moment=moment,
+            verb=verb,
+            comment_id=response.external_id,
+            post_id=announced.root_id,
+            parent_id=announced.root_id,
+        )
+        with django_capture_on_commit_callbacks(execute=True) as started:
+            answer = _deliver(client, facebook_channel, body)
+        return answer, started
+
+    first, started = deliver(int(time.time()))
+    # Meta may send the change again in a new delivery: nothing more happens.
+    again, _ = deliver(int(time.time()) - 1)
+
+    assert first.status_code == 200 and first.json()["withdrawn"] == 1
+    assert again.status_code == 200 and again.json()["withdrawn"] == 0
+    # No collection started, and nothing read from Graph: the delivery is the word of it.
+    assert not [callback for callback in started if getattr(callback, "func", None) is _collect_now]
+    assert len(announced.state.request_log) == requests_before
+    response.refresh_from_db()
+    assert response.moderation_state == ModerationState.WITHDRAWN
+    assert response.withdrawn_reason == reason
+    assert response.text == "" and response.published_text == "" and response.raw_payload == {}
+    # Audited as the sweep audits it: one automatic decision, with the reason.
+    (decision,) = ModerationDecision.objects.filter(response=response)
+    assert decision.automatic and decision.to_state == ModerationState.WITHDRAWN
+    assert decision.from_state == ModerationState.APPROVED
+    assert decision.note == WithdrawalReason(reason).label
+    assert not public_responses(consultation=announced.page).exists()
+
+
+def test_a_remove_change_withdraws_only_responses_announced_on_the_signing_page(
+    client, home_page, facebook_channel, sandboxes, django_capture_on_commit_callbacks
+):
+    other_page = make_sandbox_channel(sandboxes, "facebook")
+    theirs = _published(announce(home_page, other_page), "Collected on the other Page.")
+    body = _feed_change(
+        page_id=facebook_channel.account.id,
+        moment=int(time.time()),
+        verb="remove",
+        comment_id=theirs.external_id,
+        post_id=theirs.root_external_id,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _deliver(client, facebook_channel, body)
+
+    assert answer.status_code == 200 and answer.json()["withdrawn"] == 0
+    theirs.refresh_from_db()
+    assert theirs.withdrawn_at is None and theirs.text == "Collected on the other Page."
+
+
+@pytest.mark.parametrize("verb", ["remove", "hide"])
+def test_a_remove_or_hide_change_that_does_not_say_which_comment_is_quarantined(
+    client, home_page, facebook_channel, verb, django_capture_on_commit_callbacks
+):
+    announced = announce(home_page, facebook_channel)
+    response = _published(announced, "Still here.")
+    body = _feed_change(
+        page_id=facebook_channel.account.id,
+        moment=int(time.time()),
+        verb=verb,
+        post_id=announced.root_id,
+        comment_id={"id": response.external_id},  # not an id
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _deliver(client, facebook_channel, body)
+
+    assert answer.status_code == 200 and answer.json()["withdrawn"] == 0
+    (kept,) = QuarantinedPayload.objects.filter(channel=facebook_channel.channel)
+    assert f"comment {verb} change without its comment_id" in kept.error
+    assert kept.payload["value"]["post_id"] == announced.root_id
+    response.refresh_from_db()
+    assert response.withdrawn_at is None
+    assert list(public_responses(consultation=announced.page)) == [response]
+
+
+@pytest.mark.parametrize(
+    ("source_change", "reason"),
+    [("delete", WithdrawalReason.DELETED_AT_SOURCE), ("hide", WithdrawalReason.PRIVATE_AT_SOURCE)],
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_comment_removed_or_hidden_on_the_sandbox_leaves_the_public_record_within_seconds(
+    live_server, sandboxes, home_page, source_change, reason
+):
+    """The sandbox POSTs the signed ``feed`` change (verb remove, or hide) to the hub's real
+    endpoint, as Meta does; no sweep runs."""
+    sandbox = make_sandbox_channel(sandboxes, "facebook")
+    announced = announce(home_page, sandbox)
+    response = _published(announced, "Visible until the source says otherwise.")
+    state = sandbox.server.state
+    page_url = live_server.url + reverse("consultation_responses_json", args=[announced.page.slug])
+    assert "Visible until the source says otherwise." in _public_page(page_url)
+    delivered_before = len(state.webhook_log)
+    state.subscribe(f"{live_server.url}{URL}", sandbox.account.credentials["webhook_verify_token"])
+    try:
+        if source_change == "delete":
+            state.delete_post(response.external_id)
+        else:
+            state.set_private(response.external_id)
+
+        # A functional deadline (a change heard within seconds), not a timing measurement.
+        wait_for(
+            lambda: Response.objects.filter(pk=response.pk, withdrawn_at__isnull=False).exists(),
+            timeout=5,
+            what=lambda: f"the response withdrawn; webhook log {state.webhook_log!r}",
+            interval=0.1,
+        )
+        wait_for(
+            lambda: len(state.webhook_log) > delivered_before,
+            timeout=5,
+            what="the sandbox's record of the hub's answer",
+        )
+    finally:
+        state.webhook_url = ""
+    ((status, body),) = state.webhook_log[delivered_before:]
+    assert status == 200
+    assert json.loads(body)["entry"][0]["changes"][0]["value"]["verb"] == (
+        "remove" if source_change == "delete" else "hide"
+    )
+    response.refresh_from_db()
+    assert response.withdrawn_reason == reason
+    assert ModerationDecision.objects.filter(response=response, automatic=True).count() == 1
+    assert not public_responses(consultation=announced.page).exists()
+    assert "Visible until the source says otherwise." not in _public_page(page_url)
+
+
+def _public_page(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - the live server
+        return answer.read().decode("utf-8")

@@ -8,11 +8,13 @@ carries, and a deleted comment withdrawn by the sweep's lookup by ids.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from django.core.exceptions import ValidationError
 
 from connectors.backends.youtube import video_id_from
 from connectors.collection import StopReason, replies_collect, responses_sweep
@@ -23,6 +25,7 @@ from connectors.selectors import collection_gaps_for
 from engagement.record.models import Response, WithdrawalReason
 from tests.collection.conftest import announce
 from tests.connectors.conftest import connector_options_set, make_sandbox_channel
+from tests.factories.connectors import consultation_page
 
 
 @pytest.fixture
@@ -234,3 +237,90 @@ def test_googles_quota_exceeded_skips_the_counts_without_an_error(own_sandbox, h
 
     assert "quotaExceeded" in caplog.text
     assert DeliveryPost.objects.get(external_id=announced.root_id).public_metrics == {}
+
+
+# --- A consultation's own video ------------------------------------------------------------
+
+
+def test_two_consultations_naming_their_own_videos_are_announced_and_collected_on_each(
+    youtube, home_page
+):
+    """One by its video link, one by the video in its body (a ``youtu.be`` link); a third
+    names none and keeps the channel's video. Each collects only its own video's comments."""
+    state = youtube.server.state
+    bus_video = state.upload_video(youtube.account.id, "Bus lanes: have your say")
+    parks_video = state.upload_video(youtube.account.id, "Parks: have your say")
+    by_link = announce(
+        home_page, youtube, video_url=f"https://www.youtube.com/watch?v={bus_video}&t=42"
+    )
+    by_body = announce(
+        home_page,
+        youtube,
+        body=json.dumps(
+            [
+                {
+                    "type": "video",
+                    "value": {"video": f"https://youtu.be/{parks_video}", "transcript_url": ""},
+                }
+            ]
+        ),
+    )
+    plain = announce(home_page, youtube)
+
+    assert state.comments[by_link.root_id]["video_id"] == bus_video
+    assert state.comments[by_body.root_id]["video_id"] == parks_video
+    assert state.comments[plain.root_id]["video_id"] == youtube.account.credentials["video"]
+    on_bus = by_link.reply(bus_video, "bus-rider", "Keep the bus lane on the high street.")
+    on_parks = by_body.reply(parks_video, "walker", "More benches in the park, please.")
+    on_channel = plain.reply(youtube.account.credentials["video"], "resident", "General point.")
+
+    for announced in (by_link, by_body, plain):
+        assert _collect(announced).complete
+
+    assert _recorded(by_link) == {on_bus}
+    assert _recorded(by_body) == {on_parks}
+    assert _recorded(plain) == {on_channel}
+    # Each comment links to its own video, highlighted.
+    url = Response.objects.get(external_id=on_bus).url
+    assert url == f"{youtube.server.base_url}/watch?v={bus_video}&lc={on_bus}"
+    # The delivery's own link too (the hub's comment on the consultation's video).
+    post = DeliveryPost.objects.get(external_id=by_body.root_id)
+    assert f"watch?v={parks_video}&" in post.url
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.youtube.com/watch?v=aBcDeFgHiJk",
+        "https://m.youtube.com/watch?v=aBcDeFgHiJk&list=PL1",
+        "https://youtu.be/aBcDeFgHiJk",
+    ],
+)
+def test_a_consultation_takes_a_youtube_watch_or_short_link(home_page, youtube, link):
+    page = consultation_page(home_page, youtube.channel.department, video_url=link)
+
+    page.full_clean()
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.youtube.com/@department",
+        "https://www.youtube.com/playlist?list=PL1234",
+        "https://www.youtube.com/watch?v=short",
+        "https://vimeo.com/76979871",
+        "https://youtu.be.example.com/aBcDeFgHiJk",
+    ],
+)
+def test_a_video_link_that_is_not_a_video_is_refused_with_a_govuk_style_error(
+    home_page, youtube, link
+):
+    page = consultation_page(home_page, youtube.channel.department)
+    page.video_url = link
+
+    with pytest.raises(ValidationError) as refused:
+        page.full_clean()
+
+    (message,) = refused.value.message_dict["video_url"]
+    assert message.startswith("Enter a video link in the correct format, like ")
+    assert "https://www.youtube.com/watch?v=" in message and "https://youtu.be/" in message
