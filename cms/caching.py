@@ -36,7 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template import loader
@@ -314,8 +314,14 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not settings.HUB_PAGE_CACHE or request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
+        failed_before = _database_failed_before()
+        if not settings.HUB_PAGE_CACHE:
+            response = self.get_response(request)
+            if _anonymous(request) and _built_without_the_database(response, failed_before):
+                return database_away_response(request)
+            return response
         if not _anonymous(request):
             response = self.get_response(request)
             if getattr(request, "_hub_page_cache_route", False):
@@ -338,6 +344,10 @@ class PublicPageCacheMiddleware:
             plan.stale = entry
         request._hub_page_cache = plan  # type: ignore[attr-defined]
         response = self.get_response(request)
+        if _built_without_the_database(response, failed_before):
+            return database_away_response(request)
+        if connection.errors_occurred and not failed_before:
+            return response  # not HTML, but no copy of it is kept either
         if response.status_code == 503 and plan.stale is not None:
             # The view could not reach a service it needs (the search node): the last good
             # copy, at the current generations, says more than the outage notice.
@@ -445,8 +455,35 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _database_failed_before() -> bool:
+    """Whether the connection had already failed when this request came in (never under a
+    server: ``close_old_connections`` closes a failed one first). A closed one starts
+    afresh: ``connect()`` clears Django's flag before it tries anyway."""
+    if connection.connection is None:
+        connection.errors_occurred = False
+    return connection.errors_occurred
+
+
+def _built_without_the_database(response: HttpResponseBase, failed_before: bool) -> bool:
+    """An HTML page that reached the database, failed, and was answered all the same.
+
+    Django's ``{% if %}`` turns any exception in its condition into False, the database
+    refusing included: such a page is missing what the condition read (a language link,
+    a list) and must be neither shown nor kept as a good copy.
+    """
+    return (
+        not failed_before
+        and response.status_code < 500
+        and response.get("Content-Type", "").startswith("text/html")
+        # Set by every database error Django sees, whoever catches it; kept until the
+        # connection is opened again (which, with the database away, fails and sets it).
+        and connection.errors_occurred
+    )
+
+
 def database_away_response(request: HttpRequest) -> HttpResponseBase:
     """A stale copy of the page at the current generations if there is one, else the 503."""
+    # exc_info is None when the error was swallowed on the way (``_built_without_the_database``).
     logger.error("The database is unreachable while serving %s", request.path, exc_info=True)
     plan: _Plan | None = getattr(request, "_hub_page_cache", None)
     if plan is not None and plan.stale is not None:

@@ -252,6 +252,11 @@ class HubEnvironment(BaseSettings):
         "",
         description="a JSON file of sandbox accounts (written by `manage.py sandbox --credentials-file`); `seed_demo` links the demo department's channels to them",
     )
+    HUB_DELIVERY_TAKEOVER_INTERVAL: int = Field(
+        20,
+        gt=0,
+        description="seconds between Celery beat's looks for deliveries whose worker died mid-post (taken over and checked against the network before posting again)",
+    )
     HUB_COLLECT_TICK: int = Field(
         15,
         gt=0,

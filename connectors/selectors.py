@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext, gettext_noop
 
 from connectors.models import (
@@ -16,6 +17,8 @@ from connectors.models import (
     CollectionState,
     ConsultationChannel,
     Delivery,
+    DeliveryEvent,
+    DeliveryEventAction,
     DeliveryKind,
     DeliveryStatus,
 )
@@ -25,7 +28,18 @@ from engagement.record.models import Response
 from engagement.record.selectors import public_responses
 
 # A delivery left "sending" this long has lost its task (e.g. the broker lost it): try again.
+# The fallback: where the delivery locks can be read, deliveries_abandoned finds a dead
+# worker's delivery at once.
 STUCK_AFTER = timedelta(minutes=15)
+# The first key of the deliveries' session advisory locks (the second is the delivery's id).
+DELIVERY_LOCK_SPACE = 7013
+# The last event of an attempt under way (or cut short): the worker had not yet recorded
+# an outcome. After a retryable outcome the task's own retry is waiting; not abandoned.
+_MID_ATTEMPT = (
+    DeliveryEventAction.ATTEMPT,
+    DeliveryEventAction.POSTED,
+    DeliveryEventAction.RECOVERED,
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,50 @@ def deliveries_due(*, now: datetime) -> QuerySet[Delivery]:
         consultation__live=True,
         channel__is_active=True,
     ).order_by("due_at")
+
+
+def deliveries_abandoned(*, now: datetime) -> list[int]:
+    """Deliveries left "sending" by a worker that died mid-attempt, to take over at once.
+
+    A worker sends holding a session advisory lock on the delivery
+    (``connectors.services``); PostgreSQL drops it with the dead worker's connection. So a
+    delivery still "sending", with no outcome recorded after its attempt and nobody
+    holding (or waiting for) its lock, has lost its worker. Where locks cannot be read
+    (SQLite in the demo) none are found, and ``deliveries_due``'s STUCK_AFTER stands.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    last_action = (
+        DeliveryEvent.objects.filter(delivery=OuterRef("pk")).order_by("-pk").values("action")[:1]
+    )
+    # The rows first, then the locks: a worker that finishes in between only makes its
+    # delivery look abandoned, and the task sent for it finds it delivered and stops.
+    candidates = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.SENDING,
+            due_at__lte=now,
+            consultation__live=True,
+            channel__is_active=True,
+        )
+        .annotate(last_action=Subquery(last_action))
+        .filter(last_action__in=_MID_ATTEMPT)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not candidates:
+        return []
+    with connection.cursor() as cursor:
+        # Two int4 keys show as classid, objid with objsubid 2; waiters count as holders.
+        cursor.execute(
+            """
+            SELECT objid FROM pg_locks
+            WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """,
+            [DELIVERY_LOCK_SPACE],
+        )
+        locked = {int(row[0]) for row in cursor.fetchall()}
+    return [pk for pk in candidates if pk not in locked]
 
 
 # --- Collecting replies ------------------------------------------------------------------

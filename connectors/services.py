@@ -15,6 +15,9 @@ Exactly once in effect, for every network:
    spans the thread), so a worker killed at part k leaves parts 1..k-1 recorded
    and the next attempt resumes after the last recorded part. An advisory lock on
    the delivery keeps two workers from sending it at once.
+4. That lock dies with a killed worker's connection: beat's
+   ``take_over_abandoned_deliveries`` finds a "sending" delivery nobody holds and
+   enqueues it within seconds, and step 2 applies.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from connectors.models import (
 )
 from connectors.registry import connector_backend_options, connector_class, credentials_validate
 from connectors.respondent_replies import respondent_reply_refusal, respondent_reply_thread
-from connectors.selectors import deliveries_due
+from connectors.selectors import DELIVERY_LOCK_SPACE, deliveries_abandoned, deliveries_due
 from connectors.types import ExternalAccount, ExternalPost, Facet, OutgoingPost
 from consultations.models import ConsultationPage
 from consultations.selectors import consultation_translation
@@ -64,8 +67,6 @@ logger = logging.getLogger(__name__)
 
 # How far before its first attempt a post found on the network may be and still be ours.
 _RECOVERY_CLOCK_SKEW = timedelta(minutes=5)
-# The first key of the deliveries' advisory locks (the second is the delivery's id).
-_DELIVERY_LOCK_SPACE = 7013
 
 
 # --- Channels ---------------------------------------------------------------------------
@@ -506,12 +507,12 @@ def _delivery_send_lock(delivery_id: int) -> Iterator[None]:
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_DELIVERY_LOCK_SPACE, delivery_id])
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [DELIVERY_LOCK_SPACE, delivery_id])
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_DELIVERY_LOCK_SPACE, delivery_id])
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [DELIVERY_LOCK_SPACE, delivery_id])
 
 
 def _record_retryable(delivery: Delivery, error: ConnectorError, action: str, *, unknown: bool):
@@ -673,5 +674,19 @@ def deliveries_enqueue_due(*, now: datetime | None = None) -> list[int]:
     """Enqueue every delivery whose time has come (reminders; announcements left behind)."""
 
     ids = list(deliveries_due(now=now or timezone.now()).values_list("pk", flat=True))
+    _enqueue(ids)
+    return ids
+
+
+def deliveries_take_over_abandoned(*, now: datetime | None = None) -> list[int]:
+    """Enqueue every delivery whose worker died mid-attempt (``deliveries_abandoned``).
+
+    The next attempt finds "sending" and checks the network before posting again (the
+    idempotency key, or our recent posts), so a post the network did accept is recorded,
+    not made twice.
+    """
+    ids = deliveries_abandoned(now=now or timezone.now())
+    for delivery_id in ids:
+        logger.warning("Delivery %s lost its worker mid-attempt; taking it over", delivery_id)
     _enqueue(ids)
     return ids

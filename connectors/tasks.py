@@ -20,6 +20,7 @@ from connectors.respondent_replies import respondent_replies_schedule
 from connectors.selectors import collection_due, sweep_pairs
 from connectors.services import (
     deliveries_enqueue_due,
+    deliveries_take_over_abandoned,
     delivery_give_up,
     delivery_retry_planned,
     delivery_send,
@@ -75,6 +76,15 @@ def send_due_reminders() -> int:
     under way enqueues them: a second would send each twice to the worker queue."""
     with task_lock("connectors:send-due-reminders", seconds=BEAT_LOCK_SECONDS) as held:
         return len(deliveries_enqueue_due()) if held else 0
+
+
+@shared_task
+def take_over_abandoned_deliveries() -> int:
+    """Celery beat: re-enqueue deliveries whose worker died mid-attempt. A killed worker's
+    message stays unacknowledged for the broker's visibility timeout (an hour on Redis);
+    this finds the delivery within one interval. One run at a time."""
+    with task_lock("connectors:take-over-abandoned", seconds=BEAT_LOCK_SECONDS) as held:
+        return len(deliveries_take_over_abandoned()) if held else 0
 
 
 @shared_task

@@ -402,6 +402,8 @@ HUB_SANDBOX_CREDENTIALS = ENV.HUB_SANDBOX_CREDENTIALS
 # consultation is polled per channel every POLL_INTERVAL seconds of its network (above)
 # while open and for HUB_COLLECT_AFTER_CLOSE_DAYS after it closes.
 HUB_COLLECT_TICK = ENV.HUB_COLLECT_TICK
+# Beat looks this often for deliveries whose worker died mid-post (their lock went with it).
+HUB_DELIVERY_TAKEOVER_INTERVAL = ENV.HUB_DELIVERY_TAKEOVER_INTERVAL
 HUB_COLLECT_AFTER_CLOSE_DAYS = ENV.HUB_COLLECT_AFTER_CLOSE_DAYS
 HUB_COLLECT_PAGE_SIZE = ENV.HUB_COLLECT_PAGE_SIZE
 HUB_COLLECT_PAGES_PER_POLL = ENV.HUB_COLLECT_PAGES_PER_POLL
@@ -446,6 +448,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connectors.tasks.send_due_reminders",
         "schedule": 300.0,
         "options": beat_expires(300.0),
+    },
+    # A delivery whose worker died mid-post: found by its released lock, not STUCK_AFTER.
+    "connectors-take-over-abandoned-deliveries": {
+        "task": "connectors.tasks.take_over_abandoned_deliveries",
+        "schedule": float(HUB_DELIVERY_TAKEOVER_INTERVAL),
+        "options": beat_expires(float(HUB_DELIVERY_TAKEOVER_INTERVAL)),
     },
     "connectors-announce-outcomes": {
         "task": "connectors.tasks.announce_outcomes",

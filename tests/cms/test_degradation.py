@@ -18,8 +18,10 @@ from unittest import mock
 import psycopg
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.utils import OperationalError
+from django.test import Client
 
 from cms import caching
 from connectors import tasks as connector_tasks
@@ -354,6 +356,85 @@ def test_a_search_node_recovering_its_shards_is_search_unavailable_not_an_error(
 
     assert answer.status_code == 503
     assert "Search is not available at the moment" in answer.text
+
+
+# The public GETs the system test's load makes, and their neighbours.
+PUBLIC_GETS = (
+    FORM,
+    "/cy/consultations/quieter-streets/respond/",
+    "/consultations/quieter-streets/",
+    LISTING,
+    "/consultations/",
+    "/consultations/feed/",
+    "/consultations/feed/outcomes/",
+    "/consultations/quieter-streets/summary/",
+    "/search/?q=buses",
+    "/api/v1/responses/",
+)
+
+
+def _queries_made(client: Client, path: str) -> int:
+    made = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal made
+        made += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        assert client.get(path).status_code == 200, path
+    return made
+
+
+def _get_while_postgres_stops(client: Client, path: str, *, after: int):
+    """GET ``path``; after ``after`` queries the connection dies and reconnecting is refused."""
+    working_port = connection.settings_dict["PORT"]
+    reached = 0
+
+    def stop_postgres(execute, sql, params, many, context):
+        nonlocal reached
+        reached += 1
+        if reached > after and connection.settings_dict["PORT"] == working_port:
+            connection.settings_dict["PORT"] = _closed_port()
+            connection.close()
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(stop_postgres):
+            return client.get(path)
+    finally:
+        connection.settings_dict["PORT"] = working_port
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("cached", [False, True], ids=["uncached", "page-cache"])
+def test_the_database_going_away_at_any_point_of_a_public_get_is_the_503(
+    postgres, published, settings, cached
+):
+    """PostgreSQL stops in the middle of a request: the query under way fails on its dead
+    connection and every later one is refused on reconnecting (a closed port), as under
+    gunicorn. Wherever that happens, the answer is the GOV.UK 503: never a 500 (errors
+    outside the views go to Django's handler; this client does not raise them), and never
+    a page built on (Django's ``{% if %}`` turns the refusal into False: the listing lost
+    its language links so), nor a copy of one kept in the page cache."""
+    settings.HUB_PAGE_CACHE = cached
+    client = Client(raise_request_exception=False)
+    answers: dict[str, set[int]] = {}
+    for path in PUBLIC_GETS:
+        client.get(path)  # a first visit stores what later ones read (the summary's figures)
+        cache.clear()
+        for fail_from in range(_queries_made(client, path)):
+            cache.clear()
+            answer = _get_while_postgres_stops(client, path, after=fail_from)
+            answers.setdefault(path, set()).add(answer.status_code)
+            if answer.status_code == 503:  # the GOV.UK page, in the address's language
+                assert answer["Retry-After"] == "120", path
+                assert "govuk-template" in answer.text, path
+            if cached:
+                assert client.get(path).get(caching.HEADER) in ("miss", None), path
+
+    assert answers == {path: {503} for path in PUBLIC_GETS}
 
 
 # --- Redis away -------------------------------------------------------------------------

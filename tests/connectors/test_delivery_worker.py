@@ -98,3 +98,79 @@ def test_a_worker_killed_mid_thread_leaves_one_copy_of_every_part_after_restart(
 
 def _id(network: str, post: dict) -> str:
     return post["uri"] if network == "bluesky" else str(post["id"])
+
+
+# (network, fault on the first write): X has no idempotency key, so the new attempt reads
+# the account's posts; Mastodon's Idempotency-Key makes the network answer with the first.
+@pytest.mark.parametrize(
+    ("network", "fault"),
+    [("x", "hold_after_write"), ("mastodon", "hold_after_write"), ("x", "timeout")],
+)
+def test_a_worker_killed_mid_post_is_taken_over_by_beat_with_one_copy_on_the_network(
+    processes,
+    sandboxes,
+    home_page,
+    network,
+    fault,
+):
+    """Nobody retries it: beat sees the dead worker's lock gone and enqueues the delivery.
+
+    "hold_after_write": the network made the post and the worker died before hearing so;
+    the post is recorded, not made again. "timeout": the worker died before the network
+    made it; the post is made once.
+    """
+    sandbox = make_sandbox_channel(sandboxes, network)
+    page = consultation_page(home_page, sandbox.channel.department, channels=[sandbox.channel])
+    page.live = True
+    page.save(update_fields=["live"])
+    delivery = Delivery.objects.create(
+        consultation=page,
+        channel=sandbox.channel,
+        kind=DeliveryKind.ANNOUNCE,
+        due_at=timezone.now(),
+    )
+    write_path = WRITE_PATHS[network]
+    sandbox.server.inject_fault(fault, path=write_path, method="POST", hold=120)
+    group = processes(HUB_DELIVERY_TAKEOVER_INTERVAL="2")
+    earlier_requests = len(sandbox.server.state.request_log)  # the sandbox serves every test
+    try:
+        worker = group.worker()
+        deliver.apply_async(args=[delivery.pk], queue=group.queue)
+        wait_for(
+            lambda: ("POST", write_path) in sandbox.server.state.request_log[earlier_requests:],
+            timeout=60,
+            what=lambda: f"the post to reach the network\n{group.log('worker.log')}",
+            interval=0.01,
+        )
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        sandbox.server.clear_faults()
+    at_kill = [_id(network, post) for post in sandbox.posts]
+    assert len(at_kill) == (1 if fault == "hold_after_write" else 0)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENDING
+    assert not delivery.posts.exists()
+
+    group.worker()
+    group.beat()
+    wait_for(
+        lambda: Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.DELIVERED,
+        timeout=120,
+        what=lambda: (
+            f"beat to take the delivery over\n{group.log('beat.log')}\n{group.log('worker.log')}"
+        ),
+        interval=0.2,
+    )
+
+    planned = Delivery.objects.get(pk=delivery.pk).planned_parts
+    live = [_id(network, post) for post in sandbox.posts]
+    recorded = list(
+        DeliveryPost.objects.filter(delivery=delivery)
+        .order_by("position")
+        .values_list("external_id", flat=True)
+    )
+    assert len(live) == len(set(live)) == len(planned), live
+    assert recorded == live
+    # The post the network accepted before the worker died is the one on record.
+    assert recorded[: len(at_kill)] == at_kill

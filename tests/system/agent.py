@@ -7,9 +7,9 @@
 ``staff`` is a long-lived process, like a moderator's browser and a comms officer's: it
 approves what waits for moderation every few seconds; when the test drops a file
 ``publish-N`` in DIR, it publishes a new consultation linked to every channel (which
-sends its announcements through Celery), and on ``retry-stuck`` it retries the
-deliveries stuck in "sending", as an officer answering the alert would. Both keep working through the faults: a database
-error is logged and the loop tries again.
+sends its announcements through Celery). Both keep working through the faults: a
+database error is logged and the loop tries again. Nobody retries a delivery: one whose
+worker was killed is taken over by beat.
 """
 
 # ruff: noqa: T201 - the figures are printed for the operator (and the issue's note)
@@ -114,30 +114,11 @@ def _moderate() -> int:
     return approved
 
 
-def _retry_stuck() -> int:
-    """What an officer does when the "sending" alert fires: retry each stuck delivery
-    (the hub checks the network before posting again) rather than wait for the sweep."""
-    from django.utils import timezone
-
-    from connectors.models import Delivery, DeliveryStatus
-    from connectors.services import delivery_retry
-
-    stuck = Delivery.objects.filter(
-        status=DeliveryStatus.SENDING, updated_at__lt=timezone.now() - timedelta(seconds=30)
-    )
-    for delivery in stuck:
-        delivery_retry(delivery_id=delivery.pk)
-    return len(stuck)
-
-
 def staff(requests_dir: Path) -> None:
     from django.db import close_old_connections
 
     while True:
         try:
-            if (requests_dir / "retry-stuck").exists():
-                print(f"retried {_retry_stuck()}", flush=True)
-                (requests_dir / "retry-stuck").unlink()
             for request in sorted(requests_dir.glob("publish-*")):
                 _publish(int(request.name.split("-")[1]))
                 request.unlink()
