@@ -49,8 +49,9 @@ def test_welsh_version_gets_its_own_deliveries_on_the_consultations_channels(hom
         [
             (kind, language)
             for kind in DeliveryKind.values
-            # The outcome reply is made when the outcome is published (connectors.outcomes).
-            if kind != DeliveryKind.OUTCOME
+            # The outcome reply is made when the outcome is published (connectors.outcomes),
+            # a respondent's reply after it (connectors.respondent_replies).
+            if kind not in (DeliveryKind.OUTCOME, DeliveryKind.RESPONDENT_REPLY)
             for language in ("", "cy")
         ]
     )
