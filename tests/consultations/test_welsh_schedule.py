@@ -10,9 +10,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from connectors.models import Delivery, DeliveryKind
+from connectors.services import delivery_schedule_for_consultation
 from consultations.models import ConsultationPage, ConsultationStatus
 from consultations.selectors import consultation_outcome_page
 from consultations.translations import OUT_OF_DATE, UP_TO_DATE, translation_statuses
+from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory, consultation_page
 from tests.factories.consultations import welsh_translation
 
 WELSH_FORM = "/cy/consultations/quieter-streets/respond/"
@@ -155,3 +158,26 @@ def test_the_welsh_editor_shows_the_schedule_as_the_english_pages(admin_client, 
     assert "Follows the English page" not in english_editor.text
     shown = re.search(r'value="([^"]*)"', closes_input(welsh_editor))[1]
     assert shown == timezone.localtime(english.closes_at).strftime("%Y-%m-%d %H:%M")
+
+
+def test_the_welsh_reminders_move_with_the_english_closing_date(home_page):
+    department = DepartmentFactory()
+    channel = ChannelAccountFactory(department=department, credentials={"access_token": "t"})
+    english = consultation_page(home_page, department, channels=[channel], publish=True)
+    welsh = welsh_translation(english)
+    delivery_schedule_for_consultation(page=english)
+    delivery_schedule_for_consultation(page=welsh)  # as publishing each page does
+    english = ConsultationPage.objects.get(pk=english.pk)
+
+    _extend(english, days=14)
+    delivery_schedule_for_consultation(page=english)  # publishing the English page only
+
+    welsh_reminders = Delivery.objects.filter(
+        consultation=english,
+        language="cy",
+        kind__in=[DeliveryKind.REMINDER_7D, DeliveryKind.CLOSED],
+    )
+    assert {reminder.kind: reminder.due_at for reminder in welsh_reminders} == {
+        DeliveryKind.REMINDER_7D: english.closes_at - timedelta(days=7),
+        DeliveryKind.CLOSED: english.closes_at,
+    }
