@@ -317,6 +317,8 @@ def delivery_schedule_for_consultation(*, page, triggered_by=None) -> list[Deliv
                     delivery.due_at = due_at
                     delivery.save(update_fields=["due_at", "updated_at"])
                 deliveries.append(delivery)
+        if not language:
+            _translations_reminders_follow(consultation, links, now)
         to_send = [
             d.pk
             for d in deliveries
@@ -325,6 +327,24 @@ def delivery_schedule_for_consultation(*, page, triggered_by=None) -> list[Deliv
         ]
         transaction.on_commit(lambda: _enqueue(to_send))
     return deliveries
+
+
+def _translations_reminders_follow(consultation, links, now: datetime) -> None:
+    """Move the pending reminders of the consultation's translations with its closing
+    date: the Welsh page's schedule follows the English one when the English is published
+    (consultations.translations), so its "one week left" and "now closed" posts must too,
+    not only when the Welsh page is next published."""
+    due_times = _due_times(consultation, now)
+    pending = Delivery.objects.filter(
+        consultation_id=consultation.pk,
+        channel_id__in=[link.channel_id for link in links],
+        kind__in=[kind for kind in due_times if kind != DeliveryKind.ANNOUNCE],
+        status=DeliveryStatus.PENDING,
+    ).exclude(language="")
+    for delivery in pending:
+        if delivery.due_at != due_times[delivery.kind]:
+            delivery.due_at = due_times[delivery.kind]
+            delivery.save(update_fields=["due_at", "updated_at"])
 
 
 def _enqueue(delivery_ids: list[int]) -> None:

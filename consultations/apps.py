@@ -11,11 +11,19 @@ class ConsultationsConfig(AppConfig):
     def ready(self):
         # why: the policies import models, which may not load before the app registry is ready.
         from django.db.models.signals import post_migrate
+        from wagtail.signals import page_published
 
-        from consultations import permissions
+        from consultations import permissions, translations
+        from consultations.models import ConsultationPage
 
         permissions.register()
         post_migrate.connect(roles_follow_migrations, dispatch_uid="consultations.roles")
+        # A translation's schedule follows its English page (docs/adr/0018).
+        page_published.connect(
+            translations.consultation_published,
+            sender=ConsultationPage,
+            dispatch_uid="consultations.schedule-follows",
+        )
 
 
 def roles_follow_migrations(sender, using="default", **kwargs) -> None:

@@ -547,8 +547,30 @@ class DepartmentPagePermissionTester(PagePermissionTester):
     del _scoped
 
 
+# When a consultation opens, closes and shows its outcome. A translation (the Welsh page)
+# is a page of its own with its own copy of them, but it is the same consultation: its copy
+# follows its default-language page, so the Welsh form is open exactly while the English
+# one is (docs/adr/0018). Copied onto the live translations when the English page is
+# published (``consultations.translations.translations_schedule_follow``), and taken from
+# the English page whenever a translation is built from a revision (``with_content_json``:
+# publishing, scheduled publishing, the editor).
+SCHEDULE_FIELDS = ("opens_at", "closes_at", "outcome_published_at")
+
+
+def schedule_followed(source: dict[str, datetime | None], *, has_outcome: bool) -> dict:
+    """A translation's schedule, from its source page's. Its outcome shows when the
+    source's does, once it has an outcome of its own written: until then the source's
+    outcome is the one shown and linked (``consultation_outcome_page``), and a page with
+    an outcome date and no outcome would show an empty "you said, we did"."""
+    followed = {name: source[name] for name in SCHEDULE_FIELDS}
+    if not has_outcome:
+        followed["outcome_published_at"] = None
+    return followed
+
+
 class ConsultationPageForm(WagtailAdminPageForm):
-    """Officers may only file a consultation under a department they belong to."""
+    """Officers may only file a consultation under a department they belong to. On a
+    translation the schedule is the source page's, shown but not editable."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -557,6 +579,33 @@ class ConsultationPageForm(WagtailAdminPageForm):
             self.fields["department"].queryset = Department.objects.filter(
                 pk__in=department_ids_for_user(user)
             )
+        self.source_schedule = (
+            self.instance.source_schedule() if isinstance(self.instance, ConsultationPage) else None
+        )
+        if self.source_schedule is not None:
+            # The English page's as it is now: Wagtail edits a page with no unpublished
+            # changes from its row, not from a revision (``with_content_json``).
+            followed = schedule_followed(
+                self.source_schedule, has_outcome=bool(self.instance.outcome)
+            )
+            for name in SCHEDULE_FIELDS:
+                if name in self.fields:
+                    self.initial[name] = followed[name]
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = (
+                        "Follows the English page: change it there. Copied here whenever "
+                        "either page is published."
+                    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.source_schedule is not None:
+            # Whatever the form was built from, the English page's schedule as it is now
+            # (and no outcome date while this page has no outcome to show).
+            cleaned.update(
+                schedule_followed(self.source_schedule, has_outcome=bool(cleaned.get("outcome")))
+            )
+        return cleaned
 
 
 class ConsultationPage(RoutablePageMixin, Page):
@@ -714,6 +763,32 @@ class ConsultationPage(RoutablePageMixin, Page):
     @property
     def outcome_is_public(self) -> bool:
         return self.status == ConsultationStatus.OUTCOME_PUBLISHED
+
+    # --- The schedule of a translation -----------------------------------------------
+
+    def source_schedule(self) -> dict[str, datetime | None] | None:
+        """The schedule of the default-language page this one translates; None for that
+        page itself, or for a page in another language with no source."""
+        return (
+            ConsultationPage.objects.filter(
+                translation_key=self.translation_key,
+                locale__language_code=default_language_code(),
+            )
+            .exclude(pk=self.pk)
+            .values(*SCHEDULE_FIELDS)
+            .first()
+        )
+
+    def with_content_json(self, content):
+        # Wagtail builds the page from a revision here to publish it (by hand, by workflow
+        # or when scheduled) and to edit it: a translation's revision, saved before the
+        # English dates moved, must not bring its old dates back.
+        page = super().with_content_json(content)
+        source = page.source_schedule()
+        if source is not None:
+            for name, value in schedule_followed(source, has_outcome=bool(page.outcome)).items():
+                setattr(page, name, value)
+        return page
 
     # --- Validation -------------------------------------------------------------
 
@@ -917,5 +992,7 @@ __all__ = [
     "PrivacyNotice",
     "Question",
     "QuestionKind",
+    "SCHEDULE_FIELDS",
     "Topic",
+    "schedule_followed",
 ]

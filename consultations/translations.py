@@ -9,9 +9,13 @@ translator's publishing is what says "this version follows the source" (docs/adr
 For a page, "changed" is judged field by field: the source's revision that was live when
 the translation was last published (Wagtail's publish log names it) against the source's
 live revision now. The report names what differs (the title, the summary, each body block,
-each question's text, hint or options, the dates the Welsh copy keeps its own of), and a
-source republished with none of those changed leaves its translation up to date. Without
-that revision (published before the log, or purged) it falls back to the dates alone.
+each question's text, hint or options), and a source republished with none of those changed
+leaves its translation up to date. Without that revision (published before the log, or
+purged) it falls back to the dates alone.
+
+A consultation's schedule (when it opens, closes and shows its outcome) is not the
+translator's to follow: a translation takes it from its source whenever either is
+published (``translations_schedule_follow``, ``ConsultationPage.with_content_json``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ from wagtail.actions.convert_alias import ConvertAliasPageAction
 from wagtail.actions.copy_for_translation import CopyPageForTranslationAction
 from wagtail.models import GroupPagePermission, Locale, Page, PageLogEntry, Revision, WorkflowPage
 
-from consultations.models import PrivacyNotice
+from consultations.models import (
+    SCHEDULE_FIELDS,
+    ConsultationPage,
+    PrivacyNotice,
+    default_language_code,
+    schedule_followed,
+)
 
 MISSING = "missing"
 NOT_PUBLISHED = "not_published"
@@ -68,17 +78,14 @@ def _status(source_at: datetime | None, translation, translation_at: datetime | 
 
 # Wagtail's log actions that make a revision live (by hand, by workflow, or when scheduled).
 _PUBLISH_ACTIONS = ("wagtail.publish", "wagtail.publish.scheduled")
-# The fields a translation has its own copy of, and how the report names them. The dates
-# are not words, but the Welsh page keeps its own and its form opens and closes by them.
+# The fields a translator writes their own copy of, and how the report names them. The
+# schedule is not among them: it follows the source by itself (SCHEDULE_FIELDS).
 _PAGE_FIELDS = (
     ("title", "Title"),
     ("summary", "Summary"),
     ("introduction", "Introduction"),
     ("body", "Body"),
-    ("opens_at", "Opens"),
-    ("closes_at", "Closes"),
     ("outcome", "Outcome"),
-    ("outcome_published_at", "Outcome published"),
 )
 _QUESTION_FIELDS = (("text", "text"), ("help_text", "hint"), ("options", "options"))
 
@@ -229,6 +236,37 @@ def translation_statuses(*, language_code: str) -> list[TranslationStatus]:
             )
         )
     return statuses
+
+
+def translations_schedule_follow(*, page: ConsultationPage) -> list[int]:
+    """Copy the schedule of ``page``, a consultation in the default language as just
+    published, onto its live translations; returns the ids of those that changed.
+
+    The rows only, no new revision: the translation's words are as its translator
+    published them, and its own revisions take the schedule from ``page`` when built
+    (``ConsultationPage.with_content_json``). ``update()`` sends no signals, and needs
+    none: the cached public pages hang on the site's generation, which every publish
+    bumps (cms.apps, at once and again on commit, and this runs inside the publish's
+    transaction); the search index's copy of a translation is never filtered by date
+    (``consultations_public()`` searches the default language's pages only)."""
+    if page.locale.language_code != default_language_code():
+        return []
+    source = {name: getattr(page, name) for name in SCHEDULE_FIELDS}
+    changed = []
+    translations = ConsultationPage.objects.filter(
+        translation_key=page.translation_key, live=True
+    ).exclude(pk=page.pk)
+    for translation in translations:
+        followed = schedule_followed(source, has_outcome=bool(translation.outcome))
+        if any(getattr(translation, name) != value for name, value in followed.items()):
+            ConsultationPage.objects.filter(pk=translation.pk).update(**followed)
+            changed.append(translation.pk)
+    return changed
+
+
+def consultation_published(sender, instance, **kwargs) -> None:
+    """Wagtail's ``page_published`` for consultations (connected in ``ConsultationsConfig``)."""
+    translations_schedule_follow(page=instance)
 
 
 @transaction.atomic
