@@ -31,6 +31,7 @@ from connectors.models import (
     DeliveryPost,
     DeliveryStatus,
 )
+from connectors.queue import deliveries_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +94,5 @@ def outcome_replies_schedule(*, now: datetime | None = None) -> list[int]:
         created_ids.append(delivery.pk)
     if created_ids:
         logger.info("Outcome replies scheduled: %s", created_ids)
-        transaction.on_commit(lambda: _enqueue(created_ids))
+        transaction.on_commit(lambda: deliveries_enqueue(created_ids))
     return created_ids
-
-
-def _enqueue(delivery_ids: list[int]) -> None:
-    # why: connectors.tasks imports this module for its beat task.
-    from connectors.tasks import deliver
-
-    for delivery_id in delivery_ids:
-        deliver.delay(delivery_id)

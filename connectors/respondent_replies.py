@@ -43,6 +43,7 @@ from connectors.models import (
     DeliveryPost,
     DeliveryStatus,
 )
+from connectors.queue import deliveries_enqueue
 from connectors.registry import network_allows_respondent_replies
 from connectors.types import ExternalPost, PostState
 from engagement.record.models import ModerationState, Response
@@ -178,16 +179,8 @@ def respondent_replies_schedule(*, now: datetime | None = None) -> list[int]:
             created_ids.append(delivery.pk)
     if created_ids:
         logger.info("Replies to respondents scheduled: %s", created_ids)
-        transaction.on_commit(lambda: _enqueue(created_ids))
+        transaction.on_commit(lambda: deliveries_enqueue(created_ids))
     return created_ids
-
-
-def _enqueue(delivery_ids: list[int]) -> None:
-    # why: connectors.tasks imports this module for its beat task.
-    from connectors.tasks import deliver
-
-    for delivery_id in delivery_ids:
-        deliver.delay(delivery_id)
 
 
 # --- Sending (called by connectors.services.delivery_send) --------------------------------

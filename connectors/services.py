@@ -56,6 +56,7 @@ from connectors.models import (
     DeliveryPost,
     DeliveryStatus,
 )
+from connectors.queue import deliveries_enqueue
 from connectors.registry import connector_backend_options, connector_class, credentials_validate
 from connectors.respondent_replies import respondent_reply_refusal, respondent_reply_thread
 from connectors.selectors import DELIVERY_LOCK_SPACE, deliveries_abandoned, deliveries_due
@@ -325,7 +326,7 @@ def delivery_schedule_for_consultation(*, page, triggered_by=None) -> list[Deliv
             if d.kind == DeliveryKind.ANNOUNCE
             and d.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
         ]
-        transaction.on_commit(lambda: _enqueue(to_send))
+        transaction.on_commit(lambda: deliveries_enqueue(to_send))
     return deliveries
 
 
@@ -345,14 +346,6 @@ def _translations_reminders_follow(consultation, links, now: datetime) -> None:
         if delivery.due_at != due_times[delivery.kind]:
             delivery.due_at = due_times[delivery.kind]
             delivery.save(update_fields=["due_at", "updated_at"])
-
-
-def _enqueue(delivery_ids: list[int]) -> None:
-    # why: connectors.tasks calls this module's services; the task module imports it.
-    from connectors.tasks import deliver
-
-    for delivery_id in delivery_ids:
-        deliver.delay(delivery_id)
 
 
 # --- Sending ----------------------------------------------------------------------------------
@@ -661,7 +654,7 @@ def delivery_retry(*, delivery_id: int, triggered_by=None) -> Delivery:
         delivery.retry_at = None
         delivery.save(update_fields=["status", "due_at", "retry_at", "updated_at"])
         _event(delivery, DeliveryEventAction.RETRY_REQUESTED, actor=triggered_by)
-        transaction.on_commit(lambda: _enqueue([delivery_id]))
+        transaction.on_commit(lambda: deliveries_enqueue([delivery_id]))
     return delivery
 
 
@@ -694,7 +687,7 @@ def deliveries_enqueue_due(*, now: datetime | None = None) -> list[int]:
     """Enqueue every delivery whose time has come (reminders; announcements left behind)."""
 
     ids = list(deliveries_due(now=now or timezone.now()).values_list("pk", flat=True))
-    _enqueue(ids)
+    deliveries_enqueue(ids)
     return ids
 
 
@@ -708,5 +701,5 @@ def deliveries_take_over_abandoned(*, now: datetime | None = None) -> list[int]:
     ids = deliveries_abandoned(now=now or timezone.now())
     for delivery_id in ids:
         logger.warning("Delivery %s lost its worker mid-attempt; taking it over", delivery_id)
-    _enqueue(ids)
+    deliveries_enqueue(ids)
     return ids
