@@ -537,8 +537,8 @@ def test_the_hub_loses_and_duplicates_nothing_through_faults_under_load(hub, mon
         assert answer.status_code < 300, answer.text
         return answer
 
-    def social_collected() -> int:
-        """Replies from the networks in the record, as the hub's metrics count them."""
+    def metric_sum(counted: Callable[[str], bool]) -> int:
+        """The sum of the hub's /metrics lines ``counted`` picks (no line: 0)."""
         answer = requests.get(
             f"http://127.0.0.1:{WEB_PORT}/metrics",
             headers={"Authorization": f"Bearer {hub.health_token}"},
@@ -546,10 +546,14 @@ def test_the_hub_loses_and_duplicates_nothing_through_faults_under_load(hub, mon
         )
         answer.raise_for_status()
         return int(
-            sum(
-                float(line.rsplit(" ", 1)[1])
-                for line in answer.text.splitlines()
-                if line.startswith("hub_replies_collected_total{")
+            sum(float(line.rsplit(" ", 1)[1]) for line in answer.text.splitlines() if counted(line))
+        )
+
+    def social_collected() -> int:
+        """Replies from the networks in the record, as the hub's metrics count them."""
+        return metric_sum(
+            lambda line: (
+                line.startswith("hub_replies_collected_total{")
                 and any(f'channel="{n}"' in line for n in NETWORKS)
             )
         )
@@ -557,20 +561,8 @@ def test_the_hub_loses_and_duplicates_nothing_through_faults_under_load(hub, mon
     baseline = social_collected()
 
     def deliveries_sending() -> int:
-        """Deliveries in "sending", as the hub's metrics count them (no line: none)."""
-        answer = requests.get(
-            f"http://127.0.0.1:{WEB_PORT}/metrics",
-            headers={"Authorization": f"Bearer {hub.health_token}"},
-            timeout=10,
-        )
-        answer.raise_for_status()
-        return int(
-            sum(
-                float(line.rsplit(" ", 1)[1])
-                for line in answer.text.splitlines()
-                if line.startswith('hub_deliveries{status="sending"}')
-            )
-        )
+        """Deliveries in "sending", as the hub's metrics count them."""
+        return metric_sum(lambda line: line.startswith('hub_deliveries{status="sending"}'))
 
     def replies_caught_up(count: int) -> Callable[[], bool]:
         """Whether the record holds at least as many replies as were sent so far."""
