@@ -32,7 +32,7 @@ TEST_ENV := \
 	HUB_ATPROTO_CONTROL_URL=http://127.0.0.1:$(ATPROTO_CONTROL_PORT) \
 	HUB_REQUIRE_SERVICES=1
 
-.PHONY: help install assets demo test test-embedded services-up services-down services-status lint bench clean
+.PHONY: help install assets demo test test-embedded services-up services-down services-status lint bench bench-scale clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -92,11 +92,20 @@ test: lint assets services-up ## Lint, start the real services and run every tes
 test-embedded: install assets ## Run the tests that need no services on the embedded default
 	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser and not atproto_reference" $(PYTEST_ARGS)
 
-bench: install ## Print speed and memory figures (benchmarks, never tests)
+bench: install ## Print speed and memory figures (benchmarks, never tests), then 1,000,000 responses on the services
 	@for script in scripts/bench_*.py; do \
+		test "$$script" = scripts/bench_scale.py && continue; \
 		echo "==> $$script"; \
 		DJANGO_SETTINGS_MODULE=cms.settings.base $(PY) $$script || exit 1; \
 	done
+	@$(MAKE) --no-print-directory bench-scale
+
+bench-scale: install services-up ## 1,000,000 responses (HUB_BENCH_SCALE_RESPONSES) on PostgreSQL + OpenSearch, scratch database and indices
+	@echo "==> scripts/bench_scale.py"
+	@env -u DATABASE_URL DJANGO_SETTINGS_MODULE=cms.settings.base \
+		SEARCH_URL=opensearch3+http://127.0.0.1:$(OPENSEARCH_HTTP_PORT) \
+		$(PY) scripts/bench_scale.py \
+		--scratch-database postgresql://hub@127.0.0.1:$(PG_PORT)/postgres --index-prefix hubbench_
 
 lint: install ## ruff, import-linter's app layers (docs/adr/0006-app-layers.md), and mypy
 	@$(VENV)/bin/ruff check .
