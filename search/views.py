@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from consultations.models import Question
 from consultations.selectors import consultation_public
 from engagement.analysis.selectors import themes_live
-from engagement.record.selectors import accountability_counts
+from engagement.analysis.summaries import public_accountability
 from search.forms import ResponseSearchForm, SiteSearchForm
 from search.selectors import (
     SEARCH_NODE_AWAY,
@@ -74,7 +74,7 @@ def consultation_responses(request: HttpRequest, slug: str) -> HttpResponse:
                 if value != Sort.RELEVANCE or filters.q
             ],
             "sort": filters.effective_sort,
-            "counts": accountability_counts(consultation=consultation),
+            "counts": public_accountability(consultation=consultation).counts,
             "query_without_page": _query_without_page(request),
             "search_unavailable": search_unavailable,
         },

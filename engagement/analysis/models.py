@@ -196,6 +196,11 @@ class PublicSummary(models.Model):
     figures_version = models.PositiveBigIntegerField(null=True, blank=True)
     figures = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+    # What became of every response (totals and by week), stored under the same version
+    # but apart from the figures: the responses page and the API read them without paying
+    # for the figures' quotes and terms.
+    accountability_version = models.PositiveBigIntegerField(null=True, blank=True)
+    accountability = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "public summaries"

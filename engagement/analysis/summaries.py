@@ -10,6 +10,11 @@ served from there until something they depend on changes:
 - an analysis run or an analyst's theme edit (``engagement.analysis.services``);
 - the consultation page being published (its questions may have changed).
 
+What became of every response (``accountability_counts`` and ``accountability_by_week``,
+shown on the summary, the responses page and the API) is stored the same way, under the
+same version but on its own: a new response makes the next responses page count again
+(one grouped query), not compute the summary's terms and quotes.
+
 Each of these raises the summary's ``version`` in its own transaction. A view serves the
 stored figures only when they were computed at the current version; otherwise it computes
 them, and stores them only if the version has not moved meanwhile. So a quote of a
@@ -20,7 +25,8 @@ summary is never behind the record's publishing rules, only recomputed once more
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -38,8 +44,20 @@ from engagement.analysis.selectors import (
     consultation_figures,
 )
 from engagement.record.models import Response
+from engagement.record.selectors import (
+    AccountabilityCounts,
+    WeeklyAccountability,
+    accountability_by_week,
+    accountability_counts,
+)
 
-_DROPPED = {"figures": None, "figures_version": None, "computed_at": None}
+_DROPPED = {
+    "figures": None,
+    "figures_version": None,
+    "computed_at": None,
+    "accountability": None,
+    "accountability_version": None,
+}
 
 
 def summaries_invalidate(*, consultation_ids: Iterable[int]) -> int:
@@ -120,4 +138,52 @@ def _figures_from_json(
         ),
         campaigns=tuple(CampaignFigure(**campaign) for campaign in data["campaigns"]),
         last_run=last_run,
+    )
+
+
+@dataclass(frozen=True)
+class PublicAccountability:
+    """What became of a consultation's responses: the totals and the same by week."""
+
+    counts: AccountabilityCounts
+    weeks: list[WeeklyAccountability]
+
+
+def public_accountability(*, consultation: ConsultationPage) -> PublicAccountability:
+    """The accountability counts: stored ones if still current, else counted and stored
+    (the same version rule as ``public_figures``)."""
+    summary, _ = PublicSummary.objects.get_or_create(consultation=consultation)
+    if summary.accountability is not None and summary.accountability_version == summary.version:
+        return _accountability_from_json(summary.accountability)
+    version = summary.version
+    counted = PublicAccountability(
+        counts=accountability_counts(consultation=consultation),
+        weeks=accountability_by_week(consultation=consultation),
+    )
+    PublicSummary.objects.filter(consultation=consultation, version=version).update(
+        accountability=_accountability_to_json(counted), accountability_version=version
+    )
+    return counted
+
+
+def _accountability_to_json(counted: PublicAccountability) -> dict[str, Any]:
+    return {
+        "counts": asdict(counted.counts),
+        "weeks": [
+            {"week_start": week.week_start.isoformat(), "counts": asdict(week.counts)}
+            for week in counted.weeks
+        ],
+    }
+
+
+def _accountability_from_json(data: dict[str, Any]) -> PublicAccountability:
+    return PublicAccountability(
+        counts=AccountabilityCounts(**data["counts"]),
+        weeks=[
+            WeeklyAccountability(
+                week_start=date.fromisoformat(week["week_start"]),
+                counts=AccountabilityCounts(**week["counts"]),
+            )
+            for week in data["weeks"]
+        ],
     )

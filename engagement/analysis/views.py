@@ -37,14 +37,10 @@ from engagement.analysis.services import (
     theme_split,
     themes_merge,
 )
-from engagement.analysis.summaries import public_figures
+from engagement.analysis.summaries import public_accountability, public_figures
 from engagement.csv_cells import csv_cell_safe
 from engagement.record.models import Response
-from engagement.record.selectors import (
-    WeeklyAccountability,
-    accountability_by_week,
-    accountability_counts,
-)
+from engagement.record.selectors import WeeklyAccountability, accountability_counts
 
 
 def _consultation(slug: str) -> ConsultationPage:
@@ -154,16 +150,17 @@ def ledger_chart(weeks: Sequence[WeeklyAccountability]) -> dict:
 def consultation_summary(request, slug: str):
     consultation = _consultation(slug)
     figures = public_figures(consultation=consultation)
+    accountability = public_accountability(consultation=consultation)
     return render(
         request,
         "analysis/summary/summary.html",
         {
             "consultation": consultation,
             "figures": figures,
-            "counts": accountability_counts(consultation=consultation),
+            "counts": accountability.counts,
             "charts": summary_charts(figures),
             "ledger": {
-                **ledger_chart(accountability_by_week(consultation=consultation)),
+                **ledger_chart(accountability.weeks),
                 "csv_url": reverse("consultation_ledger_csv", kwargs={"slug": consultation.slug}),
             },
             # Apps above this one add to the summary (connectors: engagement per post).
@@ -175,7 +172,7 @@ def consultation_summary(request, slug: str):
 def consultation_summary_csv(request, slug: str):
     consultation = _consultation(slug)
     figures = public_figures(consultation=consultation)
-    counts = accountability_counts(consultation=consultation)
+    counts = public_accountability(consultation=consultation).counts
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-summary.csv"'
     writer = csv.writer(response)

@@ -23,6 +23,7 @@ from ninja.errors import HttpError, ValidationError
 
 from consultations.models import ConsultationPage, Question
 from consultations.selectors import consultations_public
+from engagement.analysis.summaries import public_accountability
 from engagement.opendata import exports
 from engagement.opendata.schemas import (
     ConsultationPageOut,
@@ -34,11 +35,7 @@ from engagement.opendata.schemas import (
     ResponsePageOut,
 )
 from engagement.record.models import Answer
-from engagement.record.selectors import (
-    AccountabilityCounts,
-    accountability_counts,
-    public_responses,
-)
+from engagement.record.selectors import AccountabilityCounts, public_responses
 from search.selectors import SEARCH_NODE_AWAY, ResponseSearch, Sort, responses_search
 from search.selectors import ResponseFilters as SearchFilters
 
@@ -203,7 +200,7 @@ def _absolute(request: HttpRequest, name: str, slug: str) -> str:
 
 
 def _consultation_out(request: HttpRequest, page: ConsultationPage) -> dict[str, Any]:
-    counts = accountability_counts(consultation=page)
+    counts = public_accountability(consultation=page).counts
     return {
         "slug": page.slug,
         "title": page.title,
@@ -287,7 +284,7 @@ def ledger_get(request: HttpRequest, query: Query[LedgerQuery]):
         raise Http404(f"There is no published consultation called {query.consultation!r}.")
     return {
         "consultation": page.slug,
-        "totals": _counts_out(accountability_counts(consultation=page)),
+        "totals": _counts_out(public_accountability(consultation=page).counts),
         "weeks": exports.ledger_records(consultation=page),
     }
 

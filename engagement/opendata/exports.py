@@ -19,14 +19,11 @@ from typing import Any
 from django.db.models import Func, IntegerField, QuerySet
 
 from consultations.models import ConsultationPage, Question
+from engagement.analysis.summaries import public_accountability
 from engagement.csv_cells import csv_cell_safe
 from engagement.moderation.removals import removals_count
 from engagement.record.models import Answer, Response, public_name_for
-from engagement.record.selectors import (
-    HIDDEN_REASON_LABELS,
-    accountability_by_week,
-    public_responses,
-)
+from engagement.record.selectors import HIDDEN_REASON_LABELS, public_responses
 
 CHUNK_SIZE = 2000
 LICENCE_NAME = "Open Government Licence v3.0"
@@ -237,7 +234,7 @@ LEDGER_HIDDEN_REASONS = list(HIDDEN_REASON_LABELS)
 
 
 def ledger_records(*, consultation: ConsultationPage) -> list[dict[str, Any]]:
-    """One dict per week (``accountability_by_week``): the week's Monday, its counts and the
+    """One dict per week (``public_accountability``'s weeks): the week's Monday, its counts and the
     hidden ones by reason. Counts only: no response, word or person."""
     return [
         {
@@ -253,7 +250,7 @@ def ledger_records(*, consultation: ConsultationPage) -> list[dict[str, Any]]:
                 for reason in LEDGER_HIDDEN_REASONS
             },
         }
-        for week in accountability_by_week(consultation=consultation)
+        for week in public_accountability(consultation=consultation).weeks
     ]
 
 

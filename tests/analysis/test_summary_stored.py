@@ -127,3 +127,53 @@ def test_republishing_the_page_recomputes_the_answer_tallies(client, analysed):
     consultation.save_revision().publish()
 
     assert "Would you use a night bus?" in _summary(client, consultation)
+
+
+def _api_totals(client, consultation) -> dict:
+    answer = client.get(f"/api/v1/ledger/?consultation={consultation.slug}")
+    assert answer.status_code == 200, answer.content
+    return answer.json()["totals"]
+
+
+def test_what_became_of_the_responses_is_stored_and_follows_each_change(client, analysed):
+    """The totals and weekly ledger (summary, responses page, API) are counted once, then
+    read; a new pending response, a hide and a withdrawal each reach every reader."""
+    consultation = analysed.consultation
+    before = _api_totals(client, consultation)
+    stored = PublicSummary.objects.get(consultation=consultation)
+    assert stored.accountability is not None
+    assert stored.accountability_version == stored.version
+    assert stored.accountability["counts"]["collected"] == before["collected"]
+
+    # A write that tells no one is not seen: the stored counts are read, not recounted.
+    untold = list(
+        Response.objects.public().filter(consultation=consultation).values_list("pk", flat=True)[:1]
+    )
+    Response.objects.filter(pk__in=untold).update(moderation_state=ModerationState.PENDING)
+    assert _api_totals(client, consultation) == before
+    Response.objects.filter(pk__in=untold).update(moderation_state=ModerationState.APPROVED)
+
+    pending = ResponseFactory(
+        consultation=consultation, moderation_state=ModerationState.PENDING, published_text=""
+    )
+    after_new = _api_totals(client, consultation)
+    assert after_new["collected"] == before["collected"] + 1
+    assert after_new["pending"] == before["pending"] + 1
+
+    moderator = moderator_create(department=consultation.department, username="ledger-mod")
+    shown = Response.objects.public().filter(consultation=consultation).first()
+    response_moderate(
+        response=shown, to_state=ModerationState.HIDDEN, by=moderator, reason=ModerationReason.SPAM
+    )
+    after_hide = _api_totals(client, consultation)
+    assert after_hide["published"] == before["published"] - 1
+    assert after_hide["hidden"] == before["hidden"] + 1
+
+    responses_page = client.get(f"/consultations/{consultation.slug}/responses/")
+    summary_page = _summary(client, consultation)
+    assert responses_page.status_code == 200
+    ledger = client.get(f"/api/v1/ledger/?consultation={consultation.slug}").json()
+    assert sum(week["collected"] for week in ledger["weeks"]) == after_hide["collected"]
+    assert sum(week["hidden"] for week in ledger["weeks"]) == after_hide["hidden"]
+    assert f'id="summary-total">{after_hide["published"]}<' in summary_page
+    assert pending.moderation_state == ModerationState.PENDING
