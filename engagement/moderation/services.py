@@ -108,13 +108,19 @@ def response_published_fields(
 
 
 def responses_auto_approve(
-    *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
+    *,
+    consultation: ConsultationPage,
+    response_ids: Sequence[int],
+    note: str = "",
+    announce: bool = True,
 ) -> int:
     """Apply the consultation's auto-approve policy to pending responses just recorded.
 
     Approves only when the policy is on, the abuse screen flagged nothing and no name is
     to be shown (a name is published only once a person approved it), with an automatic
-    ModerationDecision each. Returns how many were approved.
+    ModerationDecision each. Returns how many were approved. ``announce=False`` leaves
+    ``responses_changed`` to the caller (the record announces its new rows once, after
+    this), so each row reaches the search outbox once.
     """
     if not consultation.auto_approve_responses or not response_ids:
         return 0
@@ -143,7 +149,8 @@ def responses_auto_approve(
         )
         # A bulk update sends no model signals: tell the layers above (the search index)
         # now, rather than leaving it to the outbox's sweep (which needs Celery beat).
-        responses_changed.send(sender=Response, response_ids=approvable)
+        if announce:
+            responses_changed.send(sender=Response, response_ids=approvable)
         ModerationDecision.objects.bulk_create(
             [
                 ModerationDecision(
@@ -209,10 +216,15 @@ class ModerationPublishingPolicy:
         return text_redacted(text=name, mentions=mention_policy_for(consultation=consultation))[0]
 
     def responses_auto_approve(
-        self, *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
+        self,
+        *,
+        consultation: ConsultationPage,
+        response_ids: Sequence[int],
+        note: str = "",
+        announce: bool = True,
     ) -> int:
         return responses_auto_approve(
-            consultation=consultation, response_ids=response_ids, note=note
+            consultation=consultation, response_ids=response_ids, note=note, announce=announce
         )
 
 

@@ -32,9 +32,17 @@ class PublishingPolicy(Protocol):
         ...
 
     def responses_auto_approve(
-        self, *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
+        self,
+        *,
+        consultation: ConsultationPage,
+        response_ids: Sequence[int],
+        note: str = "",
+        announce: bool = True,
     ) -> int:
-        """Approve what the consultation's policy allows among rows just written."""
+        """Approve what the consultation's policy allows among rows just written.
+
+        ``announce=False``: the caller sends ``responses_changed`` for these rows itself,
+        after this, in the same transaction."""
         ...
 
 
@@ -50,7 +58,7 @@ class NothingPublished:
     def name_published_text(self, *, consultation, name) -> str:
         return ""
 
-    def responses_auto_approve(self, *, consultation, response_ids, note="") -> int:
+    def responses_auto_approve(self, *, consultation, response_ids, note="", announce=True) -> int:
         return 0
 
 

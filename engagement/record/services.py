@@ -331,8 +331,10 @@ def responses_record_batch(
     policy = publishing_policy()
     unique: list[ResponseInput] = []
     seen: set[tuple[str, str]] = set()
+    # Each channel checked once: a page of replies shares one (the check reads the registry).
+    for channel in {item.channel for item in items}:
+        check_channel(channel=channel)
     for item in items:
-        check_channel(channel=item.channel)
         if item.received_at.tzinfo is None:
             raise RecordError("received_at must be timezone-aware.")
         if item.external_id:
@@ -439,7 +441,8 @@ def responses_record_batch(
                     )
                 )
         Answer.objects.bulk_create(new_answers, batch_size=_CHUNK)
-        responses_changed.send(sender=Response, response_ids=list(inserted.values()))
+        # Approved first, then announced once: the layers above (the search outbox, the
+        # page cache) hear of each new row once, in its approved state, not twice.
         policy.responses_auto_approve(
             consultation=consultation,
             response_ids=[
@@ -447,7 +450,9 @@ def responses_record_batch(
                 for reference, pk in inserted.items()
                 if pending[references[reference]].auto_approvable
             ],
+            announce=False,
         )
+        responses_changed.send(sender=Response, response_ids=list(inserted.values()))
         created_ids.update({references[reference]: pk for reference, pk in inserted.items()})
         left = [index for reference, index in references.items() if reference not in inserted]
         # A row left out either was recorded meanwhile by someone else (done) or
