@@ -247,7 +247,9 @@ def _respondents_ensure(
     _respondents_refresh(existing, wanted)
     ids = {key: respondent.pk for key, respondent in existing.items()}
     for _ in range(_ATTEMPTS):
-        missing = [key for key in wanted if key not in ids]
+        # In key order: two workers inserting overlapping accounts then wait on each other
+        # in the same order, never in a cycle (a deadlock PostgreSQL would break by error).
+        missing = sorted(key for key in wanted if key not in ids)
         if not missing:
             return ids
         Respondent.objects.bulk_create(
@@ -387,6 +389,9 @@ def responses_record_batch(
     for _ in range(_ATTEMPTS):
         if not todo:
             break
+        # In (channel, external id) order, for the same reason as the respondents: two
+        # overlapping pages recorded at once queue on the unique key in one order.
+        todo.sort(key=lambda index: (pending[index].channel, pending[index].external_id or ""))
         references = {reference_generate(): index for index in todo}
         if len(references) != len(todo):
             continue
