@@ -30,7 +30,7 @@ from django.utils.crypto import salted_hmac
 from consultations.models import ConsultationPage, Question, QuestionKind
 from engagement.languages import language_recorded
 from engagement.record.channels import channel_values, social_channel_values
-from engagement.record.models import Answer, Channel, Respondent, Response
+from engagement.record.models import Answer, Channel, ModerationState, Respondent, Response
 from engagement.record.notifications import notification_create
 from engagement.record.publishing import publishing_policy
 from engagement.record.signals import responses_changed
@@ -370,6 +370,14 @@ def responses_record_batch(
     # A network's tag is often its client's default, and the web form sends none: the words
     # tell Welsh from English (engagement.languages). A web response's text repeats each
     # question's wording, so its answers alone are the author's words.
+    # The consultation's auto-approve rule is decided here, before the row exists: a row
+    # written approved is not written a second time to approve it.
+    approved = [
+        item.auto_approvable
+        and policy.auto_approves(consultation=consultation, published_fields=published)
+        for item, published in zip(pending, published_for, strict=True)
+    ]
+    approved_at = timezone.now()
     languages = [
         language_recorded(
             reported=item.language,
@@ -420,6 +428,11 @@ def responses_record_batch(
                     url=pending[index].url,
                     language=languages[index],
                     raw_payload=dict(pending[index].raw_payload),
+                    **(
+                        {"moderation_state": ModerationState.APPROVED, "moderated_at": approved_at}
+                        if approved[index]
+                        else {}
+                    ),
                 )
                 for reference, index in references.items()
             ],
@@ -446,17 +459,13 @@ def responses_record_batch(
                     )
                 )
         Answer.objects.bulk_create(new_answers, batch_size=_CHUNK)
-        # Approved first, then announced once: the layers above (the search outbox, the
-        # page cache) hear of each new row once, in its approved state, not twice.
-        policy.responses_auto_approve(
-            consultation=consultation,
+        policy.auto_approvals_record(
             response_ids=[
-                pk
-                for reference, pk in inserted.items()
-                if pending[references[reference]].auto_approvable
-            ],
-            announce=False,
+                pk for reference, pk in inserted.items() if approved[references[reference]]
+            ]
         )
+        # Announced once, approved or not: the layers above (the search outbox, the page
+        # cache) hear of each new row once.
         responses_changed.send(sender=Response, response_ids=list(inserted.values()))
         created_ids.update({references[reference]: pk for reference, pk in inserted.items()})
         left = [index for reference, index in references.items() if reference not in inserted]
