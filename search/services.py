@@ -131,11 +131,19 @@ def _sweep(state: SearchIndexState, *, limit: int) -> tuple[list[int], tuple]:
     return [pk for pk, _ in rows], (last_at, last_pk)
 
 
+# A response's columns that no search document reads (the original words never are).
+_NOT_IN_DOCUMENTS = ("text", "raw_payload", "redactions", "flagged_terms", "respondent_name")
+
+
 def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple[int, int]:
     """Index what is public among ``update``; remove the rest and ``delete`` from every backend."""
     pk_field = model._meta.pk
     wanted = [pk_field.to_python(pk) for pk in update]
-    public = list(model.get_indexed_objects().filter(pk__in=wanted)) if wanted else []
+    indexed = model.get_indexed_objects().filter(pk__in=wanted)
+    if model is Response:
+        # Never in a document, and the platform's payload is the widest column to decode.
+        indexed = indexed.defer(*_NOT_IN_DOCUMENTS)
+    public = list(indexed) if wanted else []
     public_pks = {str(obj.pk) for obj in public}
     gone = (update - public_pks) | delete
     backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]

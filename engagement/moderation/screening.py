@@ -17,6 +17,7 @@ farming, smoking, geography or pets they are no sign of abuse.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -237,11 +238,19 @@ _PHRASE_LEXICON: dict[tuple[str, ...], tuple[str, ScreenCategory]] = {
     for phrase in phrases
 }
 _LONGEST_PHRASE = max(len(words) for words in _PHRASE_LEXICON)
+# A phrase can only start at a word that begins one: most words are passed over at once.
+_PHRASE_FIRST_WORDS = frozenset(words[0] for words in _PHRASE_LEXICON)
 # Only a letter written three times or more is drawn out on purpose ("fuuuck"); two
 # may be spelling, and collapsing them would make "PIs" read as "piss".
 _DRAWN_OUT = re.compile(r"([a-z])\1\1")
 
 
+# Words repeat from reply to reply, and what a token matches depends on the token alone
+# (the lexicon is fixed at import): a page of replies screens most of its words once.
+_TOKEN_CACHE_SIZE = 1 << 16
+
+
+@functools.lru_cache(maxsize=_TOKEN_CACHE_SIZE)
 def _fold(text: str) -> str:
     """Lower case without accents ("fück" reads as "fuck")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -275,6 +284,7 @@ def _masked_match(token: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=_TOKEN_CACHE_SIZE)
 def _word_match(token: str) -> tuple[str, ScreenCategory] | None:
     masked = _masked_match(token)
     if masked is not None:
@@ -288,10 +298,11 @@ def _word_match(token: str) -> tuple[str, ScreenCategory] | None:
     return None
 
 
-def _phrase_readings(token: str) -> list[str]:
+@functools.lru_cache(maxsize=_TOKEN_CACHE_SIZE)
+def _phrase_readings(token: str) -> tuple[str, ...]:
     readings = _readings(token)[:2] or [token]
     drawn_out = [_collapse(reading) for reading in readings if _DRAWN_OUT.search(reading)]
-    return [*readings, *drawn_out]
+    return (*readings, *drawn_out)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -322,6 +333,8 @@ def screen(text: str) -> tuple[FlaggedTerm, ...]:
         hit = _word_match(folded)
         if hit is not None:
             flag(hit[0], hit[1], written)
+        if _PHRASE_FIRST_WORDS.isdisjoint(readings[index]):
+            continue
         for length in range(2, _LONGEST_PHRASE + 1):
             window = readings[index : index + length]
             if len(window) < length:

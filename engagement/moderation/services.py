@@ -15,7 +15,7 @@ source makes after a response was recorded: edits and withdrawals.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,10 +107,47 @@ def response_published_fields(
     }
 
 
+AUTO_APPROVED_NOTE = "Approved automatically: the consultation's auto-approve policy."
+
+
+def response_auto_approves(
+    *, consultation: ConsultationPage, published_fields: Mapping[str, Any]
+) -> bool:
+    """The auto-approve rule for a new response: the policy is on, the abuse screen
+    flagged nothing and no name is to be shown (a name is published only once a person
+    approved it). ``responses_auto_approve`` applies the same rule to rows in the record."""
+    return bool(
+        consultation.auto_approve_responses
+        and not published_fields.get("flagged_terms")
+        and not published_fields.get("publish_name")
+    )
+
+
+def auto_approvals_record(*, response_ids: Sequence[int], note: str = "") -> int:
+    """An automatic ModerationDecision (pending → approved) for each response recorded
+    approved by ``response_auto_approves``: the audit trail is the same either way."""
+    ModerationDecision.objects.bulk_create(
+        [
+            ModerationDecision(
+                response_id=pk,
+                decided_by=None,
+                from_state=ModerationState.PENDING,
+                to_state=ModerationState.APPROVED,
+                note=note or AUTO_APPROVED_NOTE,
+                automatic=True,
+            )
+            for pk in response_ids
+        ],
+        batch_size=_CHUNK,
+    )
+    return len(response_ids)
+
+
 def responses_auto_approve(
     *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
 ) -> int:
-    """Apply the consultation's auto-approve policy to pending responses just recorded.
+    """Apply the consultation's auto-approve policy to pending responses in the record
+    (one edited at the source, say).
 
     Approves only when the policy is on, the abuse screen flagged nothing and no name is
     to be shown (a name is published only once a person approved it), with an automatic
@@ -144,20 +181,7 @@ def responses_auto_approve(
         # A bulk update sends no model signals: tell the layers above (the search index)
         # now, rather than leaving it to the outbox's sweep (which needs Celery beat).
         responses_changed.send(sender=Response, response_ids=approvable)
-        ModerationDecision.objects.bulk_create(
-            [
-                ModerationDecision(
-                    response_id=pk,
-                    decided_by=None,
-                    from_state=ModerationState.PENDING,
-                    to_state=ModerationState.APPROVED,
-                    note=note or "Approved automatically: the consultation's auto-approve policy.",
-                    automatic=True,
-                )
-                for pk in approvable
-            ],
-            batch_size=1000,
-        )
+        auto_approvals_record(response_ids=approvable, note=note)
     return len(approvable)
 
 
@@ -208,12 +232,13 @@ class ModerationPublishingPolicy:
     def name_published_text(self, *, consultation: ConsultationPage, name: str) -> str:
         return text_redacted(text=name, mentions=mention_policy_for(consultation=consultation))[0]
 
-    def responses_auto_approve(
-        self, *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
-    ) -> int:
-        return responses_auto_approve(
-            consultation=consultation, response_ids=response_ids, note=note
-        )
+    def auto_approves(
+        self, *, consultation: ConsultationPage, published_fields: Mapping[str, Any]
+    ) -> bool:
+        return response_auto_approves(consultation=consultation, published_fields=published_fields)
+
+    def auto_approvals_record(self, *, response_ids: Sequence[int]) -> int:
+        return auto_approvals_record(response_ids=response_ids)
 
 
 # --- Permissions ----------------------------------------------------------------------------

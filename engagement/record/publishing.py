@@ -9,7 +9,7 @@ become public: no published words, nothing approved.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -31,10 +31,15 @@ class PublishingPolicy(Protocol):
         """The name given with a response as the public may see it (redacted like text)."""
         ...
 
-    def responses_auto_approve(
-        self, *, consultation: ConsultationPage, response_ids: Sequence[int], note: str = ""
-    ) -> int:
-        """Approve what the consultation's policy allows among rows just written."""
+    def auto_approves(
+        self, *, consultation: ConsultationPage, published_fields: Mapping[str, Any]
+    ) -> bool:
+        """Whether a new response with these published fields (``response_published_fields``
+        and the name's) is approved as it is recorded, by the consultation's policy."""
+        ...
+
+    def auto_approvals_record(self, *, response_ids: Sequence[int]) -> int:
+        """The audit trail of responses recorded approved by ``auto_approves``."""
         ...
 
 
@@ -50,7 +55,10 @@ class NothingPublished:
     def name_published_text(self, *, consultation, name) -> str:
         return ""
 
-    def responses_auto_approve(self, *, consultation, response_ids, note="") -> int:
+    def auto_approves(self, *, consultation, published_fields) -> bool:
+        return False
+
+    def auto_approvals_record(self, *, response_ids) -> int:
         return 0
 
 

@@ -30,7 +30,7 @@ from django.utils.crypto import salted_hmac
 from consultations.models import ConsultationPage, Question, QuestionKind
 from engagement.languages import language_recorded
 from engagement.record.channels import channel_values, social_channel_values
-from engagement.record.models import Answer, Channel, Respondent, Response
+from engagement.record.models import Answer, Channel, ModerationState, Respondent, Response
 from engagement.record.notifications import notification_create
 from engagement.record.publishing import publishing_policy
 from engagement.record.signals import responses_changed
@@ -247,7 +247,9 @@ def _respondents_ensure(
     _respondents_refresh(existing, wanted)
     ids = {key: respondent.pk for key, respondent in existing.items()}
     for _ in range(_ATTEMPTS):
-        missing = [key for key in wanted if key not in ids]
+        # In key order: two workers inserting overlapping accounts then wait on each other
+        # in the same order, never in a cycle (a deadlock PostgreSQL would break by error).
+        missing = sorted(key for key in wanted if key not in ids)
         if not missing:
             return ids
         Respondent.objects.bulk_create(
@@ -331,8 +333,10 @@ def responses_record_batch(
     policy = publishing_policy()
     unique: list[ResponseInput] = []
     seen: set[tuple[str, str]] = set()
+    # Each channel checked once: a page of replies shares one (the check reads the registry).
+    for channel in {item.channel for item in items}:
+        check_channel(channel=channel)
     for item in items:
-        check_channel(channel=item.channel)
         if item.received_at.tzinfo is None:
             raise RecordError("received_at must be timezone-aware.")
         if item.external_id:
@@ -366,6 +370,14 @@ def responses_record_batch(
     # A network's tag is often its client's default, and the web form sends none: the words
     # tell Welsh from English (engagement.languages). A web response's text repeats each
     # question's wording, so its answers alone are the author's words.
+    # The consultation's auto-approve rule is decided here, before the row exists: a row
+    # written approved is not written a second time to approve it.
+    approved = [
+        item.auto_approvable
+        and policy.auto_approves(consultation=consultation, published_fields=published)
+        for item, published in zip(pending, published_for, strict=True)
+    ]
+    approved_at = timezone.now()
     languages = [
         language_recorded(
             reported=item.language,
@@ -385,6 +397,9 @@ def responses_record_batch(
     for _ in range(_ATTEMPTS):
         if not todo:
             break
+        # In (channel, external id) order, for the same reason as the respondents: two
+        # overlapping pages recorded at once queue on the unique key in one order.
+        todo.sort(key=lambda index: (pending[index].channel, pending[index].external_id or ""))
         references = {reference_generate(): index for index in todo}
         if len(references) != len(todo):
             continue
@@ -413,6 +428,11 @@ def responses_record_batch(
                     url=pending[index].url,
                     language=languages[index],
                     raw_payload=dict(pending[index].raw_payload),
+                    **(
+                        {"moderation_state": ModerationState.APPROVED, "moderated_at": approved_at}
+                        if approved[index]
+                        else {}
+                    ),
                 )
                 for reference, index in references.items()
             ],
@@ -439,15 +459,14 @@ def responses_record_batch(
                     )
                 )
         Answer.objects.bulk_create(new_answers, batch_size=_CHUNK)
-        responses_changed.send(sender=Response, response_ids=list(inserted.values()))
-        policy.responses_auto_approve(
-            consultation=consultation,
+        policy.auto_approvals_record(
             response_ids=[
-                pk
-                for reference, pk in inserted.items()
-                if pending[references[reference]].auto_approvable
-            ],
+                pk for reference, pk in inserted.items() if approved[references[reference]]
+            ]
         )
+        # Announced once, approved or not: the layers above (the search outbox, the page
+        # cache) hear of each new row once.
+        responses_changed.send(sender=Response, response_ids=list(inserted.values()))
         created_ids.update({references[reference]: pk for reference, pk in inserted.items()})
         left = [index for reference, index in references.items() if reference not in inserted]
         # A row left out either was recorded meanwhile by someone else (done) or
