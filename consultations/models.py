@@ -845,8 +845,21 @@ class ConsultationPage(RoutablePageMixin, Page):
 
     def is_expired_at(self, moment: datetime | None = None) -> bool:
         """Past its expiry date: no longer public, even before Wagtail's ``publish_scheduled``
-        (run every minute by Celery beat) has unpublished it."""
-        return self.expire_at is not None and self.expire_at <= (moment or timezone.now())
+        (run every minute by Celery beat) has unpublished it. A translation expires with its
+        English page too: it is the same consultation, gone from the lists and the record's
+        public pages once the English page expires (``consultations_public``)."""
+        moment = moment or timezone.now()
+        expiries = [self.expire_at]
+        # The English page's, where this is a translation (none for the English page).
+        expiries += (
+            ConsultationPage.objects.filter(
+                translation_key=self.translation_key,
+                locale__language_code=default_language_code(),
+            )
+            .exclude(pk=self.pk)
+            .values_list("expire_at", flat=True)
+        )
+        return any(expire_at is not None and expire_at <= moment for expire_at in expiries)
 
     def serve(self, request, *args, **kwargs):
         if self.is_expired_at():
