@@ -38,7 +38,7 @@ class ConsultationsRssFeed(Feed):
     def site_name(self) -> str:
         # The site's own name in English (editors may set it in Settings → Sites), the
         # deployment's Welsh name in Welsh (the feed's language is active here).
-        if self.language.split("-")[0] == "cy":
+        if (self.language or "").split("-")[0] == "cy":
             return service_name()
         return self.index_page.get_site().site_name or service_name()
 
