@@ -18,6 +18,7 @@ from consultations.models import (
     QuestionKind,
     Topic,
     default_language_code,
+    privacy_notice_default,
 )
 
 
@@ -168,7 +169,7 @@ def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
     default = Locale.objects.filter(language_code=default_language_code()).first()
     active = Locale.objects.filter(language_code=translation.get_language()).first() or default
     if default is None or active is None:
-        return PrivacyNotice()
+        return privacy_notice_default(language_code=translation.get_language() or "")
     notices = PrivacyNotice.objects.filter(locale__in={active.pk, default.pk})
     candidates = (
         [notices.filter(department=department), notices.filter(department__isnull=True)]
@@ -179,4 +180,4 @@ def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
         found = {notice.locale_id: notice for notice in candidate}
         if found:
             return found.get(active.pk) or found.get(default.pk) or next(iter(found.values()))
-    return PrivacyNotice()
+    return privacy_notice_default(language_code=active.language_code)
