@@ -185,6 +185,11 @@ def _page_status(source: Page, translated: Page | None) -> tuple[str, tuple[str,
     return (OUT_OF_DATE if changed else UP_TO_DATE), changed
 
 
+def _notice_section_label(name: str) -> str:
+    field = PrivacyNotice._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def _notice_status(
     source: PrivacyNotice, translated: PrivacyNotice | None
 ) -> tuple[str, tuple[str, ...]]:
@@ -195,7 +200,7 @@ def _notice_status(
         at = translated.updated_at if translated else None
         return _status(source.updated_at, translated, at, translated is not None), ()
     changed = tuple(
-        str(PrivacyNotice._meta.get_field(name).verbose_name)
+        _notice_section_label(name)
         for _, name in PrivacyNotice.SECTIONS
         if translated.source_sections.get(name) != getattr(source, name)
     )
