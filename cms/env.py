@@ -89,7 +89,14 @@ class HubEnvironment(BaseSettings):
     SECURE_HSTS_SECONDS: int = Field(
         31_536_000, ge=0, description="production: HSTS max-age in seconds"
     )
-    HUB_SITE_NAME: str = Field("Consultation hub", description="the service name in the header")
+    HUB_SITE_NAME: str = Field(
+        "Consultation hub",
+        description="the service name in the header, page titles, emails and feeds (English pages)",
+    )
+    HUB_SITE_NAME_CY: str = Field(
+        "Hyb ymgynghori",
+        description="the service name on Welsh pages (`/cy/...`), in Welsh emails and the Welsh feeds",
+    )
     HUB_BASE_URL: str = Field(
         "http://127.0.0.1:8000",
         description="the public base URL, for links in the admin, the API and notifications",

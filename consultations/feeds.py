@@ -15,6 +15,7 @@ from consultations.selectors import (
     consultation_translation,
     consultations_public,
 )
+from consultations.service_name import service_name
 
 FEED_SIZE = 50
 
@@ -32,7 +33,14 @@ class ConsultationsRssFeed(Feed):
             return super().__call__(request, *args, **kwargs)
 
     def title(self):
-        return f"{self.index_page.title} – {self.index_page.get_site().site_name or 'Consultation hub'}"
+        return f"{self.index_page.title} – {self.site_name()}"
+
+    def site_name(self) -> str:
+        # The site's own name in English (editors may set it in Settings → Sites), the
+        # deployment's Welsh name in Welsh (the feed's language is active here).
+        if (self.language or "").split("-")[0] == "cy":
+            return service_name()
+        return self.index_page.get_site().site_name or service_name()
 
     def link(self):
         return self.index_page.url
@@ -86,8 +94,7 @@ class OutcomesAtomFeed(ConsultationsAtomFeed):
     consultations whose ``outcome_published_at`` has come."""
 
     def title(self):
-        site_name = self.index_page.get_site().site_name or "Consultation hub"
-        return gettext("Outcomes – %(site_name)s") % {"site_name": site_name}
+        return gettext("Outcomes – %(site_name)s") % {"site_name": self.site_name()}
 
     def subtitle(self):
         return gettext("What each consultation heard and what will be done, as each is published.")
@@ -98,7 +105,7 @@ class OutcomesAtomFeed(ConsultationsAtomFeed):
     # RFC 4287: a feed names an author unless every entry does; every entry does (its
     # department), and the feed names the hub as well for readers that want one.
     def author_name(self):
-        return self.index_page.get_site().site_name or "Consultation hub"
+        return self.site_name()
 
     def items(self):
         # The consultations are the default language's pages (their outcome is what is

@@ -280,6 +280,76 @@ DEFAULT_CONTACT = (
 )
 
 
+# The same wording in Welsh: what a Welsh page shows before anyone has written a notice
+# (``consultations.selectors.privacy_notice_for``).
+WELSH_DEFAULT_SECTIONS = {
+    "social_networks": (
+        "<p>Pan fyddwch yn ateb un o’n negeseuon am ymgynghoriad ar rwydwaith cymdeithasol, "
+        "neu’n postio gyda hashnod yr ymgynghoriad tra bydd ar agor, rydym yn casglu’r "
+        "canlynol gan y rhwydwaith hwnnw:</p>"
+        "<ul><li>yr hyn a ysgrifennoch, ac unrhyw newidiadau a wnewch iddo wedyn</li>"
+        "<li>pryd y gwnaethoch ei ysgrifennu, a dolen iddo</li>"
+        "<li>enw eich cyfrif, eich enw defnyddiwr a dynodydd y rhwydwaith ar ei gyfer</li></ul>"
+        "<p>Nid ydym yn casglu dim byd arall o’ch cyfrif, ac nid ydym yn casglu negeseuon nad "
+        "ydynt yn ymwneud â’r ymgynghoriad. Os byddwch yn dileu eich neges neu’n ei gwneud yn "
+        "breifat, byddwn yn peidio â’i chyhoeddi.</p>"
+    ),
+    "web_form": (
+        "<p>Pan fyddwch yn ymateb ar y wefan hon, rydym yn casglu eich atebion ac, os byddwch "
+        "yn eu rhoi, eich enw a’ch cyfeiriad e-bost. Rydym hefyd yn cadw enw’r porwr gwe a "
+        "ddefnyddiwyd gennych, i’n helpu i adnabod ymatebion awtomataidd.</p>"
+        "<p>Dim ond i gysylltu â chi am yr ymgynghoriad hwn y byddwn yn defnyddio eich "
+        "cyfeiriad e-bost, ac ni fyddwn byth yn ei gyhoeddi. Dim ond os byddwch yn gofyn i ni "
+        "wneud hynny y byddwn yn cyhoeddi eich enw.</p>"
+    ),
+    "lawful_basis": (
+        "<p>Rydym yn casglu ac yn defnyddio’r wybodaeth hon oherwydd bod ymgynghori â’r "
+        "cyhoedd yn rhan o’n swyddogaethau swyddogol: y sail gyfreithlon yw <strong>tasg "
+        "gyhoeddus</strong> (Erthygl 6(1)(e) o Reoliad Cyffredinol y DU ar Ddiogelu Data).</p>"
+        "<p>Os byddwch yn dweud wrthym am eich iechyd, eich crefydd, eich ethnigrwydd neu "
+        "wybodaeth categori arbennig arall, dim ond i ddeall eich ymateb y byddwn yn ei "
+        "defnyddio, ar sail budd cyhoeddus sylweddol (Erthygl 9(2)(g) o GDPR y DU ac Atodlen 1 "
+        "i Ddeddf Diogelu Data 2018).</p>"
+        "<p>Cyn i ni gyhoeddi unrhyw ymateb, rydym yn tynnu manylion personol fel cyfeiriadau "
+        "e-bost, rhifau ffôn, codau post a rhifau adnabod eraill, ac mae cymedrolwr yn ei "
+        "wirio.</p>"
+    ),
+    "retention": (
+        "<p>Ar ôl i ymgynghoriad gau, rydym yn cadw’r hyn a gasglwyd gennym am y cyfnodau a "
+        "restrir isod, ac yna’n ei ddileu. Caiff ymatebion nad yw cymedrolwr wedi’u darllen "
+        "eto eu cadw nes bod un wedi gwneud hynny.</p>"
+        "<p>Caiff yr ymatebion a gyhoeddwyd, heb y manylion personol, eu cadw fel rhan o "
+        "gofnod cyhoeddus yr ymgynghoriad.</p>"
+    ),
+    "erasure": (
+        "<p>Gallwch ofyn i ni ddileu eich ymateb ar unrhyw adeg. Rhowch i ni’r cyfeirnod a "
+        "roesom i chi pan wnaethoch ymateb, neu’r rhwydwaith cymdeithasol a’r cyfrif y "
+        "gwnaethoch ateb ohono, neu’r cyfeiriad e-bost a roesoch i ni.</p>"
+        "<p>Byddwn yn dileu eich geiriau, eich enw a’ch cyfeiriad e-bost ym mhob man lle rydym "
+        "yn eu cadw, gan gynnwys yr ymatebion a gyhoeddwyd a’n dadansoddiad. Dim ond cofnod "
+        "bod ymateb wedi’i ddileu a gadwn, fel bod y cyfansymiau a gyhoeddwyd yn dal i "
+        "gyfateb.</p>"
+        "<p>Mae gennych hefyd yr hawl i weld yr wybodaeth sydd gennym amdanoch, i’w chywiro, "
+        "ac i wrthwynebu’r ffordd rydym yn ei defnyddio.</p>"
+    ),
+    "contact": (
+        "<p>Cysylltwch â swyddog diogelu data’r adran sy’n cynnal yr ymgynghoriad. Mae eu "
+        "manylion cyswllt ar wefan yr adran.</p>"
+        "<p>Os ydych yn anfodlon â’r ffordd rydym wedi defnyddio eich gwybodaeth, gallwch "
+        'gwyno i <a href="https://ico.org.uk/make-a-complaint/">Swyddfa’r Comisiynydd '
+        "Gwybodaeth</a>.</p>"
+    ),
+}
+
+
+def privacy_notice_default(*, language_code: str) -> PrivacyNotice:
+    """The default wording, unsaved, in ``language_code`` where the hub has it (Welsh),
+    else in English."""
+    if language_code.split("-")[0] == "cy":
+        return PrivacyNotice(**WELSH_DEFAULT_SECTIONS)
+    return PrivacyNotice()
+
+
 # Callables, so that changing the default wording needs no migration.
 def default_social_networks() -> str:
     return DEFAULT_SOCIAL_NETWORKS
@@ -394,6 +464,11 @@ class PrivacyNotice(TranslatableMixin, models.Model):
         help_text="Your data protection officer's email or postal address.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # On a translation: its English notice's sections as they were when the translation was
+    # last saved (saving it is the translator saying "this follows the English"), so the
+    # translations report can name the sections changed since (consultations.translations).
+    # Empty on an English notice, and on a translation saved before this was kept.
+    source_sections = models.JSONField(default=dict, blank=True, editable=False)
 
     base_form_class = PrivacyNoticeForm
     panels = [
@@ -432,6 +507,21 @@ class PrivacyNotice(TranslatableMixin, models.Model):
         if self.department_id is None:
             return "Hub-wide privacy notice"
         return f"Privacy notice of {self.department}"
+
+    def save(self, *args, **kwargs):
+        source = (
+            PrivacyNotice.objects.filter(
+                translation_key=self.translation_key,
+                locale__language_code=default_language_code(),
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if source is not None:
+            self.source_sections = {name: getattr(source, name) for _, name in self.SECTIONS}
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "source_sections"}
+        super().save(*args, **kwargs)
 
     @property
     def translation_version_at(self):
@@ -845,8 +935,21 @@ class ConsultationPage(RoutablePageMixin, Page):
 
     def is_expired_at(self, moment: datetime | None = None) -> bool:
         """Past its expiry date: no longer public, even before Wagtail's ``publish_scheduled``
-        (run every minute by Celery beat) has unpublished it."""
-        return self.expire_at is not None and self.expire_at <= (moment or timezone.now())
+        (run every minute by Celery beat) has unpublished it. A translation expires with its
+        English page too: it is the same consultation, gone from the lists and the record's
+        public pages once the English page expires (``consultations_public``)."""
+        moment = moment or timezone.now()
+        expiries = [self.expire_at]
+        # The English page's, where this is a translation (none for the English page).
+        expiries += (
+            ConsultationPage.objects.filter(
+                translation_key=self.translation_key,
+                locale__language_code=default_language_code(),
+            )
+            .exclude(pk=self.pk)
+            .values_list("expire_at", flat=True)
+        )
+        return any(expire_at is not None and expire_at <= moment for expire_at in expiries)
 
     def serve(self, request, *args, **kwargs):
         if self.is_expired_at():

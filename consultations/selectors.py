@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -14,8 +15,10 @@ from consultations.models import (
     ConsultationStatus,
     Department,
     PrivacyNotice,
+    QuestionKind,
     Topic,
     default_language_code,
+    privacy_notice_default,
 )
 
 
@@ -110,6 +113,44 @@ def consultation_translation(
     return translated if translated is not None else consultation
 
 
+@dataclass(frozen=True)
+class QuestionWords:
+    """A question of the consultation as its page in one language words it: its text, and
+    each recorded option (the English one) by that page's option at the same position."""
+
+    text: str
+    labels: dict[str, str]
+
+
+def question_words(
+    consultation: ConsultationPage, *, language_code: str | None = None
+) -> dict[int, QuestionWords]:
+    """The consultation's questions (by id) in the language (the active one by default),
+    from its live translation's questions (same ``translation_key``), as the form shows
+    them. Empty in the default language, or with no live translation: the recorded words
+    stand. The agreement scale's options come from the catalogue, as on the form."""
+    language_code = language_code or translation.get_language()
+    translated = consultation_translation(consultation, language_code=language_code)
+    if translated.pk == consultation.pk:
+        return {}
+    shown = {question.translation_key: question for question in translated.questions.all()}
+    words = {}
+    for question in consultation.questions.all():
+        own = shown.get(question.translation_key)
+        if own is None:
+            continue
+        values = question.choices
+        if question.kind == QuestionKind.AGREEMENT_SCALE:
+            labels = {value: translation.gettext(value) for value in values}
+        elif own.kind == question.kind and len(own.choices) == len(values):
+            labels = dict(zip(values, own.choices, strict=True))
+        else:
+            # A translation with a different number of options is not trusted line by line.
+            labels = {}
+        words[question.pk] = QuestionWords(text=own.text, labels=labels)
+    return words
+
+
 def consultation_outcome_page(
     consultation: ConsultationPage, *, language_code: str | None = None
 ) -> ConsultationPage:
@@ -128,7 +169,7 @@ def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
     default = Locale.objects.filter(language_code=default_language_code()).first()
     active = Locale.objects.filter(language_code=translation.get_language()).first() or default
     if default is None or active is None:
-        return PrivacyNotice()
+        return privacy_notice_default(language_code=translation.get_language() or "")
     notices = PrivacyNotice.objects.filter(locale__in={active.pk, default.pk})
     candidates = (
         [notices.filter(department=department), notices.filter(department__isnull=True)]
@@ -139,4 +180,4 @@ def privacy_notice_for(*, department: Department | None) -> PrivacyNotice:
         found = {notice.locale_id: notice for notice in candidate}
         if found:
             return found.get(active.pk) or found.get(default.pk) or next(iter(found.values()))
-    return PrivacyNotice()
+    return privacy_notice_default(language_code=active.language_code)

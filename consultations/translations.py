@@ -185,6 +185,28 @@ def _page_status(source: Page, translated: Page | None) -> tuple[str, tuple[str,
     return (OUT_OF_DATE if changed else UP_TO_DATE), changed
 
 
+def _notice_section_label(name: str) -> str:
+    field = PrivacyNotice._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _notice_status(
+    source: PrivacyNotice, translated: PrivacyNotice | None
+) -> tuple[str, tuple[str, ...]]:
+    """Section by section: the English notice now against its words when the translation
+    was last saved (``PrivacyNotice.source_sections``); by save times where those were not
+    kept (a translation saved before they were)."""
+    if translated is None or not translated.source_sections:
+        at = translated.updated_at if translated else None
+        return _status(source.updated_at, translated, at, translated is not None), ()
+    changed = tuple(
+        _notice_section_label(name)
+        for _, name in PrivacyNotice.SECTIONS
+        if translated.source_sections.get(name) != getattr(source, name)
+    )
+    return (OUT_OF_DATE if changed else UP_TO_DATE), changed
+
+
 def translation_statuses(*, language_code: str) -> list[TranslationStatus]:
     """Every source in the default language with its translation's status in
     ``language_code``, the pages in tree order, then the privacy notices."""
@@ -221,18 +243,15 @@ def translation_statuses(*, language_code: str) -> list[TranslationStatus]:
     }
     for notice in notices:
         translated_notice = notice_translations.get(notice.translation_key)
+        status, changed_fields = _notice_status(notice, translated_notice)
         statuses.append(
             TranslationStatus(
                 source=notice,
                 translation=translated_notice,
-                status=_status(
-                    notice.updated_at,
-                    translated_notice,
-                    translated_notice.updated_at if translated_notice else None,
-                    translated_notice is not None,
-                ),
+                status=status,
                 source_changed_at=notice.updated_at,
                 translation_changed_at=translated_notice.updated_at if translated_notice else None,
+                changed_fields=changed_fields,
             )
         )
     return statuses

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from consultations.models import Question
-from consultations.selectors import consultation_public
+from consultations.selectors import QuestionWords, consultation_public, question_words
 from engagement.analysis.selectors import themes_live
 from engagement.analysis.summaries import public_accountability
 from search.forms import ResponseSearchForm, SiteSearchForm
@@ -41,6 +42,20 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+def _question_facet_in_language(result, words: dict[int, QuestionWords]) -> None:
+    """The "question answered" filter in the page's language: the questions as the page in
+    that language asks them (the facet counts the consultation's own questions)."""
+    options = result.facets.get("question")
+    if not words or not options:
+        return
+    result.facets["question"] = [
+        replace(option, label=words[int(option.value)].text)
+        if int(option.value) in words
+        else option
+        for option in options
+    ]
+
+
 @require_GET
 def consultation_responses(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = _consultation_or_404(slug)
@@ -56,6 +71,7 @@ def consultation_responses(request: HttpRequest, slug: str) -> HttpResponse:
             filters=filters, consultation=consultation, page_number=request.GET.get("page", 1)
         )
         search_unavailable = False
+        _question_facet_in_language(result, question_words(consultation))
     except SEARCH_NODE_AWAY:
         # The consultation and its counts come from the database; only the list needs the node.
         logger.exception("The search node is unreachable; the responses page says so")

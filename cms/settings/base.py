@@ -326,6 +326,9 @@ WAGTAILSEARCH_BACKENDS = {
 # --- Wagtail -------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = ENV.HUB_SITE_NAME
+# The same service's name in Welsh, for the /cy/ pages, Welsh emails and feeds
+# (consultations.service_name).
+HUB_SITE_NAME_CY = ENV.HUB_SITE_NAME_CY
 HUB_BASE_URL = ENV.HUB_BASE_URL.rstrip("/")
 WAGTAILADMIN_BASE_URL = HUB_BASE_URL
 # No Gravatar: it would tell a third party which admins are online (and break the CSP).

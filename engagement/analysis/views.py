@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,9 +19,9 @@ from django.utils import dateformat
 from django.utils.translation import gettext, ngettext
 from wagtail import hooks
 
-from consultations.models import ConsultationPage, department_ids_for_user
+from consultations.models import ConsultationPage, QuestionKind, department_ids_for_user
 from consultations.permissions import user_may_read_original_words
-from consultations.selectors import consultation_public
+from consultations.selectors import QuestionWords, consultation_public, question_words
 from engagement.analysis import charts
 from engagement.analysis.models import ThemeEdit
 from engagement.analysis.selectors import (
@@ -50,8 +51,19 @@ def _consultation(slug: str) -> ConsultationPage:
     return consultation
 
 
-def summary_charts(figures: ConsultationFigures) -> list[dict]:
-    """Each chart with its heading and data-table rows, in the order the page shows them."""
+def _option_label(tally, recorded: str, labels: dict[str, str]) -> str:
+    if recorded in labels:
+        return labels[recorded]
+    return gettext(recorded) if tally.kind == QuestionKind.AGREEMENT_SCALE else recorded
+
+
+def summary_charts(
+    figures: ConsultationFigures, *, words: dict[int, QuestionWords] | None = None
+) -> list[dict]:
+    """Each chart with its heading and data-table rows, in the order the page shows them.
+    ``words``: the questions as the page's language asks them (``question_words``); the
+    figures keep the consultation's own words, which the open data publishes."""
+    words = words or {}
     sections: list[tuple[str, str, str, Sequence[LabelCount | ThemeFigure], Callable[..., str]]] = [
         (
             "over-time",
@@ -95,6 +107,18 @@ def summary_charts(figures: ConsultationFigures) -> list[dict]:
         )
     for position, tally in enumerate(figures.answer_tallies, start=1):
         chart_id = f"answers-{position}"
+        asked = words.get(tally.question_id)
+        if asked is not None or tally.kind == QuestionKind.AGREEMENT_SCALE:
+            labels = asked.labels if asked is not None else {}
+            # The agreement scale's options are recorded in English, shown through the catalogue.
+            tally = replace(
+                tally,
+                question_text=asked.text if asked is not None else tally.question_text,
+                rows=tuple(
+                    replace(row, label=_option_label(tally, row.label, labels))
+                    for row in tally.rows
+                ),
+            )
         result.append(
             {
                 "id": chart_id,
@@ -158,7 +182,7 @@ def consultation_summary(request, slug: str):
             "consultation": consultation,
             "figures": figures,
             "counts": accountability.counts,
-            "charts": summary_charts(figures),
+            "charts": summary_charts(figures, words=question_words(consultation)),
             "ledger": {
                 **ledger_chart(accountability.weeks),
                 "csv_url": reverse("consultation_ledger_csv", kwargs={"slug": consultation.slug}),

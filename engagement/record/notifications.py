@@ -41,6 +41,7 @@ from consultations.selectors import (
     consultation_translation,
     consultations_public,
 )
+from consultations.service_name import service_name
 from engagement.languages import WELSH, language_primary
 from engagement.record.models import (
     Respondent,
@@ -234,7 +235,7 @@ def confirmation_email_send(*, notification_id: int) -> bool:
             "status_url": status_url(reference=response.reference),
             "wants_outcome": notification.wants_outcome,
             "unsubscribe_url": unsubscribe_url(notification_id=notification.pk),
-            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_name": service_name(),
         }
         message = EmailMessage(
             subject=gettext("Your response to “%(title)s”: %(reference)s")
@@ -285,7 +286,7 @@ def outcome_email_send(*, notification_id: int, audit_run: RetentionRun | None =
             ),
             "status_url": status_url(reference=response.reference),
             "unsubscribe_url": unsubscribe,
-            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_name": service_name(),
         }
         message = EmailMessage(
             subject=gettext("The outcome of “%(title)s”") % {"title": page.title},

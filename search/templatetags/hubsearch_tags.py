@@ -8,6 +8,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from consultations.selectors import QuestionWords, question_words
 from engagement.moderation.removals import RemovalsSummary, removals_summary
 from engagement.record.channels import social_channel_values
 from engagement.record.models import Response
@@ -66,8 +67,31 @@ def original_post_url(response: Response) -> str:
     return ""
 
 
-@register.filter
-def published_answer(answer) -> str:
-    """An answer as the public may read it: published words, else the options chosen."""
-    # gettext: the agreement scale's options are recorded in English and shown translated.
-    return answer.published_text or ", ".join(gettext(choice) for choice in answer.choices)
+def _question_words(context, consultation) -> dict[int, QuestionWords]:
+    # Once per consultation and language for the whole page (a list shows many responses
+    # to the same consultation), kept on the request.
+    request = context.get("request")
+    memo = getattr(request, "_hub_question_words", None) if request is not None else None
+    if memo is None:
+        memo = {}
+        if request is not None:
+            request._hub_question_words = memo
+    key = (consultation.pk, context.get("LANGUAGE_CODE"))
+    if key not in memo:
+        memo[key] = question_words(consultation)
+    return memo[key]
+
+
+@register.simple_tag(takes_context=True)
+def answer_shown(context, answer) -> dict[str, str]:
+    """An answer as the page's language words it: ``question``, the question as the page
+    in that language asks it (else as the respondent read it), and ``value``, the published
+    words, else the options chosen by that page's words for them."""
+    words = _question_words(context, answer.response.consultation).get(answer.question_id)
+    question = words.text if words else answer.question_text
+    if answer.published_text:
+        return {"question": question, "value": answer.published_text}
+    labels = words.labels if words else {}
+    # The agreement scale's options are recorded in English and shown through the catalogue.
+    value = ", ".join(labels.get(choice) or gettext(choice) for choice in answer.choices)
+    return {"question": question, "value": value}

@@ -163,6 +163,9 @@ def test_an_english_reply_from_the_welsh_form_gets_its_emails_in_welsh(
     [confirmation] = smtp_sink.messages
     assert confirmation["Subject"].strip().startswith("Eich ymateb i “Strydoedd tawelach”: HUB-")
     assert "https://hub.example/cy/response-status/?reference=" in confirmation.get_content()
+    # Signed with the service's Welsh name (HUB_SITE_NAME_CY), not its English one.
+    assert "Hyb ymgynghori\r\n" in confirmation.get_content()
+    assert "Consultation hub" not in confirmation.get_content()
 
     _publish_outcome(open_consultation)
     assert send_due_outcome_emails.apply().get() == {"sent": 1, "failed": 0}
@@ -172,6 +175,7 @@ def test_an_english_reply_from_the_welsh_form_gets_its_emails_in_welsh(
     body = outcome.get_content()
     assert "https://hub.example/cy/consultations/quieter-streets/#outcome" in body
     assert "https://hub.example/cy/consultations/quieter-streets/summary/" in body
+    assert "Hyb ymgynghori\r\n" in body
 
 
 def test_the_welsh_outcome_email_links_the_english_outcome_until_the_welsh_page_shows_one(
@@ -206,6 +210,8 @@ def test_a_welsh_reply_from_the_english_form_gets_its_emails_in_english(
     [confirmation] = smtp_sink.messages
     assert confirmation["Subject"].strip().startswith("Your response to “Quieter streets”: HUB-")
     assert "https://hub.example/response-status/?reference=" in confirmation.get_content()
+    assert "Consultation hub\r\n" in confirmation.get_content()
+    assert "Hyb ymgynghori" not in confirmation.get_content()
 
     _publish_outcome(open_consultation)
     assert send_due_outcome_emails.apply().get() == {"sent": 1, "failed": 0}

@@ -203,6 +203,22 @@ def test_welsh_privacy_notice_is_served_when_translated(client, welsh):
     assert "Cysylltwch" not in client.get("/privacy/").text
 
 
+def test_welsh_privacy_page_with_no_notice_written_shows_the_default_wording_in_welsh(
+    client, welsh
+):
+    assert not PrivacyNotice.objects.exists()
+
+    welsh_page = client.get("/cy/privacy/").text
+    english_page = client.get("/privacy/").text
+
+    assert "Swyddfa’r Comisiynydd Gwybodaeth" in welsh_page
+    assert "<strong>tasg gyhoeddus</strong>" in welsh_page
+    assert "Information Commissioner" not in welsh_page
+    assert "We collect and use this information" not in welsh_page
+    assert "Information Commissioner" in english_page
+    assert "Swyddfa’r Comisiynydd" not in english_page
+
+
 def test_status_page_speaks_welsh(client, welsh):
     response = client.post("/cy/response-status/", {"reference": "nonsense"})
 
@@ -264,6 +280,27 @@ def test_privacy_notice_translation_goes_out_of_date_when_english_changes(db):
     welsh_notice.contact = "<p>Cysylltwch: dpo@example.gov.uk</p>"
     welsh_notice.save()
     assert status() == UP_TO_DATE
+
+
+def test_privacy_notice_out_of_date_names_the_one_english_section_that_changed(db):
+    notice = PrivacyNotice.objects.create()
+    welsh_notice = privacy_notice_translation_create(notice=notice, language_code="cy")
+    welsh_notice.retention = "<p>Rydym yn cadw’r hyn a gasglwyd am flwyddyn.</p>"
+    welsh_notice.save()
+
+    def row():
+        return next(r for r in translation_statuses(language_code="cy") if r.source == notice)
+
+    notice.save()  # saved again with nothing changed: nothing to translate
+    assert (row().status, row().changed_fields) == (UP_TO_DATE, ())
+
+    notice.retention = "<p>We keep what we collected for two years.</p>"
+    notice.save()
+    assert (row().status, row().changed_fields) == (OUT_OF_DATE, ("How long we keep it",))
+
+    welsh_notice.retention = "<p>Rydym yn cadw’r hyn a gasglwyd am ddwy flynedd.</p>"
+    welsh_notice.save()
+    assert (row().status, row().changed_fields) == (UP_TO_DATE, ())
 
 
 def test_translations_report_lists_states_for_comms_staff(admin_client, welsh):

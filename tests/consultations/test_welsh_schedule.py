@@ -181,3 +181,20 @@ def test_the_welsh_reminders_move_with_the_english_closing_date(home_page):
         DeliveryKind.REMINDER_7D: english.closes_at - timedelta(days=7),
         DeliveryKind.CLOSED: english.closes_at,
     }
+
+
+def test_the_welsh_page_expires_with_the_english_one(client, welsh):
+    english = _english(welsh)
+    expires = timezone.now() + timedelta(days=3)
+    ConsultationPage.objects.filter(pk=english.pk).update(expire_at=expires)
+
+    before = client.get(WELSH_PAGE)
+    with time_machine.travel(expires + timedelta(minutes=1), tick=False):
+        after = client.get(WELSH_PAGE)
+        form = client.get(WELSH_FORM)
+        english_after = client.get("/consultations/quieter-streets/")
+
+    assert before.status_code == 200
+    # Before publish_scheduled has unpublished either page: gone in both languages at once.
+    assert (after.status_code, form.status_code, english_after.status_code) == (404, 404, 404)
+    assert ConsultationPage.objects.get(pk=welsh.pk).expire_at is None  # its own is untouched

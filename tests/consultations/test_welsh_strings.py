@@ -330,8 +330,9 @@ def test_every_welsh_entry_is_translated_and_none_is_fuzzy_or_obsolete():
         e.msgid for e in entries if not e.translations or not all(e.translations.values())
     ] == []
     assert [e.msgid for e in entries if e.obsolete] == []
-    # Welsh has four plural forms; each plural entry gives all four.
-    assert [e.msgid for e in entries if e.plural and len(e.translations) != 4] == []
+    # Welsh has six plural forms (CLDR's zero, one, two, few, many, other); each plural
+    # entry gives all six.
+    assert [e.msgid for e in entries if e.plural and len(e.translations) != 6] == []
 
 
 def test_the_committed_mo_matches_the_po():
@@ -341,7 +342,7 @@ def test_the_committed_mo_matches_the_po():
     stale = []
     for entry in _welsh_entries():
         if entry.plural:
-            for n, form in ((1, 0), (2, 1), (3, 2), (8, 3)):
+            for n, form in ((0, 0), (1, 1), (2, 2), (3, 3), (6, 4), (8, 5)):
                 found = (
                     catalogue.npgettext(entry.context, entry.msgid, entry.plural, n)
                     if entry.context
@@ -359,3 +360,44 @@ def test_the_committed_mo_matches_the_po():
                 stale.append(entry.msgid)
 
     assert stale == [], "run compilemessages (README, In Welsh)"
+
+
+# CLDR's Welsh plural rules: zero (0), one (1), two (2), few (3), many (6), other. After
+# a figure the noun is singular and mutates as it would after the number read aloud: soft
+# after "dau"/"dwy" (2), aspirate after "tri" (3) and "chwe" (6) on c, p and t.
+@pytest.mark.parametrize(
+    ("count", "responses", "addresses", "postcodes", "links"),
+    [
+        (0, "0 ymateb", "0 cyfeiriad e-bost", "0 cod post", "0 dolen breifat"),
+        (1, "1 ymateb", "un cyfeiriad e-bost", "un cod post", "un ddolen breifat"),
+        (2, "2 ymateb", "2 gyfeiriad e-bost", "2 god post", "2 ddolen breifat"),
+        (3, "3 ymateb", "3 chyfeiriad e-bost", "3 chod post", "3 dolen breifat"),
+        (6, "6 ymateb", "6 chyfeiriad e-bost", "6 chod post", "6 dolen breifat"),
+        (8, "8 ymateb", "8 cyfeiriad e-bost", "8 cod post", "8 dolen breifat"),
+    ],
+)
+def test_welsh_plurals_read_right_for_each_of_cldrs_forms(
+    count, responses, addresses, postcodes, links
+):
+    from django.template import Context, Template
+
+    counted = Template(
+        "{% load i18n %}{% blocktranslate trimmed count counter=n %}{{ counter }} response"
+        "{% plural %}{{ counter }} responses{% endblocktranslate %}"
+    )
+    with translation.override("cy"):
+        assert counted.render(Context({"n": count})) == responses
+        for singular, plural, expected in (
+            ("an email address", "%(count)s email addresses", addresses),
+            ("a postcode", "%(count)s postcodes", postcodes),
+            ("a private link", "%(count)s private links", links),
+        ):
+            noun = translation.ngettext(singular, plural, count) % {"count": count}
+            assert noun == expected
+        if count:
+            # As a response's page says it (engagement.moderation.removals).
+            assert removals_summary([{"kind": "email"}] * count).description == addresses
+    with translation.override("en-gb"):
+        assert counted.render(Context({"n": count})) == (
+            "1 response" if count == 1 else f"{count} responses"
+        )
