@@ -78,7 +78,12 @@ class ConsultationsRssFeed(Feed):
 
     def item_categories(self, item):
         return [
-            name for name in (item.department.name, item.topic.name if item.topic else "") if name
+            name
+            for name in (
+                item.department.display_name,
+                item.topic.display_name if item.topic else "",
+            )
+            if name
         ]
 
 
@@ -139,7 +144,7 @@ class OutcomesAtomFeed(ConsultationsAtomFeed):
         return False
 
     def item_author_name(self, item):
-        return item.department.name
+        return item.department.display_name
 
     def item_pubdate(self, item):
         return item.outcome_published_at

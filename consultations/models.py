@@ -35,6 +35,7 @@ from wagtail.search import index
 
 from consultations.accounts import department_handles
 from consultations.blocks import ConsultationBodyBlock
+from consultations.service_name import language_is_welsh
 
 HASHTAG_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -99,6 +100,14 @@ def retention_periods_described(
 
 # Wagtail ships no types, so the django-stubs plugin cannot find the default manager of
 # ConsultationPage (a Page) for the reverse `consultations` accessor.
+def name_in_language(*, name: str, name_cy: str, language_code: str | None = None) -> str:
+    """``name_cy`` in Welsh (the active language by default) when it is set, else ``name``:
+    an untranslated department or topic still has a name on the Welsh pages."""
+    if name_cy and language_is_welsh(language_code=language_code):
+        return name_cy
+    return name
+
+
 class Department(models.Model):  # type: ignore[django-manager-missing]
     """A government department or public body that runs consultations.
 
@@ -108,6 +117,13 @@ class Department(models.Model):  # type: ignore[django-manager-missing]
     """
 
     name = models.CharField(max_length=200, unique=True)
+    name_cy = models.CharField(
+        "Welsh name",
+        max_length=200,
+        blank=True,
+        help_text="The department's name on the Welsh pages, feeds and emails. "
+        "Left blank, the Welsh pages show the English name.",
+    )
     slug = models.SlugField(max_length=100, unique=True)
     logo = models.ForeignKey(
         "wagtailimages.Image",
@@ -150,6 +166,7 @@ class Department(models.Model):  # type: ignore[django-manager-missing]
 
     panels = [
         FieldPanel("name"),
+        FieldPanel("name_cy"),
         FieldPanel("slug"),
         FieldPanel("logo"),
         MultiFieldPanel(
@@ -168,6 +185,11 @@ class Department(models.Model):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name the public sees in the active language (the admin keeps ``name``)."""
+        return name_in_language(name=self.name, name_cy=self.name_cy)
 
     def retention_periods(self) -> list[tuple[str, int]]:
         """The schedule in the privacy notice's words: (what is kept, days after closing)."""
@@ -547,15 +569,27 @@ class Topic(models.Model):  # type: ignore[django-manager-missing]  # as Departm
     """A subject area people can filter consultations by, e.g. Transport."""
 
     name = models.CharField(max_length=100, unique=True)
+    name_cy = models.CharField(
+        "Welsh name",
+        max_length=100,
+        blank=True,
+        help_text="The topic's name on the Welsh pages and feeds. "
+        "Left blank, the Welsh pages show the English name.",
+    )
     slug = models.SlugField(max_length=100, unique=True)
 
-    panels = [FieldPanel("name"), FieldPanel("slug")]
+    panels = [FieldPanel("name"), FieldPanel("name_cy"), FieldPanel("slug")]
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name the public sees in the active language (the admin keeps ``name``)."""
+        return name_in_language(name=self.name, name_cy=self.name_cy)
 
 
 def default_language_code() -> str:

@@ -16,7 +16,12 @@ WELSH = "cy"
 def service_name(*, language_code: str | None = None) -> str:
     """The service's name in ``language_code`` (the active language by default): the
     Welsh name in Welsh, the English name in any other."""
-    language = language_code or translation.get_language() or settings.LANGUAGE_CODE
-    if language.split("-")[0].lower() == WELSH:
+    if language_is_welsh(language_code=language_code):
         return settings.HUB_SITE_NAME_CY
     return settings.WAGTAIL_SITE_NAME
+
+
+def language_is_welsh(*, language_code: str | None = None) -> bool:
+    """Whether ``language_code`` (the active language by default) is Welsh ("cy", "cy-gb")."""
+    language = language_code or translation.get_language() or settings.LANGUAGE_CODE
+    return language.split("-")[0].lower() == WELSH

@@ -47,8 +47,9 @@ def consultation_index_context(request, index: ConsultationIndexPage) -> dict:
     statuses = dict(ConsultationStatus.choices)
     status = request.GET.get("status", "")
     status = status if status in statuses else ""
-    departments = list(departments_with_consultations())
-    topics = list(topics_with_consultations())
+    # Listed by the names shown, which are the Welsh ones on the Welsh index.
+    departments = sorted(departments_with_consultations(), key=lambda d: d.display_name.casefold())
+    topics = sorted(topics_with_consultations(), key=lambda t: t.display_name.casefold())
     department = request.GET.get("department", "")
     department = department if any(d.slug == department for d in departments) else ""
     topic = request.GET.get("topic", "")

@@ -50,8 +50,12 @@ from engagement.record.channels import Channel, social_channel_values
 from engagement.record.models import ModerationState, Response
 from engagement.record.services import AnswerInput, RespondentInput, response_record
 
-DEMO_DEPARTMENT = {"name": "Department for Clean Air", "slug": "clean-air"}
-DEMO_TOPIC = {"name": "Environment", "slug": "environment"}
+DEMO_DEPARTMENT = {
+    "name": "Department for Clean Air",
+    "name_cy": "Adran Aer Glân",
+    "slug": "clean-air",
+}
+DEMO_TOPIC = {"name": "Environment", "name_cy": "Amgylchedd", "slug": "environment"}
 DEMO_CONSULTATION_SLUG = "clean-air-zones"
 DEMO_BODY = [
     (
@@ -317,17 +321,28 @@ class Command(BaseCommand):
 
     def seed_department(self) -> Department:
         department, created = Department.objects.get_or_create(
-            slug=DEMO_DEPARTMENT["slug"], defaults={"name": DEMO_DEPARTMENT["name"]}
+            slug=DEMO_DEPARTMENT["slug"],
+            defaults={"name": DEMO_DEPARTMENT["name"], "name_cy": DEMO_DEPARTMENT["name_cy"]},
         )
+        self._welsh_name_fill(department, DEMO_DEPARTMENT["name_cy"])
         self._report("department", department.name, created)
         return department
 
     def seed_topic(self) -> Topic:
         topic, created = Topic.objects.get_or_create(
-            slug=DEMO_TOPIC["slug"], defaults={"name": DEMO_TOPIC["name"]}
+            slug=DEMO_TOPIC["slug"],
+            defaults={"name": DEMO_TOPIC["name"], "name_cy": DEMO_TOPIC["name_cy"]},
         )
+        self._welsh_name_fill(topic, DEMO_TOPIC["name_cy"])
         self._report("topic", topic.name, created)
         return topic
+
+    def _welsh_name_fill(self, row: Department | Topic, name_cy: str) -> None:
+        # A database seeded before the Welsh names existed gets them; a Welsh name an
+        # editor has written since is theirs to keep.
+        if not row.name_cy:
+            row.name_cy = name_cy
+            row.save(update_fields=["name_cy"])
 
     def seed_index(self, home) -> ConsultationIndexPage:
         index = ConsultationIndexPage.objects.filter(locale=home.locale).first()
