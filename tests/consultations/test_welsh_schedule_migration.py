@@ -16,7 +16,9 @@ from consultations.models import ConsultationPage
 from tests.factories.connectors import ChannelAccountFactory, DepartmentFactory, consultation_page
 from tests.factories.consultations import welsh_translation
 
-pytestmark = pytest.mark.django_db
+# Migrating back drops later migrations' columns (ALTER TABLE), which PostgreSQL refuses
+# inside the test's transaction while rows written in it still have deferred checks.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = ("consultations", "0011_consultation_video_link")
 
