@@ -125,7 +125,8 @@ def response_status(*, reference: str) -> ResponseStatus | None:
                 reference,
                 gettext("Published"),
                 gettext("Your response is in the public record of “%(title)s”.")
-                % {"title": consultation.title},
+                # The title as the visitor's language has it (the Welsh page, once live).
+                % {"title": consultation.localized.title},
                 reverse(
                     "hubsearch:consultation_response",
                     kwargs={"slug": consultation.slug, "reference": reference},

@@ -182,3 +182,19 @@ def test_lookups_are_rate_limited_per_client(client, consultation, settings):
     assert _heading(elsewhere) == "Waiting for moderation"
     # The empty form costs nothing.
     assert client.get(STATUS).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_welsh_status_page_names_the_consultation_as_the_welsh_page_does(client, consultation):
+    from tests.factories.consultations import welsh_translation
+
+    welsh_translation(consultation, title="Strydoedd tawelach")
+    response = _response(consultation, PublicResponseFactory, published_text="Llai o lorïau.")
+
+    welsh = client.post(f"/cy{STATUS}", {"reference": response.reference})
+    english = _look_up(client, response.reference)
+
+    assert welsh.status_code == 200
+    assert "“Strydoedd tawelach”" in welsh.text
+    assert "Quieter streets" not in welsh.text
+    assert "“Quieter streets”" in english.text
