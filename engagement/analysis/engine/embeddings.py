@@ -19,7 +19,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 from django.utils.module_loading import import_string
-from scipy.special import erf
 
 DEFAULT_EMBEDDER = "engagement.analysis.engine.embeddings.MiniLMEmbedder"
 
@@ -79,6 +78,9 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's "gelu" (the exact erf form, not the tanh approximation); overwrites ``x``."""
+    # Imported here: SciPy costs every process tens of MiB, and few ever embed a text.
+    from scipy.special import erf
+
     half = x * np.float32(0.5)
     x *= np.float32(1.0 / math.sqrt(2.0))
     erf(x, out=x)

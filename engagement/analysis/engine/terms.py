@@ -6,15 +6,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from functools import cache
 
 from engagement.languages import language_detect
 
 from .types import LanguageCount, TermCount
 
-# scikit-learn's English list plus British forms and the filler of consultation replies.
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {
+# Added to scikit-learn's English list: British forms and the filler of consultation replies.
+_MORE_STOP_WORDS = {
     "whilst", "amongst", "towards", "learnt", "shan't", "needn't", "oughtn't", "ain't",
     "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "won't", "wouldn't",
     "can't", "couldn't", "shouldn't", "haven't", "hasn't", "hadn't", "i'm", "i've", "i'd",
@@ -23,6 +22,19 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | {
     "also", "would", "could", "should", "will", "may", "might", "must", "much", "many",
     "people", "lot", "lots", "yes", "okay", "ok", "etc", "please", "thank", "thanks",
 }  # fmt: skip
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words plus ours.
+
+    Read on first use: importing scikit-learn costs every process (web workers, Celery,
+    commands) about 100 MiB, and most never count a term.
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _MORE_STOP_WORDS
+
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
@@ -38,7 +50,8 @@ def words(text: str) -> list[str]:
 
 
 def content_words(text: str) -> list[str]:
-    return [word for word in words(text) if len(word) >= 3 and word not in STOP_WORDS]
+    stop = stop_words()
+    return [word for word in words(text) if len(word) >= 3 and word not in stop]
 
 
 def top_terms(texts: Sequence[str], *, n: int = 20) -> list[TermCount]:

@@ -12,9 +12,6 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.metrics import silhouette_score
 
 from .embeddings import Embedder, get_embedder
 from .terms import content_words
@@ -85,6 +82,10 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 
 def _cluster(vectors: np.ndarray, *, seed: int, min_themes: int, max_themes: int) -> np.ndarray:
+    # Imported here: scikit-learn costs every process about 100 MiB, and few ever cluster.
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     count = len(vectors)
     distinct = len(np.unique(vectors.round(6), axis=0))
     upper = min(max_themes, distinct - 1, count - 1)
@@ -119,6 +120,8 @@ def _absorb_small(vectors: np.ndarray, assignment: np.ndarray, *, min_size: int)
 
 def _distinctive_terms(texts: Sequence[str], groups: list[np.ndarray]) -> list[list[str]]:
     """Class-based TF-IDF: each theme's words weighed against how common they are overall."""
+    from sklearn.feature_extraction.text import CountVectorizer  # see _cluster
+
     documents = [" ".join(" ".join(content_words(texts[i])) for i in members) for members in groups]
     # content_words already dropped the stop words, so the documents are only split here.
     vectoriser = CountVectorizer(analyzer=str.split)
