@@ -9,6 +9,7 @@ one at a time, so memory stays flat however many responses there are.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -127,13 +128,15 @@ def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
-def export_records(
-    *, consultation: ConsultationPage, chunk_size: int | None = None
-) -> Iterator[dict[str, Any]]:
-    """Each public response as ``response_public_record`` shapes it, oldest first.
+def _public_rows(
+    *, consultation: ConsultationPage, chunk_size: int | None
+) -> Iterator[tuple[list[tuple], dict[int, list[tuple]]]]:
+    """The public responses as bare ``_RESPONSE_COLUMNS`` rows, a chunk at a time, oldest
+    first, each chunk with its answers' ``_ANSWER_COLUMNS`` (less ``response_id``) by
+    response, in the order they were given.
 
-    Read as bare columns, a chunk at a time, with one query for each chunk's answers:
-    model instances would cost several times the time for a million rows.
+    Bare columns with one query for each chunk's answers: model instances would cost
+    several times the time for a million rows, and a chunk is all that is ever held.
     """
     size = chunk_size or CHUNK_SIZE
     rows = (
@@ -143,20 +146,21 @@ def export_records(
         .iterator(chunk_size=size)
     )
     for batch in _batches(rows, size):
-        answers: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for response_id, question_id, question_text, published_text, choices in (
+        answers: dict[int, list[tuple]] = defaultdict(list)
+        for response_id, *answer in (
             Answer.objects.filter(response_id__in=[row[0] for row in batch])
             .order_by("response_id", "pk")
             .values_list(*_ANSWER_COLUMNS)
         ):
-            answers[response_id].append(
-                answer_public_record(
-                    question_id=question_id,
-                    question_text=question_text,
-                    published_text=published_text,
-                    choices=choices,
-                )
-            )
+            answers[response_id].append(tuple(answer))
+        yield batch, answers
+
+
+def export_records(
+    *, consultation: ConsultationPage, chunk_size: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Each public response as ``response_public_record`` shapes it, oldest first."""
+    for batch, answers in _public_rows(consultation=consultation, chunk_size=chunk_size):
         for (
             pk,
             reference,
@@ -184,7 +188,15 @@ def export_records(
                 ),
                 "published_text": published_text,
                 "personal_details_removed": personal_details_removed,
-                "answers": answers.get(pk, []),
+                "answers": [
+                    answer_public_record(
+                        question_id=question_id,
+                        question_text=question_text,
+                        published_text=answer_text,
+                        choices=choices,
+                    )
+                    for question_id, question_text, answer_text, choices in answers.get(pk, ())
+                ],
                 "url": url,
                 "language": language,
             }
@@ -198,23 +210,67 @@ class _Echo:
 
 
 def csv_rows(*, consultation: ConsultationPage, chunk_size: int | None = None) -> Iterator[str]:
-    """The CSV export, line by line: a header, then one line per public response."""
+    """The CSV export: a header, then the lines of each chunk of public responses.
+
+    Each row's cells are the columns of ``response_public_record`` (the answers'
+    ``answer_public_value`` under their questions), every one through ``csv_cell_safe``.
+    A chunk's lines go out as one string: a million rows one at a time cost a
+    generator step and an HTTP write each, a fifth of the export's time.
+    """
     questions = export_questions(consultation=consultation)
-    writer = csv.writer(_Echo())
-    yield writer.writerow(
+    question_ids = [question.pk for question in questions]
+    yield csv.writer(_Echo()).writerow(
         [
             csv_cell_safe(name)
             for name in [*BASE_COLUMNS, *(q.text for q in questions), *TRAILING_COLUMNS]
         ]
     )
-    for record in export_records(consultation=consultation, chunk_size=chunk_size):
-        answers = {answer["question_id"]: answer for answer in record["answers"]}
-        cells = [
-            *(record[column] for column in BASE_COLUMNS),
-            *(answer_public_value(answers[q.pk]) if q.pk in answers else "" for q in questions),
-            *(record[column] for column in TRAILING_COLUMNS),
-        ]
-        yield writer.writerow([csv_cell_safe(cell) for cell in cells])
+    slug = consultation.slug
+    lines = io.StringIO()
+    writer = csv.writer(lines)
+    for batch, answers in _public_rows(consultation=consultation, chunk_size=chunk_size):
+        for (
+            pk,
+            reference,
+            channel,
+            received_at,
+            published_text,
+            url,
+            language,
+            publish_name,
+            published_name,
+            respondent_id,
+            personal_details_removed,
+        ) in batch:
+            values = {
+                question_id: answer_text or ", ".join(choices or [])
+                for question_id, _, answer_text, choices in answers.get(pk, ())
+            }
+            writer.writerow(
+                map(
+                    csv_cell_safe,
+                    (
+                        reference,
+                        slug,
+                        channel,
+                        utc_iso(received_at),
+                        public_name_for(
+                            publish_name=publish_name,
+                            published_name=published_name,
+                            respondent_id=respondent_id,
+                            consultation_id=consultation.pk,
+                        ),
+                        published_text,
+                        personal_details_removed,
+                        *(values.get(question_id, "") for question_id in question_ids),
+                        url,
+                        language,
+                    ),
+                )
+            )
+        yield lines.getvalue()
+        lines.seek(0)
+        lines.truncate()
 
 
 def json_chunks(*, consultation: ConsultationPage, chunk_size: int | None = None) -> Iterator[str]:

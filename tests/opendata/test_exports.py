@@ -194,11 +194,125 @@ def test_exports_stream_rows_oldest_first_across_chunks(home_page):
             received_at=datetime(2026, 3, day, 12, tzinfo=UTC),
         )
 
-    lines = list(exports.csv_rows(consultation=consultation, chunk_size=2))
+    pieces = list(exports.csv_rows(consultation=consultation, chunk_size=2))
     items = json.loads("".join(exports.json_chunks(consultation=consultation, chunk_size=2)))
 
-    # One generator step per row: nothing is built up in memory before it is sent.
-    assert len(lines) == 1 + 7
-    assert [item["published_text"] for item in items] == [
-        f"Response of day {day}" for day in range(1, 8)
+    # A chunk of rows per generator step: nothing more is built up before it is sent.
+    assert [piece.count("\r\n") for piece in pieces] == [1, 2, 2, 2, 1]
+    rows = list(csv.DictReader(io.StringIO("".join(pieces))))
+    expected = [f"Response of day {day}" for day in range(1, 8)]
+    assert [row["published_text"] for row in rows] == expected
+    assert [item["published_text"] for item in items] == expected
+
+
+def _csv_of_records(consultation) -> str:
+    """The CSV as the export first wrote it: one row per ``export_records`` dict, the
+    answers' public value under their questions, every cell through ``csv_cell_safe``."""
+    questions = exports.export_questions(consultation=consultation)
+    lines = io.StringIO()
+    writer = csv.writer(lines)
+    writer.writerow(
+        [
+            csv_cell_safe(name)
+            for name in [*exports.BASE_COLUMNS, *(q.text for q in questions), "url", "language"]
+        ]
+    )
+    for record in exports.export_records(consultation=consultation):
+        answers = {answer["question_id"]: answer for answer in record["answers"]}
+        cells = [
+            *(record[column] for column in exports.BASE_COLUMNS),
+            *(
+                exports.answer_public_value(answers[q.pk]) if q.pk in answers else ""
+                for q in questions
+            ),
+            record["url"],
+            record["language"],
+        ]
+        writer.writerow([csv_cell_safe(cell) for cell in cells])
+    return lines.getvalue()
+
+
+def test_csv_export_rows_are_the_json_records_cell_for_cell(client, home_page):
+    consultation = consultation_with_questions(title="Every kind of cell")
+    questions = {q.kind: q for q in consultation.questions.all()}
+    free_text, single, multiple = (
+        questions["free_text"],
+        questions["single_choice"],
+        questions["multiple_choice"],
+    )
+    welsh = ResponseFactory(
+        consultation=consultation,
+        published_text="Mae angen mwy o fysiau ar y Sul, diolch",
+        moderation_state=ModerationState.APPROVED,
+        received_at=datetime(2026, 3, 1, 8, tzinfo=UTC),
+        language="cy",
+        url="https://social.example/@a/1",
+    )
+    AnswerFactory(
+        response=welsh,
+        question=free_text,
+        question_text=free_text.text,
+        text="Bysiau, ysgolion",
+        published_text="Bysiau, ysgolion",
+    )
+    AnswerFactory(
+        response=welsh,
+        question=multiple,
+        question_text=multiple.text,
+        text="",
+        published_text="",
+        choices=["Bus", "-Walk"],
+    )
+    redacted = ResponseFactory(
+        consultation=consultation,
+        channel=Channel.WEB,
+        external_id=None,
+        respondent=RespondentFactory(channel=Channel.WEB),
+        publish_name=True,
+        published_name='Grace, "Hopper"',
+        text="Call me on 07700 900123 or grace@example.org",
+        published_text="Call me on [phone number removed] or [email removed]\nthanks",
+        redactions=[{"kind": "phone"}, {"kind": "email"}],
+        moderation_state=ModerationState.APPROVED,
+        received_at=datetime(2026, 3, 1, 9, 15, 30, 250, tzinfo=UTC),
+        language="en",
+    )
+    AnswerFactory(
+        response=redacted,
+        question=single,
+        question_text=single.text,
+        text="",
+        published_text="",
+        choices=["=Train"],
+    )
+    # An answer whose question was deleted since: in the JSON, under no column of the CSV.
+    AnswerFactory(response=redacted, question=None, question_text="Gone", published_text="x")
+    formula = ResponseFactory(
+        consultation=consultation,
+        published_text="+44 is my country code",
+        moderation_state=ModerationState.APPROVED,
+        received_at=datetime(2026, 3, 1, 9, 15, 30, 250, tzinfo=UTC),
+    )
+
+    body = _body(client.get(_csv_url(consultation)))
+
+    assert body == _csv_of_records(consultation)
+    rows = list(csv.DictReader(io.StringIO(body)))
+    # Oldest first; received at the same moment, in the order they were recorded.
+    same_moment = sorted([redacted, formula], key=lambda response: response.pk)
+    assert [row["reference"] for row in rows] == [
+        welsh.reference,
+        *(response.reference for response in same_moment),
     ]
+    by_reference = {row["reference"]: row for row in rows}
+    assert by_reference[welsh.reference]["published_text"] == welsh.published_text
+    assert by_reference[welsh.reference][free_text.text] == "Bysiau, ysgolion"
+    assert by_reference[welsh.reference][multiple.text] == "Bus, -Walk"
+    assert by_reference[welsh.reference]["language"] == "cy"
+    assert by_reference[welsh.reference]["respondent"] == welsh.public_name
+    assert by_reference[redacted.reference]["respondent"] == 'Grace, "Hopper"'
+    assert by_reference[redacted.reference]["personal_details_removed"] == "2"
+    assert by_reference[redacted.reference][single.text] == "'=Train"
+    assert by_reference[redacted.reference]["received_at"] == "2026-03-01T09:15:30.000250Z"
+    assert "07700" not in body and "grace@example.org" not in body
+    assert by_reference[formula.reference]["published_text"] == "'+44 is my country code"
