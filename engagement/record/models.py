@@ -59,12 +59,22 @@ def public_pseudonym(*, respondent_id: int, consultation_id: int) -> str:
     keyed = _pseudonym_hmac(settings.SECRET_KEY).copy()
     keyed.update(f"{respondent_id}:{consultation_id}".encode())
     digest = keyed.digest()
+    # Eight base-30 digits, least significant first, two at a time.
     number = int.from_bytes(digest[:8], "big")
-    chars = []
-    for _ in range(8):
-        number, index = divmod(number, len(PSEUDONYM_ALPHABET))
-        chars.append(PSEUDONYM_ALPHABET[index])
-    return f"R-{''.join(chars[:4])}-{''.join(chars[4:])}"
+    number, first = divmod(number, _PAIRS_BASE)
+    number, second = divmod(number, _PAIRS_BASE)
+    number, third = divmod(number, _PAIRS_BASE)
+    fourth = number % _PAIRS_BASE
+    return f"R-{_PAIRS[first]}{_PAIRS[second]}-{_PAIRS[third]}{_PAIRS[fourth]}"
+
+
+# Two base-30 digits as their characters, the lower first: an export names a million.
+_PAIRS_BASE = len(PSEUDONYM_ALPHABET) ** 2
+_PAIRS = [
+    PSEUDONYM_ALPHABET[pair % len(PSEUDONYM_ALPHABET)]
+    + PSEUDONYM_ALPHABET[pair // len(PSEUDONYM_ALPHABET)]
+    for pair in range(_PAIRS_BASE)
+]
 
 
 @lru_cache(maxsize=2)

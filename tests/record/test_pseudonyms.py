@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
 from engagement.moderation.services import response_moderate
-from engagement.record.models import ModerationState, public_pseudonym
+from engagement.record.models import PSEUDONYM_ALPHABET, ModerationState, public_pseudonym
 from engagement.record.services import web_response_record
 from tests.factories.consultations import consultation_with_questions
 
@@ -70,3 +71,29 @@ def test_pseudonym_is_stable_within_a_consultation_and_keyed(settings):
     assert len({public_pseudonym(respondent_id=n, consultation_id=3) for n in range(5000)}) == 5000
     settings.SECRET_KEY = "another-key-" + "x" * 50
     assert one != public_pseudonym(respondent_id=7, consultation_id=3)
+
+
+def _pseudonym_as_first_written(respondent_id: int, consultation_id: int, secret: str) -> str:
+    digest = salted_hmac(
+        "engagement.record.pseudonym",
+        f"{respondent_id}:{consultation_id}",
+        secret=secret,
+        algorithm="sha256",
+    ).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _ in range(8):
+        number, index = divmod(number, len(PSEUDONYM_ALPHABET))
+        chars.append(PSEUDONYM_ALPHABET[index])
+    return f"R-{''.join(chars[:4])}-{''.join(chars[4:])}"
+
+
+@pytest.mark.parametrize("secret", ["first-secret-key", "rotated-secret-key"])
+def test_pseudonyms_are_the_keyed_hash_they_always_were(settings, secret):
+    # Published exports carry these names: a faster derivation must not rename anyone,
+    # and a new SECRET_KEY must not be answered with the old key's names.
+    settings.SECRET_KEY = secret
+    for respondent_id, consultation_id in [(1, 1), (7, 3), (123_456, 42), (10**12, 9)]:
+        assert public_pseudonym(
+            respondent_id=respondent_id, consultation_id=consultation_id
+        ) == _pseudonym_as_first_written(respondent_id, consultation_id, secret)
