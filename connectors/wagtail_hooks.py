@@ -21,7 +21,6 @@ from wagtail.permissions import register_permission_policy
 
 from connectors.crypto import CredentialsUnreadable
 from connectors.exceptions import ConnectorError
-from connectors.forms import ChannelAccountForm
 from connectors.models import (
     ChannelAccount,
     CollectionState,
@@ -70,21 +69,28 @@ class ChannelAccountViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
     ]
     list_filter = ["network", "department", "is_active"]
     search_fields = ["handle", "display_name"]
-    edit_handler = ObjectList(
-        [
-            FieldPanel("department"),
-            FieldPanel("network"),
-            FieldPanel("handle"),
-            FieldPanel("display_name"),
-            FieldPanel("base_url"),
-            FieldPanel("is_active"),
-            MultiFieldPanel(
-                [FieldPanel(name) for name in ChannelAccountForm.declared_fields],
-                heading="Credentials (stored encrypted; fill in the ones for this network)",
-            ),
-        ],
-        base_form_class=ChannelAccountForm,
-    )
+
+    def get_edit_handler(self):
+        # Imported when the admin's URLs are built, not with the hooks at django.setup():
+        # the form's fields come from every network's backend, and their client libraries
+        # (about 50 MiB) are no business of a Celery worker or a command that never shows it.
+        from connectors.forms import ChannelAccountForm
+
+        return ObjectList(
+            [
+                FieldPanel("department"),
+                FieldPanel("network"),
+                FieldPanel("handle"),
+                FieldPanel("display_name"),
+                FieldPanel("base_url"),
+                FieldPanel("is_active"),
+                MultiFieldPanel(
+                    [FieldPanel(name) for name in ChannelAccountForm.declared_fields],
+                    heading="Credentials (stored encrypted; fill in the ones for this network)",
+                ),
+            ],
+            base_form_class=ChannelAccountForm,
+        ).bind_to_model(self.model)
 
 
 @require_POST
