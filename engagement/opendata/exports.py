@@ -3,7 +3,7 @@
 Only ``engagement.record.selectors.public_responses`` rows leave, and of them only the
 published (redacted) text, the answers' published text and choices — never the
 original ``text``. Rows are read with ``.iterator(chunk_size=...)`` and written
-one at a time, so memory stays flat however many responses there are.
+a chunk at a time, so memory stays flat however many responses there are.
 """
 
 from __future__ import annotations
@@ -243,8 +243,8 @@ def csv_rows(*, consultation: ConsultationPage, chunk_size: int | None = None) -
 
     Each row's cells are the columns of ``response_public_record`` (the answers'
     ``answer_public_value`` under their questions), every one through ``csv_cell_safe``.
-    A chunk's lines go out as one string: a million rows one at a time cost a
-    generator step and an HTTP write each, a fifth of the export's time.
+    A chunk's lines go out as one string: a million rows one at a time would cost a
+    generator step, a ``csv`` write and an HTTP chunk each.
     """
     questions = export_questions(consultation=consultation)
     question_ids = [question.pk for question in questions]
