@@ -1,10 +1,18 @@
 """The public responses search on OpenSearch/Elasticsearch, answered by the node alone.
 
-One request gives the page, the exact total (``track_total_hits``) and every facet
-(terms aggregations and a month histogram). The words and the consultation go in
-``query``; the chosen facet values go in ``post_filter``, and each facet counts under
-every selection but its own, so choosing one channel does not zero the others. Deep
-pages (past the node's 10,000-hit window) are reached with ``search_after``.
+One ``_msearch`` carries two requests, which the node runs side by side:
+
+- the counts: the exact total (``track_total_hits``) and every facet (terms aggregations
+  and a month histogram), with ``size: 0`` and every clause in filter context. Nothing is
+  scored, and the node's shard request cache answers the same counts again until the
+  index next changes: a link shared on social media sends many people to the same page.
+- the page of hits, without a total, so the node may stop scoring early (only the top
+  ``from + size`` are needed).
+
+The words and the consultation go in ``query``; the chosen facet values go in
+``post_filter``, and each facet counts under every selection but its own, so choosing one
+channel does not zero the others. Deep pages (past the node's 10,000-hit window) are
+reached with ``search_after``.
 
 Only what ``Response.get_indexed_objects()`` (the record's one rule of "public") let
 the drain write is in the index, and only public consultations are asked for; the
@@ -110,6 +118,10 @@ class SearchNodeBusy(Exception):
     """The search node answered, but cannot search now (``NODE_BUSY_STATUSES``)."""
 
 
+class SearchRefused(Exception):
+    """The node refused one request of an ``_msearch`` for another reason: a bug, not an outage."""
+
+
 def node_busy(error: BaseException) -> bool:
     """Whether a client error is the node answering that it cannot search now."""
     # opensearch-py's TransportError has .status_code; elasticsearch 8's ApiError .meta.status.
@@ -173,8 +185,41 @@ class EngineSearch:
                 raise SearchNodeBusy(str(error)) from error
             raise
 
-    def first(self, *, offset: int, size: int) -> EngineAnswer:
-        """The total, the facets and (within the hit window) the hits from ``offset``."""
+    def _searches(self, requests: list[tuple[dict, dict]]) -> list[dict]:
+        """Several requests in one ``_msearch`` (run side by side by the node), in order.
+
+        Each is a (header, body) pair; the body's ``query``, ``post_filter`` and ``sort``
+        are this search's unless it sets its own.
+        """
+        lines: list[dict] = []
+        for header, body in requests:
+            lines += [
+                {"index": self.index, **header},
+                {"query": self.query, "post_filter": self.post_filter, "sort": self.sort, **body},
+            ]
+        try:
+            if getattr(self.backend, "use_new_elasticsearch_api", False):
+                answer = self.backend.es.msearch(searches=lines)
+            else:
+                answer = self.backend.es.msearch(body=lines)
+        except Exception as error:
+            if node_busy(error):
+                raise SearchNodeBusy(str(error)) from error
+            raise
+        responses = list(answer["responses"])
+        for response in responses:
+            # _msearch answers 200 even when a request in it failed: each carries its own.
+            if "error" in response:
+                error = response["error"]
+                reason = error.get("reason", error) if isinstance(error, dict) else error
+                if response.get("status") in NODE_BUSY_STATUSES:
+                    raise SearchNodeBusy(str(reason))
+                raise SearchRefused(f"{response.get('status')}: {reason}")
+        return responses
+
+    def _counts_body(self) -> dict:
+        """The total and the facets: nothing to score, so every clause filters."""
+        ranked = [clause for clause in self.query["bool"]["must"] if "match_all" not in clause]
         aggregations = {
             name: {
                 "filter": {
@@ -188,34 +233,46 @@ class EngineSearch:
             }
             for name in self.facets
         }
+        return {
+            "query": {"bool": {"filter": [*self.query["bool"]["filter"], *ranked]}},
+            "sort": [],
+            "aggs": aggregations,
+            "track_total_hits": True,
+            "size": 0,
+        }
+
+    def first(self, *, offset: int, size: int) -> EngineAnswer:
+        """The total, the facets and (within the hit window) the hits from ``offset``."""
+        # request_cache: the counts are the same for everyone until the index next changes.
+        requests = [({"request_cache": True}, self._counts_body())]
         shallow = offset + size <= HIT_WINDOW
-        answer = self._search(
-            {
-                "aggs": aggregations,
-                "track_total_hits": True,
-                "_source": False,
-                "from": offset if shallow else 0,
-                "size": size if shallow else 0,
-            }
-        )
+        if shallow:
+            requests.append(({}, self._hits_body(offset=offset, size=size)))
+        counts, *hits = self._searches(requests)
         buckets = {
             name: [
                 (str(bucket.get("key_as_string", bucket["key"])), bucket["doc_count"])
-                for bucket in answer["aggregations"][name]["values"]["buckets"]
+                for bucket in counts["aggregations"][name]["values"]["buckets"]
                 if bucket["doc_count"]
             ]
             for name in self.facets
         }
-        total = answer["hits"]["total"]["value"]
-        ids = [int(hit["_id"]) for hit in answer["hits"]["hits"]] if shallow else None
-        if ids is None:
+        total = counts["hits"]["total"]["value"]
+        if hits:
+            ids = [int(hit["_id"]) for hit in hits[0]["hits"]["hits"]]
+        else:
             ids = self.window(offset=offset, size=size)
         return EngineAnswer(total=total, ids=ids, buckets=buckets)
+
+    @staticmethod
+    def _hits_body(*, offset: int, size: int) -> dict:
+        # No total: the node may stop once it knows the top offset + size.
+        return {"from": offset, "size": size, "_source": False, "track_total_hits": False}
 
     def window(self, *, offset: int, size: int) -> list[int]:
         """The ids of ``size`` hits from ``offset``; past the hit window, by ``search_after``."""
         if offset + size <= HIT_WINDOW:
-            answer = self._search({"from": offset, "size": size, "_source": False})
+            answer = self._search(self._hits_body(offset=offset, size=size))
             return [int(hit["_id"]) for hit in answer["hits"]["hits"]]
         after = None
         skip = offset
