@@ -155,7 +155,9 @@ class EngineSearch:
         scope: list[dict] = [{"terms": {FIELD["consultation"]: list(consultation_ids)}}]
         if text is not None and not ranked:
             scope.append(text)  # matched, not scored: cheaper, and the node can cache it
-        self.query = {"bool": {"must": [text] if ranked else [{"match_all": {}}], "filter": scope}}
+        self.query: dict[str, Any] = {
+            "bool": {"must": [text] if ranked else [{"match_all": {}}], "filter": scope}
+        }
         self.selections = selections
         self.facets = facets
         self.post_filter = {"bool": {"filter": list(selections.values())}}
@@ -210,8 +212,8 @@ class EngineSearch:
         for response in responses:
             # _msearch answers 200 even when a request in it failed: each carries its own.
             if "error" in response:
-                error = response["error"]
-                reason = error.get("reason", error) if isinstance(error, dict) else error
+                failure = response["error"]
+                reason = failure.get("reason", failure) if isinstance(failure, dict) else failure
                 if response.get("status") in NODE_BUSY_STATUSES:
                     raise SearchNodeBusy(str(reason))
                 raise SearchRefused(f"{response.get('status')}: {reason}")
