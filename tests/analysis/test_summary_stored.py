@@ -31,7 +31,7 @@ def with_a_worker(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def enqueued(monkeypatch) -> list[int]:
     """The recomputes sent to the broker, by consultation id (no worker runs in the test)."""
     sent: list[int] = []
@@ -220,7 +220,7 @@ def test_a_new_response_keeps_the_figures_served_and_marked_until_the_task_runs(
 ):
     consultation = analysed.consultation
     before = _figures(consultation)
-    quote = before.themes[0].quotes[0]
+    quote = next(quote for theme in before.themes for quote in theme.quotes)
 
     with django_capture_on_commit_callbacks(execute=True):
         ResponseFactory(
@@ -372,3 +372,31 @@ def test_what_became_of_the_responses_is_stored_and_follows_each_change(client, 
     assert sum(week["hidden"] for week in ledger["weeks"]) == after_hide["hidden"]
     assert f'id="summary-total">{after_hide["published"]}<' in summary_page
     assert pending.moderation_state == ModerationState.PENDING
+
+
+def test_a_recompute_in_the_background_refreshes_the_cached_summary(
+    client, analysed, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    settings.HUB_PAGE_CACHE = True
+    settings.HUB_PAGE_CACHE_SECONDS = 300
+    settings.HUB_PAGE_CACHE_STALE_SECONDS = 3600
+    cache.clear()
+    try:
+        consultation = analysed.consultation
+        _summary(client, consultation)
+        ResponseFactory(
+            consultation=consultation,
+            published_text="Cached while stale",
+            moderation_state=ModerationState.APPROVED,
+        )
+        assert AS_OF in _summary(client, consultation)
+        assert AS_OF in _summary(client, consultation)  # now from the cache
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.summary_recompute(consultation.pk) == "current"
+
+        assert AS_OF not in _summary(client, consultation)
+    finally:
+        cache.clear()
