@@ -14,6 +14,7 @@ class CmsConfig(AppConfig):
         from cms import caching
         from consultations.models import PrivacyNotice
         from engagement.analysis.models import AnalysisRun, Theme
+        from engagement.analysis.signals import summary_stored
         from engagement.record.models import Answer, Response
         from engagement.record.signals import responses_changed
         from search.services import responses_indexed
@@ -28,6 +29,10 @@ class CmsConfig(AppConfig):
 
         def answer_saved(sender, instance, **kwargs) -> None:
             caching.pages_invalidate_for_responses(response_ids=[instance.response_id])
+
+        def summary_changed(sender, consultation_id, **kwargs) -> None:
+            # Recomputed in the background, after the change that invalidated the pages.
+            caching.pages_invalidate_for_consultations(consultation_ids=[consultation_id])
 
         def site_changed(sender, **kwargs) -> None:
             # A page published, unpublished or moved can change every listing and link.
@@ -54,6 +59,7 @@ class CmsConfig(AppConfig):
             (post_delete, site_changed, Page, "pages-page-deleted"),
         ):
             signal.connect(handler, sender=model, weak=False, dispatch_uid=uid)
+        summary_stored.connect(summary_changed, weak=False, dispatch_uid="pages-summary-stored")
         page_published.connect(site_changed, weak=False, dispatch_uid="pages-published")
         page_unpublished.connect(site_changed, weak=False, dispatch_uid="pages-unpublished")
         post_page_move.connect(site_changed, weak=False, dispatch_uid="pages-moved")

@@ -297,6 +297,16 @@ class HubEnvironment(BaseSettings):
         description="seconds between Celery beat's incremental analysis runs for consultations with new responses",
     )
     HUB_ANALYSIS_SEED: int = Field(0, description="the fixed seed that makes themes repeatable")
+    HUB_SUMMARY_INLINE_LIMIT: int = Field(
+        5000,
+        ge=0,
+        description="public responses up to which a visitor's request computes a summary that has no figures yet; above it the page says they are being prepared while a Celery task computes them",
+    )
+    HUB_SUMMARY_SWEEP_INTERVAL: int = Field(
+        300,
+        gt=0,
+        description="seconds between Celery beat's sweeps that recompute any public summary left out of date (its task lost)",
+    )
     HUB_EMBEDDER: str = Field(
         "",
         description="dotted path of the sentence embedder (empty: the bundled all-MiniLM-L6-v2 run in numpy)",

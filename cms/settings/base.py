@@ -423,6 +423,10 @@ HUB_WEBHOOK_MAX_AGE = 300
 # changed responses every HUB_ANALYSIS_INTERVAL seconds (the debounce), with a fixed seed.
 HUB_ANALYSIS_INTERVAL = ENV.HUB_ANALYSIS_INTERVAL
 HUB_ANALYSIS_SEED = ENV.HUB_ANALYSIS_SEED
+# The public summary (engagement.analysis.summaries) is recomputed by a task after each
+# change; a request computes it only when it has no figures and at most this many responses.
+HUB_SUMMARY_INLINE_LIMIT = ENV.HUB_SUMMARY_INLINE_LIMIT
+HUB_SUMMARY_SWEEP_INTERVAL = ENV.HUB_SUMMARY_SWEEP_INTERVAL
 # Dotted paths of the embedder and the sentiment model; empty means the built-in ones.
 HUB_EMBEDDER = ENV.HUB_EMBEDDER
 HUB_SENTIMENT_MODEL = ENV.HUB_SENTIMENT_MODEL
@@ -489,6 +493,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagement.analysis.tasks.analyse_due",
         "schedule": float(HUB_ANALYSIS_INTERVAL),
         "options": beat_expires(float(HUB_ANALYSIS_INTERVAL)),
+    },
+    # A summary whose recompute was lost (a worker died) is recomputed all the same.
+    "analysis-summaries-recompute-due": {
+        "task": "engagement.analysis.tasks.summaries_recompute_due",
+        "schedule": float(HUB_SUMMARY_SWEEP_INTERVAL),
+        "options": beat_expires(float(HUB_SUMMARY_SWEEP_INTERVAL)),
     },
     "record-apply-retention": {
         "task": "engagement.record.apply_retention",

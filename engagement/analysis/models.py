@@ -179,11 +179,13 @@ class AnalysisRun(models.Model):
 
 
 class PublicSummary(models.Model):
-    """A consultation's public summary figures, computed once and read by every view.
+    """A consultation's public summary figures, computed in the background, read by every view.
 
     ``version`` goes up in the same transaction as anything that changes the figures
-    (engagement/analysis/summaries.py); the stored figures are served only while
-    ``figures_version`` equals it, so figures computed across a change are never shown.
+    (engagement/analysis/summaries.py). Figures at an older ``figures_version`` are still
+    served, marked as of ``computed_at``, after a change that only added responses; a change
+    that may take words off the record drops them and records ``dropped_version``, and no
+    figures computed from before it are stored.
     """
 
     consultation = models.OneToOneField(
@@ -195,7 +197,13 @@ class PublicSummary(models.Model):
     version = models.PositiveBigIntegerField(default=0)
     figures_version = models.PositiveBigIntegerField(null=True, blank=True)
     figures = models.JSONField(null=True, blank=True)
+    # When the computation of the stored figures began: every response published before
+    # then is in them ("figures as of").
     computed_at = models.DateTimeField(null=True, blank=True)
+    dropped_version = models.PositiveBigIntegerField(null=True, blank=True)
+    # Set when a recompute is enqueued, cleared by the one that finds the version unmoved:
+    # while set, further changes enqueue nothing (one pending recompute per consultation).
+    recompute_requested_at = models.DateTimeField(null=True, blank=True)
     # What became of every response (totals and by week), stored under the same version
     # but apart from the figures: the responses page and the API read them without paying
     # for the figures' quotes and terms.

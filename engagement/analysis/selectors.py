@@ -50,12 +50,15 @@ class ThemeFigure:
     count: int
     terms: tuple[str, ...]
     quotes: tuple[str, ...]  # public: published_text of public responses only
+    # The responses quoted, in the same order: a stored summary checks them before serving.
+    quote_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class CampaignFigure:
     count: int
     representative_text: str  # public: a public member's published_text, or "" when none
+    representative_id: int | None = None  # the response representative_text is of
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ def figures_themes(
         if not members:
             continue
         quotes: list[str] = []
+        quote_ids: list[int] = []
         if theme.centroid:
             centre = np.frombuffer(bytes(theme.centroid), dtype=np.float32)
             rows = ResponseAnalysis.objects.filter(response_id__in=members).values_list(
@@ -240,6 +244,7 @@ def figures_themes(
                 if text and folded not in seen:
                     seen.add(folded)
                     quotes.append(text)
+                    quote_ids.append(response_id)
                 if len(quotes) == QUOTES_PER_THEME:
                     break
         result.append(
@@ -249,6 +254,7 @@ def figures_themes(
                 count=len(members),
                 terms=tuple(theme.terms),
                 quotes=tuple(quotes),
+                quote_ids=tuple(quote_ids),
             )
         )
     result.sort(key=lambda figure: (-figure.count, figure.theme_id))
@@ -273,12 +279,25 @@ def figures_campaigns(
         if public or not original_words:
             texts = dict(responses.filter(pk__in=members).values_list("pk", "published_text"))
             # A None representative_id (no representative) is simply a miss here.
-            representative = texts.get(cast(int, group.representative_id)) or next(
-                (texts[pk] for pk in sorted(texts) if texts[pk]), ""
+            representative_id: int | None = next(
+                (
+                    pk
+                    for pk in (cast(int, group.representative_id), *sorted(texts))
+                    if texts.get(pk)
+                ),
+                None,
             )
+            representative = texts[representative_id] if representative_id is not None else ""
         else:
+            representative_id = group.representative_id
             representative = group.representative_text
-        result.append(CampaignFigure(count=len(members), representative_text=representative))
+        result.append(
+            CampaignFigure(
+                count=len(members),
+                representative_text=representative,
+                representative_id=representative_id,
+            )
+        )
     return tuple(result)
 
 

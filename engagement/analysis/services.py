@@ -143,8 +143,9 @@ def analysis_run(
     run.finished_at = timezone.now()
     run.duration_seconds = round(time.perf_counter() - started, 3)
     run.save()
-    # Themes, sentiment and campaigns were rewritten: the public summary is recomputed.
-    summaries_invalidate(consultation_ids=[consultation.pk])
+    # Themes, sentiment and campaigns were rewritten: the public summary is recomputed. The
+    # stored one stays meanwhile: every response it quotes is still public.
+    summaries_invalidate(consultation_ids=[consultation.pk], removal=False)
     return run
 
 
@@ -354,7 +355,8 @@ def _store_themes(*, consultation, ids, candidates) -> int:
 def _audit(*, theme: Theme, action: str, user, **detail) -> None:
     """Every analyst's edit passes here: audited, and the public summary recomputed."""
     ThemeEdit.objects.create(theme=theme, action=action, edited_by=user, detail=detail)
-    summaries_invalidate(consultation_ids=[theme.consultation_id])
+    # A label is words: an analyst's correction must not wait for the recompute.
+    summaries_invalidate(consultation_ids=[theme.consultation_id], removal=True)
 
 
 def _centroid_of(response_ids) -> np.ndarray | None:

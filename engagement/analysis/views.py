@@ -173,16 +173,20 @@ def ledger_chart(weeks: Sequence[WeeklyAccountability]) -> dict:
 
 def consultation_summary(request, slug: str):
     consultation = _consultation(slug)
-    figures = public_figures(consultation=consultation)
+    summary = public_figures(consultation=consultation)
+    figures = summary.figures
     accountability = public_accountability(consultation=consultation)
     return render(
         request,
         "analysis/summary/summary.html",
         {
             "consultation": consultation,
+            "summary": summary,
             "figures": figures,
             "counts": accountability.counts,
-            "charts": summary_charts(figures, words=question_words(consultation)),
+            "charts": (
+                summary_charts(figures, words=question_words(consultation)) if figures else []
+            ),
             "ledger": {
                 **ledger_chart(accountability.weeks),
                 "csv_url": reverse("consultation_ledger_csv", kwargs={"slug": consultation.slug}),
@@ -195,12 +199,26 @@ def consultation_summary(request, slug: str):
 
 def consultation_summary_csv(request, slug: str):
     consultation = _consultation(slug)
-    figures = public_figures(consultation=consultation)
+    summary = public_figures(consultation=consultation)
+    figures = summary.figures
+    if figures is None:
+        # Being prepared in the background: say so, rather than a spreadsheet missing rows.
+        unavailable = HttpResponse(
+            gettext(
+                "The figures for this summary are being prepared. Check again in a few minutes."
+            ),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        unavailable["Retry-After"] = "60"
+        return unavailable
     counts = public_accountability(consultation=consultation).counts
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-summary.csv"'
     writer = csv.writer(response)
     writer.writerow(["section", "label", "count"])
+    if summary.updating and summary.as_of is not None:
+        writer.writerow(["figures_as_of", summary.as_of.isoformat(), ""])
     for label, value in (
         ("collected", counts.collected),
         ("published", counts.published),

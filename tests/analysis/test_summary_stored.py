@@ -1,10 +1,14 @@
-"""The public summary's figures are stored once and follow every change that touches them."""
+"""The public summary's figures are stored, recomputed in the background after each change,
+and never serve a word the record no longer publishes."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from engagement.analysis import summaries
+import pytest
+from django.utils import timezone
+
+from engagement.analysis import summaries, tasks
 from engagement.analysis.models import PublicSummary, Theme
 from engagement.analysis.services import analysis_run, theme_rename
 from engagement.moderation.services import response_moderate
@@ -16,6 +20,23 @@ from tests.factories.record import ResponseFactory
 pytestmark = pytest.mark.django_db
 
 QUOTED = "Trams along the quayside would fix everything, honestly"
+AS_OF = 'id="summary-as-of"'
+PREPARING = 'id="summary-preparing"'
+
+
+@pytest.fixture(autouse=True)
+def with_a_worker(settings):
+    """A Celery broker and worker, as in production (the embedded default runs tasks
+    in-process: test_without_a_broker_the_page_still_shows_the_summary)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+@pytest.fixture(autouse=True)
+def enqueued(monkeypatch) -> list[int]:
+    """The recomputes sent to the broker, by consultation id (no worker runs in the test)."""
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.summary_recompute, "delay", sent.append)
+    return sent
 
 
 @pytest.fixture
@@ -30,19 +51,37 @@ def _summary(client, consultation) -> str:
     return page.content.decode()
 
 
+def _figures(consultation):
+    figures = summaries.public_figures(consultation=consultation).figures
+    assert figures is not None
+    return figures
+
+
 def _quoted_theme_member(consultation) -> Response:
     """A public response whose published words the summary quotes."""
-    figures = summaries.public_figures(consultation=consultation)
-    quote = next(quote for theme in figures.themes for quote in theme.quotes)
+    quote = next(quote for theme in _figures(consultation).themes for quote in theme.quotes)
     return Response.objects.get(consultation=consultation, published_text=quote)
 
 
-def test_the_figures_are_computed_once_and_then_read(client, analysed):
+def _hide(response: Response, username: str) -> None:
+    moderator = moderator_create(department=response.consultation.department, username=username)
+    response_moderate(
+        response=response,
+        to_state=ModerationState.HIDDEN,
+        by=moderator,
+        reason=ModerationReason.OFF_TOPIC,
+    )
+
+
+def test_the_figures_are_stored_then_read_and_a_changed_quote_is_never_served(
+    client, analysed, enqueued
+):
     consultation = analysed.consultation
     first = _summary(client, consultation)
     stored = PublicSummary.objects.get(consultation=consultation)
     assert stored.figures is not None
     assert stored.figures_version == stored.version
+    assert AS_OF not in first
 
     # A write that tells no one (a queryset update sends no signal) is not seen: the page
     # reads what was stored, it does not recompute.
@@ -51,69 +90,165 @@ def test_the_figures_are_computed_once_and_then_read(client, analysed):
     assert QUOTED not in _summary(client, consultation)
     assert member.published_text in first
 
-    # The record's own signal for bulk writes brings the page up to date.
+    # Told in bulk of a public response (as a redaction pass does): the figures stay, marked,
+    # but the quote whose words changed is not served, old or new, until the recompute.
     responses_changed.send(sender=Response, response_ids=[member.pk])
-    assert QUOTED in _summary(client, consultation)
+    stale = _summary(client, consultation)
+    assert AS_OF in stale
+    assert member.published_text not in stale
+    assert QUOTED not in stale
+
+    assert tasks.summary_recompute(consultation.pk) == "current"
+    current = _summary(client, consultation)
+    assert QUOTED in current
+    assert AS_OF not in current
 
 
 def test_hiding_a_quoted_response_takes_its_words_off_the_summary(client, analysed):
     consultation = analysed.consultation
     member = _quoted_theme_member(consultation)
     assert member.published_text in _summary(client, consultation)
-    moderator = moderator_create(department=consultation.department, username="summary-mod")
 
-    response_moderate(
-        response=member,
-        to_state=ModerationState.HIDDEN,
-        by=moderator,
-        reason=ModerationReason.OFF_TOPIC,
-    )
+    _hide(member, "summary-mod")
 
-    assert member.published_text not in _summary(client, consultation)
+    stored = PublicSummary.objects.get(consultation=consultation)
+    assert stored.figures is None  # dropped in the hide's own transaction
+    page = _summary(client, consultation)
+    assert member.published_text not in page
+    assert AS_OF not in page
 
 
-def test_figures_computed_across_a_change_are_not_stored(client, analysed, monkeypatch):
-    """A moderator hides a quoted response while a view is computing the figures."""
+def test_above_the_inline_limit_a_hide_shows_no_figures_until_recomputed(
+    client, analysed, enqueued, settings
+):
+    """A large consultation: the visitor's request never computes; no stale words either."""
     consultation = analysed.consultation
     member = _quoted_theme_member(consultation)
-    PublicSummary.objects.filter(consultation=consultation).update(figures=None)
-    moderator = moderator_create(department=consultation.department, username="racing-mod")
+    settings.HUB_SUMMARY_INLINE_LIMIT = 5
+    _hide(member, "summary-mod-large")
+
+    page = _summary(client, consultation)
+    assert PREPARING in page
+    assert member.published_text not in page
+    assert "What people said, by theme" not in page
+    assert PublicSummary.objects.get(consultation=consultation).figures is None
+    assert enqueued == [consultation.pk]  # the view asked once; a second view asks nothing
+    assert PREPARING in _summary(client, consultation)
+    assert enqueued == [consultation.pk]
+    assert client.get(f"/consultations/{consultation.slug}/summary.csv").status_code == 503
+
+    assert tasks.summary_recompute(consultation.pk) == "current"
+    page = _summary(client, consultation)
+    assert PREPARING not in page
+    assert "What people said, by theme" in page
+    assert member.published_text not in page
+
+
+def test_without_a_broker_the_page_still_shows_the_summary(client, analysed, settings):
+    """The embedded default: tasks run in-process, so the page computes whatever the size."""
+    consultation = analysed.consultation
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.HUB_SUMMARY_INLINE_LIMIT = 0
+    assert "What people said, by theme" in _summary(client, consultation)
+    ResponseFactory(
+        consultation=consultation,
+        published_text="Late reply about buses",
+        moderation_state=ModerationState.APPROVED,
+    )
+    page = _summary(client, consultation)
+    assert AS_OF not in page
+    assert PREPARING not in page
+    assert (
+        _figures(consultation).total
+        == Response.objects.public().filter(consultation=consultation).count()
+    )
+
+
+def test_figures_computed_across_a_hide_are_not_stored(client, analysed, monkeypatch):
+    """A moderator hides a quoted response while the task is computing the figures."""
+    consultation = analysed.consultation
+    member = _quoted_theme_member(consultation)
     compute = summaries.consultation_figures
 
     def computed_then_hidden(**kwargs):
         figures = compute(**kwargs)
-        response_moderate(
-            response=member,
-            to_state=ModerationState.HIDDEN,
-            by=moderator,
-            reason=ModerationReason.SPAM,
-        )
+        _hide(member, "racing-mod")
         return figures
 
     monkeypatch.setattr(summaries, "consultation_figures", computed_then_hidden)
-    racing = summaries.public_figures(consultation=consultation)
+    racing = summaries.summary_recompute(consultation=consultation)
     monkeypatch.setattr(summaries, "consultation_figures", compute)
 
-    assert member.published_text in {q for theme in racing.themes for q in theme.quotes}
-    stored = PublicSummary.objects.get(consultation=consultation)
-    assert stored.figures_version != stored.version
+    assert member.published_text in {q for theme in racing.figures.themes for q in theme.quotes}
+    assert not racing.stored
+    assert not racing.current
+    assert PublicSummary.objects.get(consultation=consultation).figures is None
     assert member.published_text not in _summary(client, consultation)
 
 
-def test_a_new_public_response_and_an_analysts_rename_reach_the_summary(client, analysed):
+def test_figures_computed_across_a_new_response_are_stored_and_recomputed_again(
+    client, analysed, monkeypatch, enqueued
+):
+    """At a busy consultation every recompute overlaps a new response: each is kept (so the
+    page moves on), and the task enqueues the next."""
     consultation = analysed.consultation
-    before = summaries.public_figures(consultation=consultation).total
+    compute = summaries.consultation_figures
 
-    ResponseFactory(
-        consultation=consultation,
-        published_text="Another approved reply",
-        moderation_state=ModerationState.APPROVED,
-    )
-    assert summaries.public_figures(consultation=consultation).total == before + 1
+    def computed_then_added(**kwargs):
+        figures = compute(**kwargs)
+        ResponseFactory(
+            consultation=consultation,
+            published_text="Arrived mid-recompute",
+            moderation_state=ModerationState.APPROVED,
+        )
+        return figures
 
+    monkeypatch.setattr(summaries, "consultation_figures", computed_then_added)
+    assert tasks.summary_recompute(consultation.pk) == "again"
+    monkeypatch.setattr(summaries, "consultation_figures", compute)
+
+    stored = PublicSummary.objects.get(consultation=consultation)
+    assert stored.figures is not None
+    assert stored.figures_version is not None
+    assert stored.figures_version < stored.version
+    assert enqueued == [consultation.pk]
+    assert AS_OF in _summary(client, consultation)
+
+
+def test_a_new_response_keeps_the_figures_served_and_marked_until_the_task_runs(
+    client, analysed, enqueued, django_capture_on_commit_callbacks
+):
+    consultation = analysed.consultation
+    before = _figures(consultation)
+    quote = next(quote for theme in before.themes for quote in theme.quotes)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ResponseFactory(
+            consultation=consultation,
+            published_text="Another approved reply",
+            moderation_state=ModerationState.APPROVED,
+        )
+
+    page = _summary(client, consultation)
+    assert AS_OF in page
+    assert "Figures as of" in page
+    assert quote in page
+    assert _figures(consultation).total == before.total
+    assert enqueued == [consultation.pk]
+
+    assert tasks.summary_recompute(consultation.pk) == "current"
+    assert _figures(consultation).total == before.total + 1
+    assert AS_OF not in _summary(client, consultation)
+
+
+def test_an_analysts_rename_reaches_the_summary_at_once(client, analysed):
+    consultation = analysed.consultation
+    _summary(client, consultation)
     theme = Theme.objects.filter(consultation=consultation, is_merged_into__isnull=True).first()
     theme_rename(theme=theme, label="Buses after dark", user=None)
-    assert "Buses after dark" in _summary(client, consultation)
+    page = _summary(client, consultation)
+    assert "Buses after dark" in page
+    assert AS_OF not in page
 
 
 def test_republishing_the_page_recomputes_the_answer_tallies(client, analysed):
@@ -125,8 +260,68 @@ def test_republishing_the_page_recomputes_the_answer_tallies(client, analysed):
     assert "Would you use a night bus?" not in _summary(client, consultation)
 
     consultation.save_revision().publish()
+    assert AS_OF in _summary(client, consultation)
 
+    tasks.summary_recompute(consultation.pk)
     assert "Would you use a night bus?" in _summary(client, consultation)
+
+
+def test_many_changes_enqueue_one_recompute(
+    client, seeded, enqueued, django_capture_on_commit_callbacks
+):
+    consultation = seeded.consultation
+    _summary(client, consultation)
+    public = list(
+        Response.objects.public().filter(consultation=consultation).values_list("pk", flat=True)
+    )
+
+    for position in range(30):
+        with django_capture_on_commit_callbacks(execute=True):
+            ResponseFactory(
+                consultation=consultation,
+                published_text=f"Reply number {position}",
+                moderation_state=ModerationState.APPROVED,
+            )
+            responses_changed.send(sender=Response, response_ids=public[:3])
+    assert enqueued == [consultation.pk]
+
+    # Once the recompute has run, the next change enqueues the next one.
+    assert tasks.summary_recompute(consultation.pk) == "current"
+    with django_capture_on_commit_callbacks(execute=True):
+        ResponseFactory(consultation=consultation, moderation_state=ModerationState.PENDING)
+    assert enqueued == [consultation.pk, consultation.pk]
+
+
+def test_the_sweep_recomputes_a_summary_whose_task_was_lost(client, seeded, enqueued):
+    consultation = seeded.consultation
+    _summary(client, consultation)
+    assert tasks.summaries_recompute_due() == 0  # current
+
+    # A change whose task never ran (the worker died holding it).
+    ResponseFactory(
+        consultation=consultation,
+        published_text="Lost in the queue",
+        moderation_state=ModerationState.APPROVED,
+    )
+    PublicSummary.objects.filter(consultation=consultation).update(
+        recompute_requested_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert tasks.summaries_recompute_due() == 0  # still pending, not yet presumed lost
+    PublicSummary.objects.filter(consultation=consultation).update(
+        recompute_requested_at=timezone.now() - summaries.RECOMPUTE_LOST_AFTER * 2
+    )
+    assert tasks.summaries_recompute_due() == 1
+    assert enqueued == [consultation.pk]
+
+    assert tasks.summary_recompute(consultation.pk) == "current"
+    stored = PublicSummary.objects.get(consultation=consultation)
+    assert stored.figures_version == stored.version
+    assert stored.recompute_requested_at is None
+    assert (
+        _figures(consultation).total
+        == Response.objects.public().filter(consultation=consultation).count()
+    )
+    assert tasks.summaries_recompute_due() == 0
 
 
 def _api_totals(client, consultation) -> dict:
@@ -177,3 +372,31 @@ def test_what_became_of_the_responses_is_stored_and_follows_each_change(client, 
     assert sum(week["hidden"] for week in ledger["weeks"]) == after_hide["hidden"]
     assert f'id="summary-total">{after_hide["published"]}<' in summary_page
     assert pending.moderation_state == ModerationState.PENDING
+
+
+def test_a_recompute_in_the_background_refreshes_the_cached_summary(
+    client, analysed, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    settings.HUB_PAGE_CACHE = True
+    settings.HUB_PAGE_CACHE_SECONDS = 300
+    settings.HUB_PAGE_CACHE_STALE_SECONDS = 3600
+    cache.clear()
+    try:
+        consultation = analysed.consultation
+        _summary(client, consultation)
+        ResponseFactory(
+            consultation=consultation,
+            published_text="Cached while stale",
+            moderation_state=ModerationState.APPROVED,
+        )
+        assert AS_OF in _summary(client, consultation)
+        assert AS_OF in _summary(client, consultation)  # now from the cache
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.summary_recompute(consultation.pk) == "current"
+
+        assert AS_OF not in _summary(client, consultation)
+    finally:
+        cache.clear()

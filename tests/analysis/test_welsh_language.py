@@ -210,7 +210,8 @@ def test_welsh_replies_are_counted_as_not_analysed_and_left_out_of_the_themes(cl
     assert ThemeMembership.objects.filter(theme__consultation=seeded.consultation).exists()
     assert not ThemeMembership.objects.filter(response_id__in=welsh_ids).exists()
 
-    figures = summaries.public_figures(consultation=seeded.consultation)
+    figures = summaries.public_figures(consultation=seeded.consultation).figures
+    assert figures is not None
     sentiment = {row.label: row.count for row in figures.sentiment}
     assert sentiment["Not analysed"] == len(WELSH_REPLIES)
     page = client.get(f"/consultations/{seeded.consultation.slug}/summary/").content.decode()
