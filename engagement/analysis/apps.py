@@ -28,8 +28,10 @@ class AnalysisConfig(AppConfig):
         # The stored public summary goes out of date with whatever its figures read; each
         # change is an addition (figures kept, served marked) or a removal (dropped):
         # see engagement/analysis/summaries.py.
-        def responses_changed_handler(sender, response_ids, **kwargs) -> None:
-            summaries.summaries_invalidate_for_responses(response_ids=response_ids)
+        def responses_changed_handler(sender, response_ids, words_changed=False, **kwargs) -> None:
+            summaries.summaries_invalidate_for_responses(
+                response_ids=response_ids, words_changed=words_changed
+            )
 
         def response_saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
             summaries.summaries_invalidate(

@@ -113,14 +113,18 @@ def summaries_invalidate(*, consultation_ids: Iterable[int], removal: bool) -> i
     return changed
 
 
-def summaries_invalidate_for_responses(*, response_ids: Iterable[int]) -> int:
+def summaries_invalidate_for_responses(
+    *, response_ids: Iterable[int], words_changed: bool = False
+) -> int:
     """The same for the consultations of these responses, a removal unless each of them is
-    public now or was never shown (see the module's docstring)."""
+    public now or was never shown (see the module's docstring). ``words_changed``: their
+    published words were rewritten (a bulk redaction pass), so it is a removal whatever
+    their state: the stored terms may hold a word now redacted."""
     ids = sorted(set(response_ids))
     if not ids:
         return 0
     changed = Response.objects.filter(pk__in=ids)
-    removed = changed.exclude(_ADDS_ONLY).values("consultation_id")
+    removed = (changed if words_changed else changed.exclude(_ADDS_ONLY)).values("consultation_id")
     summaries = PublicSummary.objects.filter(consultation_id__in=changed.values("consultation_id"))
     count = _bump(summaries.filter(consultation_id__in=removed), removal=True)
     count += _bump(summaries.exclude(consultation_id__in=removed), removal=False)

@@ -581,7 +581,10 @@ def responses_redact_existing(
             )
             Answer.objects.bulk_update(changed_answers, ["published_text"])
             responses_changed.send(
-                sender=Response, response_ids=[response.pk for response in changed_responses]
+                sender=Response,
+                response_ids=[response.pk for response in changed_responses],
+                # Published words were rewritten: copies of the old ones must go, not wait.
+                words_changed=True,
             )
             redacted += len(changed_responses)
         if on_progress is not None:

@@ -7,7 +7,9 @@ from django.dispatch import Signal
 
 # Sent with ``response_ids`` (a list of primary keys) after rows of the record were
 # created or changed without a model ``save()`` (bulk creates and updates), in the
-# transaction that changed them. Single saves send Django's own ``post_save``.
+# transaction that changed them. Single saves send Django's own ``post_save``. A sender
+# that rewrote words already published (a bulk redaction pass) adds ``words_changed=True``:
+# a layer holding copies of published words must drop them, not keep them until it catches up.
 responses_changed = Signal()
 
 # Sent with ``scope`` (an ``engagement.record.erasure.ErasureScope``: the responses and

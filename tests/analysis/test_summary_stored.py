@@ -11,7 +11,7 @@ from django.utils import timezone
 from engagement.analysis import summaries, tasks
 from engagement.analysis.models import PublicSummary, Theme
 from engagement.analysis.services import analysis_run, theme_rename
-from engagement.moderation.services import response_moderate
+from engagement.moderation.services import response_moderate, responses_redact_existing
 from engagement.record.models import ModerationReason, ModerationState, Response
 from engagement.record.signals import responses_changed
 from tests.factories.moderation import moderator_create
@@ -400,3 +400,26 @@ def test_a_recompute_in_the_background_refreshes_the_cached_summary(
         assert AS_OF not in _summary(client, consultation)
     finally:
         cache.clear()
+
+
+def test_a_bulk_redaction_pass_over_published_responses_drops_the_figures_at_once(
+    client, analysed, enqueued, django_capture_on_commit_callbacks
+):
+    """A pass after a mention policy change rewrites words the summary may count among its
+    most-used terms: the stored figures must go at once, not wait for the recompute."""
+    consultation = analysed.consultation
+    shown = _quoted_theme_member(consultation)
+    assert PublicSummary.objects.get(consultation=consultation).figures is not None
+    # Published before its text said this; the pass redacts the address out of it.
+    Response.objects.filter(pk=shown.pk).update(
+        text=f"{shown.published_text} Write to jo.bloggs@example.org"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = responses_redact_existing(response_ids=[shown.pk])
+
+    assert result.redacted == 1
+    stored = PublicSummary.objects.get(consultation=consultation)
+    assert stored.figures is None
+    assert enqueued == [consultation.pk]
+    assert "jo.bloggs" not in _summary(client, consultation)
