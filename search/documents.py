@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -96,7 +96,7 @@ _RESPONSE_VALUES: dict[tuple[type, str], Callable[[_Row], Any]] = {
     (index.FilterField, "indexed_theme_ids"): lambda row: row.theme_ids,
     (index.FilterField, "indexed_sentiment"): lambda row: row.sentiment or None,
     **{
-        (index.FilterField, f"indexed_words_{code}"): (lambda row, code=code: row.words_in(code))
+        (index.FilterField, f"indexed_words_{code}"): partial(_Row.words_in, code=code)
         for code in INDEXED_LANGUAGES
     },
 }
@@ -169,14 +169,15 @@ def _live_theme_ids(memberships: dict[int, list[int]], consultations: dict[int, 
             themes[pk] = (merged_into, consultation_id)
         wanted = {merged for merged, _ in themes.values() if merged is not None} - set(themes)
     for response_id, theme_ids in memberships.items():
-        live = set()
+        live: set[int] = set()
         for theme_id in theme_ids:
             current, seen = theme_id, set()
-            while themes[current][0] is not None and current not in seen:
+            into, of_consultation = themes[current]
+            while into is not None and current not in seen:
                 seen.add(current)
-                current = themes[current][0]
-            merged_into, consultation_id = themes[current]
-            if merged_into is None and consultation_id == consultations[response_id]:
+                current = into
+                into, of_consultation = themes[current]
+            if into is None and of_consultation == consultations[response_id]:
                 live.add(current)
         memberships[response_id] = sorted(live)
 
@@ -241,7 +242,7 @@ def response_documents(
     for pk, row in rows.items():
         document: dict[str, Any] = {"pk": str(pk), "_django_content_type": list(content_types)}
         edgengrams = []
-        for key, reader, partial in top:
+        for key, reader, also_partial in top:
             if key == answers_key:
                 nested = []
                 for answer in row.answers:
@@ -255,7 +256,7 @@ def response_documents(
                 continue
             value = reader(row)
             document[key] = value
-            if partial:
+            if also_partial:
                 edgengrams.append(value)
         document["_edgengrams"] = edgengrams
         built.append(IndexedResponse(pk=pk, updated_at=updated[pk], document=document))

@@ -74,9 +74,7 @@ def test_a_response_whose_outbox_entry_was_lost_is_indexed_by_the_sweep(
 
 
 @pytest.mark.search_node
-def test_a_response_changed_after_the_drain_read_it_is_sent_again(
-    search_backend, settled_later
-):
+def test_a_response_changed_after_the_drain_read_it_is_sent_again(search_backend, settled_later):
     response = PublicResponseFactory(published_text="Before.")
     search_index_drain()
     mark = ResponseIndexMark.objects.get(response=response)
