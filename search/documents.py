@@ -28,15 +28,15 @@ from engagement.record.models import DEFAULT_INDEXED_LANGUAGE, INDEXED_LANGUAGES
 
 
 @dataclass(frozen=True, slots=True)
-class _Answer:
+class AnswerRow:
     published_text: str
     question_id: int | None
     has_choices: bool
 
 
 @dataclass(slots=True)
-class _Row:
-    """A public response as its document reads it."""
+class ResponseRow:
+    """A public response as its document reads it (``sentiment`` "" when not analysed)."""
 
     pk: int
     consultation_id: int
@@ -45,7 +45,7 @@ class _Row:
     language: str
     published_text: str
     sentiment: str
-    answers: list[_Answer] = field(default_factory=list)
+    answers: list[AnswerRow] = field(default_factory=list)
     theme_ids: list[int] = field(default_factory=list)
 
     @property
@@ -84,7 +84,7 @@ class IndexedResponse:
 
 
 # How each of Response's search fields reads a row: (field's class, field name) -> value.
-_RESPONSE_VALUES: dict[tuple[type, str], Callable[[_Row], Any]] = {
+_RESPONSE_VALUES: dict[tuple[type, str], Callable[[ResponseRow], Any]] = {
     (index.SearchField, "published_text"): lambda row: row.published_text,
     (index.AutocompleteField, "published_text"): lambda row: row.published_text,
     (index.FilterField, "consultation"): lambda row: row.consultation_id,
@@ -92,15 +92,15 @@ _RESPONSE_VALUES: dict[tuple[type, str], Callable[[_Row], Any]] = {
     (index.FilterField, "received_at"): lambda row: row.received_at,
     (index.FilterField, "id"): lambda row: row.pk,
     (index.FilterField, "indexed_language"): lambda row: row.language or None,
-    (index.FilterField, "indexed_question_ids"): _Row.question_ids,
+    (index.FilterField, "indexed_question_ids"): ResponseRow.question_ids,
     (index.FilterField, "indexed_theme_ids"): lambda row: row.theme_ids,
     (index.FilterField, "indexed_sentiment"): lambda row: row.sentiment or None,
     **{
-        (index.FilterField, f"indexed_words_{code}"): partial(_Row.words_in, code=code)
+        (index.FilterField, f"indexed_words_{code}"): partial(ResponseRow.words_in, code=code)
         for code in INDEXED_LANGUAGES
     },
 }
-_ANSWER_VALUES: dict[tuple[type, str], Callable[[_Answer], Any]] = {
+_ANSWER_VALUES: dict[tuple[type, str], Callable[[AnswerRow], Any]] = {
     (index.SearchField, "published_text"): lambda answer: answer.published_text,
     (index.FilterField, "question_id"): lambda answer: answer.question_id,
 }
@@ -152,7 +152,7 @@ def _plan(mapping_class: type) -> tuple[list, str, list, list[str]]:
     return top, answers_key, answers_plan, mapping.get_all_content_types()
 
 
-def _no_value(row: _Row) -> None:
+def _no_value(row: ResponseRow) -> None:
     return None
 
 
@@ -205,11 +205,11 @@ def response_documents(
             "analysis__sentiment_label",
         )
     )
-    rows: dict[int, _Row] = {}
+    rows: dict[int, ResponseRow] = {}
     updated: dict[int, datetime] = {}
     for pk, updated_at, consultation_id, channel, received_at, language, text, sentiment in public:
         updated[pk] = updated_at
-        rows[pk] = _Row(
+        rows[pk] = ResponseRow(
             pk=pk,
             consultation_id=consultation_id,
             channel=channel,
@@ -227,7 +227,7 @@ def response_documents(
         .values_list("response_id", "published_text", "question_id", "choices")
     )
     for response_id, text, question_id, choices in answers:
-        rows[response_id].answers.append(_Answer(text, question_id, bool(choices)))
+        rows[response_id].answers.append(AnswerRow(text, question_id, bool(choices)))
     memberships: dict[int, list[int]] = defaultdict(list)
     for response_id, theme_id in ThemeMembership.objects.filter(response_id__in=rows).values_list(
         "response_id", "theme_id"
@@ -237,27 +237,34 @@ def response_documents(
     for response_id, theme_ids in memberships.items():
         rows[response_id].theme_ids = theme_ids
 
+    return [
+        IndexedResponse(pk=pk, updated_at=updated[pk], document=document_build(row, mapping_class))
+        for pk, row in rows.items()
+    ]
+
+
+def document_build(row: ResponseRow, mapping_class: type) -> dict[str, Any]:
+    """``mapping_class(Response).get_document(response)`` for the response ``row`` holds
+    (its answers in primary key order, its live theme ids sorted): for callers that
+    already hold the rows, such as a bulk load."""
     top, answers_key, answers_plan, content_types = _plan(mapping_class)
-    built = []
-    for pk, row in rows.items():
-        document: dict[str, Any] = {"pk": str(pk), "_django_content_type": list(content_types)}
-        edgengrams = []
-        for key, reader, also_partial in top:
-            if key == answers_key:
-                nested = []
-                for answer in row.answers:
-                    nested_document = {}
-                    for name, value, nested_partial in answers_plan:
-                        nested_document[name] = value(answer)
-                        if nested_partial:
-                            edgengrams.append(nested_document[name])
-                    nested.append(nested_document)
-                document[key] = nested
-                continue
-            value = reader(row)
-            document[key] = value
-            if also_partial:
-                edgengrams.append(value)
-        document["_edgengrams"] = edgengrams
-        built.append(IndexedResponse(pk=pk, updated_at=updated[pk], document=document))
-    return built
+    document: dict[str, Any] = {"pk": str(row.pk), "_django_content_type": list(content_types)}
+    edgengrams = []
+    for key, reader, also_partial in top:
+        if key == answers_key:
+            nested = []
+            for answer in row.answers:
+                nested_document = {}
+                for name, value, nested_partial in answers_plan:
+                    nested_document[name] = value(answer)
+                    if nested_partial:
+                        edgengrams.append(nested_document[name])
+                nested.append(nested_document)
+            document[key] = nested
+            continue
+        value = reader(row)
+        document[key] = value
+        if also_partial:
+            edgengrams.append(value)
+    document["_edgengrams"] = edgengrams
+    return document
