@@ -52,6 +52,30 @@ class SearchIndexState(models.Model):
         return f"swept to {self.swept_to} / {self.swept_pk}"
 
 
+class ResponseIndexMark(models.Model):
+    """The version of a response the search backends hold: the row's ``updated_at`` as the
+    outbox drain read it when it last indexed the response.
+
+    The sweep re-sends only rows changed after their mark (search.services._sweep), so a
+    row the drain indexed from its outbox entry is not written a second time once it
+    settles, while a row changed without one (a bulk update, a lost entry) still is.
+    """
+
+    # No database constraint: a response deleted while the drain writes its mark must not
+    # fail the drain; deleting a response through the ORM still deletes its mark.
+    response = models.OneToOneField(
+        "record.Response",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"response {self.response_id} indexed as of {self.updated_at}"
+
+
 class ResponseDocument(models.Model):
     """A public response as the database backend searches it: its words and its facets.
 

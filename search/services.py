@@ -7,7 +7,9 @@ backend in bulk and deletes only what was applied: when the search node is
 unreachable the rows stay, and the next drain (beat, or the next commit)
 catches up. A row is indexed when it is public at drain time and removed from
 the index otherwise, so a response that is hidden, sent back to pending or
-withdrawn leaves the index the same way it entered.
+withdrawn leaves the index the same way it entered. Each response written is
+marked with the ``updated_at`` it was read with (``ResponseIndexMark``), so the
+sweep re-sends only rows changed since.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from functools import partial
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from modelsearch.backends import get_search_backends_with_name
@@ -30,8 +32,9 @@ from modelsearch.index import Indexed
 
 from engagement.record.models import Response
 from search import fulltext
+from search.documents import response_documents
 from search.indexes import is_search_node, search_index_ensure
-from search.models import IndexAction, SearchIndexQueue, SearchIndexState
+from search.models import IndexAction, ResponseIndexMark, SearchIndexQueue, SearchIndexState
 
 logger = logging.getLogger(__name__)
 
@@ -111,34 +114,65 @@ def _state_locked() -> SearchIndexState:
     return state
 
 
-def _sweep(state: SearchIndexState, *, limit: int) -> tuple[list[int], tuple]:
-    """Responses changed by bulk updates (no signals) since the last sweep, oldest first.
+@dataclass(frozen=True)
+class _Swept:
+    # The responses to send again: changed after the drain last wrote them, or never
+    # written (a bulk update sends no signal; an outbox entry may be lost).
+    stale: list[int]
+    # How many changed rows the sweep stepped over, stale or not, and where it stopped.
+    scanned: int
+    cursor: tuple
+
+
+def _sweep(state: SearchIndexState, *, limit: int) -> _Swept:
+    """Responses changed since the last sweep (oldest first) that the index does not hold
+    as they are now: changed by bulk updates (no signals) or with a lost outbox entry.
 
     Rows younger than HUB_SEARCH_SWEEP_SETTLE seconds wait, so a transaction that
-    commits late with an earlier ``updated_at`` is not stepped over.
+    commits late with an earlier ``updated_at`` is not stepped over. A row whose mark
+    (``ResponseIndexMark``) is as new as its ``updated_at`` was written by a drain that
+    read it as it is now: stepped over without being sent again.
     """
     settle = timedelta(seconds=settings.HUB_SEARCH_SWEEP_SETTLE)
     since = state.swept_to or timezone.now()
+    current = ResponseIndexMark.objects.filter(
+        response=OuterRef("pk"), updated_at__gte=OuterRef("updated_at")
+    )
     rows = list(
         Response.objects.filter(updated_at__lt=timezone.now() - settle)
         .filter(Q(updated_at__gt=since) | Q(updated_at=since, pk__gt=state.swept_pk))
         .order_by("updated_at", "pk")
-        .values_list("pk", "updated_at")[:limit]
+        .values_list("pk", "updated_at", Exists(current))[:limit]
     )
     if not rows:
-        return [], (state.swept_to, state.swept_pk)
-    last_pk, last_at = rows[-1]
-    return [pk for pk, _ in rows], (last_at, last_pk)
+        return _Swept(stale=[], scanned=0, cursor=(state.swept_to, state.swept_pk))
+    last_pk, last_at, _current = rows[-1]
+    return _Swept(
+        stale=[pk for pk, _at, current in rows if not current],
+        scanned=len(rows),
+        cursor=(last_at, last_pk),
+    )
 
 
 # A response's columns that no search document reads (the original words never are).
 _NOT_IN_DOCUMENTS = ("text", "raw_payload", "redactions", "flagged_terms", "respondent_name")
 
 
-def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple[int, int]:
+@dataclass(frozen=True)
+class _Applied:
+    indexed: int
+    removed: int
+    # Response id -> the ``updated_at`` its written document was read with.
+    marks: dict[int, datetime]
+
+
+def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> _Applied:
     """Index what is public among ``update``; remove the rest and ``delete`` from every backend."""
     pk_field = model._meta.pk
     wanted = [pk_field.to_python(pk) for pk in update]
+    backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]
+    if model is Response and backends and all(is_search_node(backend) for backend in backends):
+        return _apply_responses_to_nodes(backends, wanted=wanted, delete=delete)
     indexed = model.get_indexed_objects().filter(pk__in=wanted)
     if model is Response:
         # Never in a document, and the platform's payload is the widest column to decode.
@@ -146,7 +180,6 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple
     public = list(indexed) if wanted else []
     public_pks = {str(obj.pk) for obj in public}
     gone = (update - public_pks) | delete
-    backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]
     for backend in backends:
         if model is Response and not is_search_node(backend):
             # The database backend's public search, the pages' and the API's alike, reads
@@ -161,7 +194,43 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple
         # The database backend's public search reads the documents (search.fulltext).
         fulltext.documents_write(responses=public)
         fulltext.documents_delete(response_ids=[int(pk) for pk in gone])
-    return len(public), len(gone)
+    marks = {obj.pk: obj.updated_at for obj in public} if model is Response else {}
+    return _Applied(indexed=len(public), removed=len(gone), marks=marks)
+
+
+def _apply_responses_to_nodes(backends: list, *, wanted: list[int], delete: set[str]) -> _Applied:
+    """``_apply`` for responses when every backend is a search node: documents built from
+    plain rows (search.documents), the same as modelsearch's, several times faster."""
+    # One reading for every node: they all hold the same version of each row. The
+    # documents do not depend on the node's mapping class (all share get_document).
+    mapping_class = backends[0].get_index_for_model(Response).mapping_class
+    built = response_documents(response_ids=wanted, mapping_class=mapping_class)
+    gone = ({str(pk) for pk in wanted} - {str(item.pk) for item in built}) | delete
+    for backend in backends:
+        index = backend.get_index_for_model(Response)
+        if built:
+            # As modelsearch's add_bulk sends them: the document id is the primary key.
+            actions = [{"_id": item.document["pk"], **item.document} for item in built]
+            backend.bulk(index.es, actions, index=index.name)
+        if gone:
+            _delete_bulk(backend, Response, [Response(pk=int(pk)) for pk in gone])
+    return _Applied(
+        indexed=len(built),
+        removed=len(gone),
+        marks={item.pk: item.updated_at for item in built},
+    )
+
+
+def _marks_write(marks: dict[int, datetime]) -> None:
+    if not marks:
+        return
+    ResponseIndexMark.objects.bulk_create(
+        [ResponseIndexMark(response_id=pk, updated_at=at) for pk, at in marks.items()],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["response"],
+        update_fields=["updated_at"],
+    )
 
 
 def _delete_bulk(backend, model: type[models.Model], stubs: list[models.Model]) -> None:
@@ -214,8 +283,9 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
         with transaction.atomic():
             state = _state_locked()
             entries = list(SearchIndexQueue.objects.order_by("pk")[:batch_size])
-            sweep_pks, cursor = _sweep(state, limit=batch_size)
-            if not entries and not sweep_pks:
+            swept_now = _sweep(state, limit=batch_size)
+            sweep_pks, cursor = swept_now.stale, swept_now.cursor
+            if not entries and not swept_now.scanned:
                 state.drained_at = timezone.now()
                 state.save(update_fields=["drained_at"])
                 break
@@ -227,7 +297,7 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
                 work[entry.model][key].add(entry.object_pk)
             work[RESPONSE_MODEL]["update"].update(str(pk) for pk in sweep_pks)
             try:
-                counts = [
+                applied = [
                     _apply(apps.get_model(label), update=sets["update"], delete=sets["delete"])
                     for label, sets in work.items()
                 ]
@@ -251,8 +321,10 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
                     created=created,
                 )
             SearchIndexQueue.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
-            # The sweep's rows were indexed already; re-writing them changes no page.
+            _marks_write({pk: at for result in applied for pk, at in result.marks.items()})
+            # The sweep sends only rows the index did not hold as they are: changes too.
             changed = {entry.object_pk for entry in entries if entry.model == RESPONSE_MODEL}
+            changed |= {str(pk) for pk in sweep_pks}
             if changed:
                 # Pages that list these responses were drawn from the index before this
                 # batch reached it: they are out of date once it commits (cms.caching).
@@ -263,8 +335,8 @@ def search_index_drain(*, batch_size: int | None = None, max_batches: int = 100)
             state.swept_to, state.swept_pk = cursor
             state.drained_at = timezone.now()
             state.save(update_fields=["swept_to", "swept_pk", "drained_at"])
-            indexed += sum(count[0] for count in counts)
-            removed += sum(count[1] for count in counts)
+            indexed += sum(result.indexed for result in applied)
+            removed += sum(result.removed for result in applied)
             swept += len(sweep_pks)
     return DrainResult(
         indexed=indexed,
@@ -281,8 +353,9 @@ def _indexes_ensure() -> tuple[str, ...]:
 
     Left alone, the node would create it from the first document with a guessed
     mapping, and searches would find nothing. A created index is empty, so the sweep
-    starts again from the first response: the drains that follow refill it from the
-    record (rows younger than the settle time come with the sweep after it).
+    starts again from the first response and no response counts as indexed (the marks
+    go): the drains that follow refill it from the record (rows younger than the
+    settle time come with the sweep after it).
     """
     created = []
     with transaction.atomic():
@@ -298,6 +371,7 @@ def _indexes_ensure() -> tuple[str, ...]:
                 )
                 created.append(index_name)
         if created:
+            ResponseIndexMark.objects.all().delete()
             state.swept_to, state.swept_pk = SWEEP_FROM_THE_START, 0
             state.save(update_fields=["swept_to", "swept_pk"])
     return tuple(created)

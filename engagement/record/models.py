@@ -286,10 +286,13 @@ class Response(index.Indexed, models.Model):
     @classmethod
     def get_indexed_objects(cls):
         # The analysis's reverse relations, by name: the record never imports the analysis.
+        # Answers in primary key order: the document lists them, and a document built twice
+        # from the same rows must be the same (search.documents builds it from plain rows).
+        answers = models.Prefetch("answers", queryset=Answer.objects.order_by("pk"))
         return (
             cls.objects.public()
             .select_related("respondent", "analysis")
-            .prefetch_related("answers", "theme_memberships__theme")
+            .prefetch_related(answers, "theme_memberships__theme")
         )
 
     # --- The search document (``search_fields`` above); read through get_indexed_objects.
