@@ -93,6 +93,7 @@ test-embedded: install assets ## Run the tests that need no services on the embe
 	@DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not celery_worker and not search_node and not browser and not atproto_reference" $(PYTEST_ARGS)
 
 bench: install ## Print speed and memory figures (benchmarks, never tests), then 1,000,000 responses on the services
+	@bash scripts/services/wrk.sh install
 	@for script in scripts/bench_*.py; do \
 		test "$$script" = scripts/bench_scale.py && continue; \
 		echo "==> $$script"; \
