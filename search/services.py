@@ -25,11 +25,11 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
-from modelsearch.backends import get_search_backends_with_name
 from modelsearch.index import Indexed
 
 from engagement.record.models import Response
 from search import fulltext
+from search.backends import search_backends_with_name
 from search.indexes import is_search_node, search_index_ensure
 from search.models import IndexAction, SearchIndexQueue, SearchIndexState
 
@@ -146,7 +146,7 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> tuple
     public = list(indexed) if wanted else []
     public_pks = {str(obj.pk) for obj in public}
     gone = (update - public_pks) | delete
-    backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]
+    backends = [backend for _name, backend in search_backends_with_name(with_auto_update=True)]
     for backend in backends:
         if model is Response and not is_search_node(backend):
             # The database backend's public search, the pages' and the API's alike, reads
@@ -287,7 +287,7 @@ def _indexes_ensure() -> tuple[str, ...]:
     created = []
     with transaction.atomic():
         state = _state_locked()
-        for name, backend in get_search_backends_with_name(with_auto_update=True):
+        for name, backend in search_backends_with_name(with_auto_update=True):
             index_name = search_index_ensure(backend=backend, model=Response)
             if index_name:
                 logger.warning(
