@@ -470,7 +470,7 @@ def _facets_from_buckets(
             )
     months.sort(key=lambda option: option.value, reverse=True)
     themes = []
-    if consultation is not None:
+    if consultation is not None and buckets["theme"]:
         live = {theme.pk: theme for theme in themes_live(consultation=consultation)}
         themes = sorted(
             (
