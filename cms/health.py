@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from modelsearch.backends import get_search_backend
 
 from cms.celery import app
+from search.backends import search_backend
 from search.indexes import index_mapping_problems
 
 OK = "ok"
@@ -59,7 +59,7 @@ def broker_health(timeout: float = 2.0) -> PartHealth:
 
 def search_health() -> PartHealth:
     try:
-        backend = get_search_backend()
+        backend = search_backend()
         client = getattr(backend, "es", None)
         if client is None:
             # The database backend keeps its index in the database itself.

@@ -24,7 +24,6 @@ from django.db import connections, router
 from django.db.models import Count, QuerySet
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
-from modelsearch.backends import get_search_backend
 
 from consultations.models import ConsultationPage, Question
 from consultations.selectors import consultations_public
@@ -35,6 +34,7 @@ from engagement.record.models import ModerationState, Response
 from engagement.record.selectors import public_responses
 from engagement.search_words import plain_query, query_words
 from search import engine, fulltext
+from search.backends import search_backend
 from search.indexes import is_search_node
 from search.models import ResponseDocument, ResponseDocumentQuestion, ResponseDocumentTheme
 
@@ -275,6 +275,28 @@ def _document_buckets(
     return buckets
 
 
+# Columns no results list shows: the original words never are, and the network's payload
+# is the widest column to read and decode (a listing of 50 read every one of them).
+_NOT_SHOWN_IN_LISTS = ("text", "raw_payload", "flagged_terms")
+
+
+def _rows_shown(ids: list[int], *, consultation: ConsultationPage | None) -> list[Response]:
+    """The page's responses, in the order of ``ids``, re-read through ``public_responses()``,
+    with what a results list shows loaded: answers, respondent and consultation (each row
+    links to it, in its language). Rows of one consultation share one object, so what the
+    list reads from it (its locale, its translation) is read once, not once per row."""
+    rows = public_responses().filter(pk__in=ids).defer(*_NOT_SHOWN_IN_LISTS)
+    by_pk = {row.pk: row for row in rows.prefetch_related("answers")}
+    shown = [by_pk[pk] for pk in ids if pk in by_pk]
+    pages = {consultation.pk: consultation} if consultation is not None else {}
+    missing = {row.consultation_id for row in shown} - pages.keys()
+    if missing:
+        pages |= ConsultationPage.objects.select_related("locale").in_bulk(missing)
+    for row in shown:
+        row.consultation = pages[row.consultation_id]
+    return shown
+
+
 def _search_in_database(
     *,
     filters: ResponseFilters,
@@ -325,11 +347,7 @@ def _search_in_database(
     if total is None:
         total = shown.count()
     page = Paginator(_Hits(total, fetch), per_page).get_page(page_number)
-    ids = list(page.object_list)
-    rows = {
-        row.pk: row for row in public_responses().filter(pk__in=ids).prefetch_related("answers")
-    }
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    page.object_list = _rows_shown(list(page.object_list), consultation=consultation)
     return ResponseSearch(
         total=total,
         page=page,
@@ -357,7 +375,7 @@ def responses_search(
 ) -> ResponseSearch:
     """Public responses matching the words and filters, a page of them, and the facet counts
     (none with ``with_facets=False``: the API lists, it does not count by facet)."""
-    backend = get_search_backend(backend_name)
+    backend = search_backend(backend_name)
     if is_search_node(backend):
         return _search_on_node(
             backend=backend,
@@ -452,7 +470,7 @@ def _facets_from_buckets(
             )
     months.sort(key=lambda option: option.value, reverse=True)
     themes = []
-    if consultation is not None:
+    if consultation is not None and buckets["theme"]:
         live = {theme.pk: theme for theme in themes_live(consultation=consultation)}
         themes = sorted(
             (
@@ -516,11 +534,7 @@ def _search_on_node(
     offset = (_page_number(page_number) - 1) * per_page
     answer = search.first(offset=offset, size=per_page)
     page = Paginator(engine.EngineHits(search, answer, offset), per_page).get_page(page_number)
-    ids = list(page.object_list)
-    rows = {
-        row.pk: row for row in public_responses().filter(pk__in=ids).prefetch_related("answers")
-    }
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    page.object_list = _rows_shown(list(page.object_list), consultation=consultation)
     return ResponseSearch(
         total=answer.total,
         page=page,

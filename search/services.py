@@ -27,11 +27,11 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
-from modelsearch.backends import get_search_backends_with_name
 from modelsearch.index import Indexed
 
 from engagement.record.models import Response
 from search import fulltext
+from search.backends import search_backends_with_name
 from search.documents import response_documents
 from search.indexes import is_search_node, search_index_ensure
 from search.models import IndexAction, ResponseIndexMark, SearchIndexQueue, SearchIndexState
@@ -170,7 +170,7 @@ def _apply(model: type[Indexed], *, update: set[str], delete: set[str]) -> _Appl
     """Index what is public among ``update``; remove the rest and ``delete`` from every backend."""
     pk_field = model._meta.pk
     wanted = [pk_field.to_python(pk) for pk in update]
-    backends = [backend for _name, backend in get_search_backends_with_name(with_auto_update=True)]
+    backends = [backend for _name, backend in search_backends_with_name(with_auto_update=True)]
     if model is Response and backends and all(is_search_node(backend) for backend in backends):
         return _apply_responses_to_nodes(backends, wanted=wanted, delete=delete)
     indexed = model.get_indexed_objects().filter(pk__in=wanted)
@@ -360,7 +360,7 @@ def _indexes_ensure() -> tuple[str, ...]:
     created = []
     with transaction.atomic():
         state = _state_locked()
-        for name, backend in get_search_backends_with_name(with_auto_update=True):
+        for name, backend in search_backends_with_name(with_auto_update=True):
             index_name = search_index_ensure(backend=backend, model=Response)
             if index_name:
                 logger.warning(

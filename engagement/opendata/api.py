@@ -34,7 +34,7 @@ from engagement.opendata.schemas import (
     ResponseFilters,
     ResponsePageOut,
 )
-from engagement.record.models import Answer
+from engagement.record.models import Answer, Response
 from engagement.record.selectors import AccountabilityCounts, public_responses
 from search.selectors import SEARCH_NODE_AWAY, ResponseSearch, Sort, responses_search
 from search.selectors import ResponseFilters as SearchFilters
@@ -298,27 +298,15 @@ def ledger_get(request: HttpRequest, query: Query[LedgerQuery]):
 def responses_list(request: HttpRequest, filters: Query[ResponseFilters]):
     consultation, channel, question = filters.consultation, filters.channel, filters.question
     since, q, page = filters.since, filters.q, filters.page
-    responses = public_responses()
     page_object = None
     if consultation is not None:
         page_object = _published_consultations().filter(slug=consultation).first()
         if page_object is None:
             raise Http404(f"There is no published consultation called {consultation!r}.")
-        responses = responses.filter(consultation=page_object)
-    else:
-        responses = responses.filter(consultation__in=_published_consultations())
-    if channel is not None:
-        responses = responses.filter(channel=channel.value)
     if question is not None:
         if not Question.objects.filter(pk=question, page__in=_published_consultations()).exists():
             raise Http404(f"There is no question {question} on a published consultation.")
-        answered = Answer.objects.filter(response=OuterRef("pk"), question_id=question).filter(
-            ~Q(published_text="") | ~Q(choices=[])
-        )
-        responses = responses.filter(Exists(answered))
     moment = since_parse(since) if since is not None else None
-    if moment is not None:
-        responses = responses.filter(received_at__gte=moment)
 
     if q is not None and q.strip():
         found = _search_page(
@@ -335,15 +323,22 @@ def responses_list(request: HttpRequest, filters: Query[ResponseFilters]):
         pages = max(1, math.ceil(found.total / PAGE_SIZE))
         result = _links(request, count=found.total, page=page, pages=pages)
         items = list(found.page.object_list)
+        # The search's rows come with their consultation.
+        slugs = {item.consultation_id: item.consultation.slug for item in items}
     else:
-        responses = responses.prefetch_related("answers").order_by("-received_at", "-pk")
+        responses = _responses_listed(
+            consultation=page_object,
+            channel=channel.value if channel is not None else None,
+            question_id=question,
+            since=moment,
+        )
         result = _page_of(request, responses, page=page, size=PAGE_SIZE)
         items = list(result.pop("items"))
-    slugs = dict(
-        ConsultationPage.objects.filter(
-            pk__in={item.consultation_id for item in items}
-        ).values_list("pk", "slug")
-    )
+        slugs = dict(
+            ConsultationPage.objects.filter(
+                pk__in={item.consultation_id for item in items}
+            ).values_list("pk", "slug")
+        )
     result["results"] = [
         {
             **exports.response_public_record(item, consultation_slug=slugs[item.consultation_id]),
@@ -352,6 +347,32 @@ def responses_list(request: HttpRequest, filters: Query[ResponseFilters]):
         for item in items
     ]
     return result
+
+
+def _responses_listed(
+    *,
+    consultation: ConsultationPage | None,
+    channel: str | None,
+    question_id: int | None,
+    since: datetime | None,
+) -> QuerySet[Response]:
+    """The public responses under the API's filters, newest first (a listing without words:
+    built only then, as building it reads which consultations are public)."""
+    responses = public_responses()
+    if consultation is not None:
+        responses = responses.filter(consultation=consultation)
+    else:
+        responses = responses.filter(consultation__in=_published_consultations())
+    if channel is not None:
+        responses = responses.filter(channel=channel)
+    if question_id is not None:
+        answered = Answer.objects.filter(response=OuterRef("pk"), question_id=question_id).filter(
+            ~Q(published_text="") | ~Q(choices=[])
+        )
+        responses = responses.filter(Exists(answered))
+    if since is not None:
+        responses = responses.filter(received_at__gte=since)
+    return responses.prefetch_related("answers").order_by("-received_at", "-pk")
 
 
 __all__ = ["api"]
