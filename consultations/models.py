@@ -14,6 +14,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -612,6 +613,31 @@ class ConsultationIndexPage(RoutablePageMixin, Page):
         context.update(page_view("index_context")(request, self))
         return context
 
+    def route(self, request, path_components):
+        # Wagtail's route asks for the child as a generic Page, then again for its specific
+        # row, then once each for its locale, department and topic as the page reads them:
+        # one query here instead. The child's own route() still decides whether it is live.
+        if path_components and not (self.live and self._has_own_route(path_components)):
+            consultation = (
+                ConsultationPage.objects.child_of(self)
+                .filter(slug=path_components[0])
+                .select_related("locale", "department", "topic")
+                .first()
+            )
+            if consultation is not None:
+                consultation._cached_parent_obj = self  # treebeard's get_parent() reads it
+                return consultation.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def _has_own_route(self, path_components) -> bool:
+        """Whether the path is one of this page's own routes (the feeds), which Wagtail's
+        RoutablePageMixin answers before looking for a child page of that slug."""
+        try:
+            self.resolve_subpage("/" + "/".join(path_components) + "/")
+        except Http404:
+            return False
+        return True
+
     @path("feed/")
     def rss_feed(self, request):
         return page_view("rss_feed")(request, self)
@@ -868,10 +894,13 @@ class ConsultationPage(RoutablePageMixin, Page):
         path = urlsplit(full_url).path or "/"
         return urljoin(settings.HUB_BASE_URL.rstrip("/") + "/", path.lstrip("/"))
 
-    @property
+    @cached_property
     def source_consultation(self) -> ConsultationPage:
         """The consultation itself: its page in the default language, which the record,
-        the channels and the open data refer to. A Welsh page is a translation of it."""
+        the channels and the open data refer to. A Welsh page is a translation of it.
+
+        Kept on the instance: one page view asks for it several times (the expiry check,
+        the announcements, the template), and a served page instance lives for one request."""
         if self.locale.language_code == default_language_code():
             return self
         source = (
@@ -975,14 +1004,9 @@ class ConsultationPage(RoutablePageMixin, Page):
         moment = moment or timezone.now()
         expiries = [self.expire_at]
         # The English page's, where this is a translation (none for the English page).
-        expiries += (
-            ConsultationPage.objects.filter(
-                translation_key=self.translation_key,
-                locale__language_code=default_language_code(),
-            )
-            .exclude(pk=self.pk)
-            .values_list("expire_at", flat=True)
-        )
+        source = self.source_consultation
+        if source.pk != self.pk:
+            expiries.append(source.expire_at)
         return any(expire_at is not None and expire_at <= moment for expire_at in expiries)
 
     def serve(self, request, *args, **kwargs):

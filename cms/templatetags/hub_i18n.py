@@ -52,7 +52,15 @@ def _live_translations(page: Page) -> dict[str, Page]:
     """The page in each language it is live in, from one query (the page itself included,
     without asking for it again). Every public page draws the switch: it must be cheap."""
     translations = {page.locale.language_code: page} if page.live else {}
-    others = page.get_translations().live().select_related("locale")
+    # Asked of Page, not the page's own model: only the address is needed (no page type
+    # here changes how its address is made), and the specific model's row (a consultation's
+    # StreamFields) would cost more than the rest of the switch.
+    others = (
+        Page.objects.filter(translation_key=page.translation_key)
+        .exclude(pk=page.pk)
+        .live()
+        .select_related("locale")
+    )
     for other in others:
         translations.setdefault(other.locale.language_code, other)
     return translations
