@@ -78,12 +78,7 @@ class ChannelAccountViewSet(DepartmentScopedViewSetMixin, ModelViewSet):
 
         return ObjectList(
             [
-                FieldPanel("department"),
-                FieldPanel("network"),
-                FieldPanel("handle"),
-                FieldPanel("display_name"),
-                FieldPanel("base_url"),
-                FieldPanel("is_active"),
+                *ChannelAccount.panels,
                 MultiFieldPanel(
                     [FieldPanel(name) for name in ChannelAccountForm.declared_fields],
                     heading="Credentials (stored encrypted; fill in the ones for this network)",
