@@ -35,9 +35,11 @@ re-enqueues any summary left out of date. Without a Celery broker (the embedded 
 tasks run in-process: the view recomputes inline, as before.
 
 What became of every response (``accountability_counts`` and ``accountability_by_week``,
-shown on the summary, the responses page and the API) is stored the same way, under the
-same version but on its own and dropped on every change: one grouped count, not the
-summary's terms and quotes.
+shown on the summary, the responses page and the API) is stored beside them under the same
+version rule, and recomputed by the same task. It holds numbers only, no words, so it is
+never dropped: a small consultation recounts it in the request that finds it out of date
+(one grouped count), and a large one serves the last count until the task has run (at a
+million responses that count takes seconds, and a busy consultation changes every second).
 """
 
 from __future__ import annotations
@@ -72,13 +74,7 @@ from engagement.record.selectors import (
     public_responses,
 )
 
-_ACCOUNTABILITY_DROPPED = {"accountability": None, "accountability_version": None}
-_DROPPED = {
-    "figures": None,
-    "figures_version": None,
-    "computed_at": None,
-    **_ACCOUNTABILITY_DROPPED,
-}
+_DROPPED = {"figures": None, "figures_version": None, "computed_at": None}
 # A response in this state cannot have words in any stored figures that are not still true:
 # public now (a publication adds), or pending and never moderated (never shown).
 _ADDS_ONLY = Q(
@@ -95,7 +91,7 @@ def _bump(rows: QuerySet[PublicSummary], *, removal: bool) -> int:
     if removal:
         # Both F()s read the row before the update: dropped_version is the new version.
         return rows.update(version=F("version") + 1, dropped_version=F("version") + 1, **_DROPPED)
-    return rows.update(version=F("version") + 1, **_ACCOUNTABILITY_DROPPED)
+    return rows.update(version=F("version") + 1)
 
 
 def summaries_invalidate(*, consultation_ids: Iterable[int], removal: bool) -> int:
@@ -226,7 +222,11 @@ def summary_recompute(*, consultation: ConsultationPage) -> Recomputed:
     version = summary.version
     as_of = timezone.now()
     figures = consultation_figures(consultation=consultation, public=True)
+    counted = _accountability_counted(consultation=consultation)
     with transaction.atomic():
+        PublicSummary.objects.filter(pk=consultation.pk).filter(
+            Q(accountability_version__isnull=True) | Q(accountability_version__lt=version)
+        ).update(accountability=_accountability_to_json(counted), accountability_version=version)
         stored = bool(
             PublicSummary.objects.filter(pk=consultation.pk)
             .filter(Q(dropped_version__isnull=True) | Q(dropped_version__lte=version))
@@ -393,20 +393,30 @@ class PublicAccountability:
 
 
 def public_accountability(*, consultation: ConsultationPage) -> PublicAccountability:
-    """The accountability counts: stored ones if still current, else counted and stored
-    (the same version rule as ``public_figures``)."""
+    """The accountability counts: stored ones if still current; for a large consultation
+    with a worker, the last ones stored until its recompute runs; else counted and stored
+    (see the module's docstring)."""
     summary, _ = PublicSummary.objects.get_or_create(consultation=consultation)
-    if summary.accountability is not None and summary.accountability_version == summary.version:
-        return _accountability_from_json(summary.accountability)
+    if summary.accountability is not None:
+        if summary.accountability_version == summary.version:
+            return _accountability_from_json(summary.accountability)
+        if not settings.CELERY_TASK_ALWAYS_EAGER and not _within_inline_limit(consultation):
+            if summary.recompute_requested_at is None:
+                summary_recompute_request(consultation_ids=[consultation.pk])  # a lost one
+            return _accountability_from_json(summary.accountability)
     version = summary.version
-    counted = PublicAccountability(
-        counts=accountability_counts(consultation=consultation),
-        weeks=accountability_by_week(consultation=consultation),
-    )
+    counted = _accountability_counted(consultation=consultation)
     PublicSummary.objects.filter(consultation=consultation, version=version).update(
         accountability=_accountability_to_json(counted), accountability_version=version
     )
     return counted
+
+
+def _accountability_counted(*, consultation: ConsultationPage) -> PublicAccountability:
+    return PublicAccountability(
+        counts=accountability_counts(consultation=consultation),
+        weeks=accountability_by_week(consultation=consultation),
+    )
 
 
 def _accountability_to_json(counted: PublicAccountability) -> dict[str, Any]:

@@ -423,3 +423,33 @@ def test_a_bulk_redaction_pass_over_published_responses_drops_the_figures_at_onc
     assert stored.figures is None
     assert enqueued == [consultation.pk]
     assert "jo.bloggs" not in _summary(client, consultation)
+
+
+def test_above_the_inline_limit_the_counts_are_the_last_stored_until_the_task_runs(
+    client, analysed, enqueued, settings, django_capture_on_commit_callbacks
+):
+    """At a million responses the count takes seconds: a visitor's request must not pay it
+    after every change. Numbers only, no words: serving the last count is safe."""
+    consultation = analysed.consultation
+    settings.HUB_SUMMARY_INLINE_LIMIT = 1
+    before = summaries.public_accountability(consultation=consultation).counts
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ResponseFactory(
+            consultation=consultation,
+            published_text="One more approved reply",
+            moderation_state=ModerationState.APPROVED,
+        )
+
+    assert summaries.public_accountability(consultation=consultation).counts == before
+    assert enqueued == [consultation.pk]
+    assert tasks.summary_recompute(consultation.pk) == "current"
+    after = summaries.public_accountability(consultation=consultation).counts
+    assert (after.collected, after.published) == (before.collected + 1, before.published + 1)
+    # Below the limit the request counts again at once, as before.
+    settings.HUB_SUMMARY_INLINE_LIMIT = 5000
+    with django_capture_on_commit_callbacks(execute=True):
+        ResponseFactory(consultation=consultation, published_text="And another")
+    assert summaries.public_accountability(consultation=consultation).counts.collected == (
+        after.collected + 1
+    )
